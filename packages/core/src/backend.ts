@@ -1,0 +1,117 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Tensor, TensorOwner } from './tensor.js';
+
+/** The names `device` accepts. */
+export type DeviceName = 'auto' | BackendName;
+export type BackendName = 'cpu' | 'webgpu' | 'cuda';
+
+/** The closed set of ops every backend implements (or declares unsupported). */
+export type OpName =
+  | 'embedding'
+  | 'rmsNorm'
+  | 'linear'
+  | 'rope'
+  | 'kvWrite'
+  | 'attention'
+  | 'attentionWeights'
+  | 'siluMul'
+  | 'add'
+  | 'softmax'
+  | 'argmax'
+  | 'topk'
+  | 'cast';
+
+export const OP_NAMES: readonly OpName[] = [
+  'embedding', 'rmsNorm', 'linear', 'rope', 'kvWrite', 'attention', 'attentionWeights',
+  'siluMul', 'add', 'softmax', 'argmax', 'topk', 'cast',
+];
+
+/** Options of `rope`. */
+export interface RopeOptions {
+  /** Heads packed in the last dimension of x (x is [..., numHeads * headDim]). */
+  numHeads: number;
+  headDim: number;
+  /** Multiplies cos and sin (transformers' `attention_scaling`; 1 except yarn / longrope). */
+  attentionScaling: number;
+}
+
+/** Options of `attention` and `attentionWeights`. */
+export interface AttentionOptions {
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  /** Valid entries in the cache, including the S new ones: queries sit at cache slots kvLength-S .. kvLength-1. */
+  kvLength: number;
+  /** Multiplies q·k (1/sqrt(headDim) for Llama). */
+  scale: number;
+  /** Optional padding mask [B, kvLength] (float32 or int32): 0 masks that key slot for every query of row b. */
+  mask?: Tensor;
+}
+
+/**
+ * One device and one stream of work. Ops are enqueued and return at once; only `read` (and
+ * `Tensor.toArray`) waits. Every op allocates its output; callers dispose what they no longer need.
+ *
+ * Shapes: "rows" is the product of all leading dimensions; every float activation is float32.
+ * Weights may be float32, float16 or bfloat16 and are widened inside the kernels.
+ */
+export interface Backend extends TensorOwner {
+  readonly name: BackendName;
+
+  /** Whether `op` runs for these input dtypes (in the op's argument order). Nothing falls back silently. */
+  supports(op: OpName, dtypes: readonly DType[]): boolean;
+
+  /** Copies host data to the device. The CPU backend may adopt `data` without copying: do not mutate it afterwards. */
+  upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor;
+  /** A zero-filled tensor. */
+  zeros(shape: readonly number[], dtype: DType): Tensor;
+  /** Reads a tensor back to a new host array (float16/bfloat16 as raw bits). */
+  read(tensor: Tensor): Promise<TypedArray>;
+  /** Waits until all enqueued work is done. */
+  synchronize(): Promise<void>;
+  /** Frees the device; tensors of this backend must not be used afterwards. */
+  dispose(): void;
+
+  /** Rows of `weight` [V, H] picked by `ids` (int32 [...]) -> float32 [..., H]. Also a row gather. */
+  embedding(weight: Tensor, ids: Tensor): Tensor;
+  /** x [..., H] float32 -> x / sqrt(mean(x²) + eps) * weight (weight [H]). */
+  rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor;
+  /** x [..., K] float32, weight [M, K], bias [M] -> x·weightᵀ + bias, float32 [..., M]. */
+  linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
+  /**
+   * Rotate-half RoPE: x [B, S, numHeads * headDim] float32, positions int32 [B, S],
+   * invFreq float32 [headDim / 2]. For position p and pair (i, i + headDim/2):
+   * angle = p * invFreq[i] (float32), (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin) * attentionScaling on cos/sin.
+   */
+  rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor;
+  /** Writes src [B, S, numKvHeads * headDim] into cache [B, numKvHeads, maxLength, headDim] at slots offset .. offset+S-1. */
+  kvWrite(cache: Tensor, src: Tensor, offset: number): void;
+  /**
+   * Causal attention of q [B, S, numHeads * headDim] over the first kvLength slots of the caches
+   * [B, numKvHeads, maxLength, headDim], grouped-query (head h reads kv head floor(h / (numHeads / numKvHeads))),
+   * with the optional padding mask. A query with no visible key gives zeros. -> float32 [B, S, numHeads * headDim].
+   */
+  attention(q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor;
+  /** The softmax probabilities `attention` uses: float32 [B, numHeads, S, kvLength] (masked slots 0). */
+  attentionWeights(q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor;
+  /** silu(gate) * up, elementwise, float32. */
+  siluMul(gate: Tensor, up: Tensor): Tensor;
+  /** a + b, elementwise, same shape, float32. */
+  add(a: Tensor, b: Tensor): Tensor;
+  /** Softmax over the last dimension, float32. */
+  softmax(x: Tensor): Tensor;
+  /** Index of the largest value over the last dimension (the first on ties) -> int32 [...]. */
+  argmax(x: Tensor): Tensor;
+  /** The k largest values over the last dimension, descending (lower index first on ties). */
+  topk(x: Tensor, k: number): { values: Tensor; indices: Tensor };
+  /** Converts between float32, float16, bfloat16 (round-to-nearest-even) and int32. */
+  cast(x: Tensor, dtype: DType): Tensor;
+}
+
+/** What a kernel package exports for the registry. */
+export interface BackendModule {
+  /** Whether this backend can start here, and if not, why. Never throws. */
+  probe(): Promise<{ available: boolean; reason?: string }>;
+  /** Starts the backend (throws, with the reason, when it cannot). */
+  createBackend(): Promise<Backend>;
+}
