@@ -1,0 +1,96 @@
+import { ArgumentError } from '@cria/core';
+import { PretrainedConfig } from './pretrained-config.js';
+import { type RopeScaling, validateRopeScaling } from './rope-scaling.js';
+
+/** transformers' LlamaConfig: every field with its default (the LLaMA-7B shape). */
+export class LlamaConfig extends PretrainedConfig {
+  override model_type = 'llama';
+  vocab_size = 32000;
+  hidden_size = 4096;
+  intermediate_size = 11008;
+  num_hidden_layers = 32;
+  num_attention_heads = 32;
+  /** Equal to num_attention_heads when absent. */
+  num_key_value_heads: number | null = null;
+  hidden_act = 'silu';
+  max_position_embeddings = 2048;
+  initializer_range = 0.02;
+  rms_norm_eps = 1e-6;
+  use_cache = true;
+  pad_token_id: number | null = null;
+  bos_token_id: number | null = 1;
+  eos_token_id: number | number[] | null = 2;
+  pretraining_tp = 1;
+  tie_word_embeddings = false;
+  rope_theta = 10000.0;
+  rope_scaling: RopeScaling | null = null;
+  attention_bias = false;
+  attention_dropout = 0.0;
+  mlp_bias = false;
+  /** Equal to hidden_size / num_attention_heads when absent. */
+  head_dim: number | null = null;
+
+  protected override assign(dict: Record<string, unknown>): void {
+    super.assign(dict);
+    if (this.num_key_value_heads === null || this.num_key_value_heads === undefined) this.num_key_value_heads = this.num_attention_heads;
+    if (this.head_dim === null || this.head_dim === undefined) this.head_dim = this.hidden_size / this.num_attention_heads;
+    // transformers' LlamaConfig moves the old `type` key to `rope_type`.
+    if (this.rope_scaling && this.rope_scaling.type !== undefined && this.rope_scaling.rope_type === undefined) {
+      this.rope_scaling = { ...this.rope_scaling, rope_type: this.rope_scaling.type };
+    }
+  }
+
+  /** num_key_value_heads, resolved. */
+  get numKvHeads(): number {
+    return this.num_key_value_heads ?? this.num_attention_heads;
+  }
+
+  /** head_dim, resolved. */
+  get headDim(): number {
+    return this.head_dim ?? this.hidden_size / this.num_attention_heads;
+  }
+
+  /** eos_token_id as a list (empty when null). */
+  get eosTokenIds(): number[] {
+    const eos = this.eos_token_id;
+    return eos === null || eos === undefined ? [] : Array.isArray(eos) ? eos : [eos];
+  }
+
+  override validate(): void {
+    const positiveInt = (field: string): void => {
+      const v = this[field];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+        throw new ArgumentError(`config field '${field}' must be a positive integer, got ${JSON.stringify(v)}`);
+      }
+    };
+    if (!Number.isInteger(this.head_dim) && this.hidden_size % this.num_attention_heads !== 0) {
+      throw new ArgumentError(`config field 'num_attention_heads' (${this.num_attention_heads}) must divide 'hidden_size' (${this.hidden_size}) when 'head_dim' is absent`);
+    }
+    for (const field of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings', 'pretraining_tp', 'head_dim']) {
+      positiveInt(field);
+    }
+    if (this.num_attention_heads % this.numKvHeads !== 0) {
+      throw new ArgumentError(`config field 'num_key_value_heads' (${this.numKvHeads}) must divide 'num_attention_heads' (${this.num_attention_heads})`);
+    }
+    if (this.headDim % 2 !== 0) throw new ArgumentError(`config field 'head_dim' (${this.headDim}) must be even for rotary embeddings`);
+    for (const field of ['rms_norm_eps', 'rope_theta']) {
+      const v = this[field];
+      if (typeof v !== 'number' || !(v > 0)) throw new ArgumentError(`config field '${field}' must be a positive number, got ${JSON.stringify(v)}`);
+    }
+    if (this.hidden_act !== 'silu') throw new ArgumentError(`config field 'hidden_act' is '${this.hidden_act}'; only 'silu' is supported`);
+    for (const field of ['bos_token_id', 'pad_token_id']) {
+      const v = this[field];
+      if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+        throw new ArgumentError(`config field '${field}' must be a non-negative integer or null, got ${JSON.stringify(v)}`);
+      }
+    }
+    const eos = this.eos_token_id;
+    if (eos !== null && eos !== undefined) {
+      const list = Array.isArray(eos) ? eos : [eos];
+      if (list.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 0)) {
+        throw new ArgumentError(`config field 'eos_token_id' must be an integer, a list of integers or null, got ${JSON.stringify(eos)}`);
+      }
+    }
+    validateRopeScaling(this.rope_scaling, this.headDim);
+  }
+}
