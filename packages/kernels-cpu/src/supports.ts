@@ -1,0 +1,45 @@
+// Which dtype combinations each op accepts on the cpu backend (input dtypes in the op's argument order).
+import type { DType, OpName } from '@cria/core';
+import { CAST_DTYPES } from './ops/cast.js';
+import { WEIGHT_DTYPES } from './validate.js';
+
+const F32 = 'float32';
+const MASK_DTYPES: readonly DType[] = ['float32', 'int32'];
+
+function matches(dtypes: readonly DType[], allowed: readonly (readonly DType[])[]): boolean {
+  return dtypes.length === allowed.length && dtypes.every((d, i) => allowed[i]!.includes(d));
+}
+
+/**
+ * The dtype lists each op accepts. Optional trailing inputs (linear's bias, attention's mask) may be
+ * left out. cast takes [from] or [from, to].
+ */
+export function cpuSupports(op: OpName, dtypes: readonly DType[]): boolean {
+  switch (op) {
+    case 'embedding':
+      return matches(dtypes, [WEIGHT_DTYPES, ['int32']]);
+    case 'rmsNorm':
+      return matches(dtypes, [[F32], WEIGHT_DTYPES]);
+    case 'linear':
+      return matches(dtypes, [[F32], WEIGHT_DTYPES]) || matches(dtypes, [[F32], WEIGHT_DTYPES, WEIGHT_DTYPES]);
+    case 'rope':
+      return matches(dtypes, [[F32], ['int32'], [F32]]);
+    case 'kvWrite':
+      return matches(dtypes, [[F32], [F32]]);
+    case 'attention':
+      return matches(dtypes, [[F32], [F32], [F32]]) || matches(dtypes, [[F32], [F32], [F32], MASK_DTYPES]);
+    case 'attentionWeights':
+      return matches(dtypes, [[F32], [F32]]) || matches(dtypes, [[F32], [F32], MASK_DTYPES]);
+    case 'siluMul':
+    case 'add':
+      return matches(dtypes, [[F32], [F32]]);
+    case 'softmax':
+    case 'argmax':
+    case 'topk':
+      return matches(dtypes, [[F32]]);
+    case 'cast':
+      return matches(dtypes, [CAST_DTYPES]) || matches(dtypes, [CAST_DTYPES, CAST_DTYPES]);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,60 @@
+// Naive grouped-query attention as transformers writes it: repeat the kv heads, build the full
+// [S, kvLength] mask (causal from the query's cache slot, then the padding mask), softmax, weight v.
+
+export interface NaiveAttentionArgs {
+  q: Float32Array;
+  k: Float32Array;
+  v?: Float32Array;
+  mask?: ArrayLike<number>;
+  batch: number;
+  seq: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  maxLength: number;
+  kvLength: number;
+  scale: number;
+}
+
+/** probs [B, H, S, kvLength] and, when v is given, out [B, S, H * headDim]. */
+export function naiveAttention(a: NaiveAttentionArgs): { probs: number[][][][]; out?: Float32Array } {
+  const cacheAt = (cache: Float32Array, b: number, kvHead: number, slot: number, d: number): number =>
+    cache[((b * a.numKvHeads + kvHead) * a.maxLength + slot) * a.headDim + d]!;
+  const probs: number[][][][] = [];
+  const out = a.v ? new Float32Array(a.batch * a.seq * a.numHeads * a.headDim) : undefined;
+  for (let b = 0; b < a.batch; b++) {
+    probs.push([]);
+    for (let h = 0; h < a.numHeads; h++) {
+      const kvHead = Math.floor((h * a.numKvHeads) / a.numHeads); // repeat_kv: each kv head serves numHeads / numKvHeads consecutive heads
+      const headProbs: number[][] = [];
+      for (let s = 0; s < a.seq; s++) {
+        const querySlot = a.kvLength - a.seq + s;
+        const scores: number[] = [];
+        for (let j = 0; j < a.kvLength; j++) {
+          const allowed = j <= querySlot && (a.mask ? a.mask[b * a.kvLength + j] !== 0 : true);
+          if (!allowed) {
+            scores.push(-Infinity);
+            continue;
+          }
+          let dot = 0;
+          for (let d = 0; d < a.headDim; d++) dot += a.q[((b * a.seq + s) * a.numHeads + h) * a.headDim + d]! * cacheAt(a.k, b, kvHead, j, d);
+          scores.push(dot * a.scale);
+        }
+        const max = Math.max(...scores);
+        const exps = scores.map((x) => (max === -Infinity ? 0 : Math.exp(x - max)));
+        const total = exps.reduce((sum, e) => sum + e, 0);
+        const p = exps.map((e) => (total === 0 ? 0 : e / total));
+        headProbs.push(p);
+        if (out && a.v) {
+          for (let d = 0; d < a.headDim; d++) {
+            let sum = 0;
+            for (let j = 0; j < a.kvLength; j++) sum += p[j]! * cacheAt(a.v, b, kvHead, j, d);
+            out[((b * a.seq + s) * a.numHeads + h) * a.headDim + d] = sum;
+          }
+        }
+      }
+      probs[b]!.push(headProbs);
+    }
+  }
+  return out ? { probs, out } : { probs };
+}
