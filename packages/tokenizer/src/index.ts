@@ -1,1 +1,2 @@
-export {};
+export { TokenizerPipeline } from './json/pipeline.js';
+export { translateRegex, compileRegex } from './regex/translate.js';

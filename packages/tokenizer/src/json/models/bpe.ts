@@ -1,0 +1,166 @@
+import { FileFormatError } from '@cria/core';
+import { BpeMerger } from '../bpe-merge.js';
+import type { Fields } from '../fields.js';
+import { PairTable } from '../pair-table.js';
+import type { Model } from './model.js';
+
+const encoder = new TextEncoder();
+const CACHE_LIMIT = 100_000;
+const BYTE_PIECES = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+
+export interface BpeOptions {
+  vocab: Map<string, number>;
+  /** Merges in priority order, as [left, right] token strings. */
+  merges: [string, string][];
+  unkToken: string | null;
+  fuseUnk: boolean;
+  byteFallback: boolean;
+  ignoreMerges: boolean;
+  continuingSubwordPrefix: string | null;
+  endOfWordSuffix: string | null;
+  file?: string;
+}
+
+/** The `BPE` model of tokenizer.json: a word becomes characters, then merges apply by rank. */
+export class BpeModel implements Model {
+  readonly vocab: Map<string, number>;
+  readonly idToTokenTable: string[];
+  readonly merges: [string, string][];
+  readonly table: PairTable;
+  private readonly merger: BpeMerger;
+  private readonly cache = new Map<string, number[]>();
+  private readonly unkId: number | undefined;
+  private readonly byteIds: (number | undefined)[];
+  private symbols = new Int32Array(256);
+
+  constructor(readonly options: BpeOptions) {
+    const file = options.file ?? 'tokenizer.json';
+    this.vocab = options.vocab;
+    this.idToTokenTable = [];
+    for (const [token, id] of this.vocab) this.idToTokenTable[id] = token;
+    this.merges = options.merges;
+    this.table = new PairTable(options.merges.length);
+    const prefixLength = options.continuingSubwordPrefix?.length ?? 0;
+    options.merges.forEach(([a, b], rank) => {
+      const left = this.vocab.get(a);
+      const right = this.vocab.get(b);
+      if (left === undefined || right === undefined) {
+        throw new FileFormatError(file, `model.merges[${rank}]: "${a} ${b}" names a token missing from model.vocab`);
+      }
+      const mergedToken = a + b.slice(prefixLength);
+      const merged = this.vocab.get(mergedToken);
+      if (merged === undefined) throw new FileFormatError(file, `model.merges[${rank}]: the merge result "${mergedToken}" is missing from model.vocab`);
+      this.table.set(left, right, rank, merged);
+    });
+    this.merger = new BpeMerger(this.table);
+    if (options.unkToken !== null) {
+      this.unkId = this.vocab.get(options.unkToken);
+      if (this.unkId === undefined) throw new FileFormatError(file, `model.unk_token "${options.unkToken}" is not in model.vocab`);
+    }
+    this.byteIds = BYTE_PIECES.map((p) => this.vocab.get(p));
+  }
+
+  static fromJson(f: Fields): BpeModel {
+    const vocabObj = f.object('vocab');
+    const vocab = new Map<string, number>();
+    for (const [token, id] of Object.entries(vocabObj)) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+        throw new FileFormatError(f.file, `model.vocab[${JSON.stringify(token)}]: expected a non-negative integer id, got ${JSON.stringify(id)}`);
+      }
+      vocab.set(token, id);
+    }
+    const merges = f.array('merges').map((m, i): [string, string] => {
+      if (typeof m === 'string') {
+        const space = m.indexOf(' ', 1);
+        if (space < 0) throw new FileFormatError(f.file, `model.merges[${i}]: expected "left right", got ${JSON.stringify(m)}`);
+        return [m.slice(0, space), m.slice(space + 1)];
+      }
+      if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
+      throw new FileFormatError(f.file, `model.merges[${i}]: expected "left right" or ["left", "right"], got ${JSON.stringify(m)}`);
+    });
+    const dropout = f.obj.dropout;
+    if (dropout !== undefined && dropout !== null && dropout !== 0) {
+      throw new FileFormatError(f.file, `model.dropout: BPE dropout (${String(dropout)}) is random and not supported for inference`);
+    }
+    return new BpeModel({
+      vocab,
+      merges,
+      unkToken: f.optString('unk_token'),
+      fuseUnk: f.bool('fuse_unk', false),
+      byteFallback: f.bool('byte_fallback', false),
+      ignoreMerges: f.bool('ignore_merges', false),
+      continuingSubwordPrefix: f.optString('continuing_subword_prefix'),
+      endOfWordSuffix: f.optString('end_of_word_suffix'),
+      file: f.file,
+    });
+  }
+
+  get vocabSize(): number {
+    return this.idToTokenTable.length;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.idToTokenTable[id];
+  }
+
+  /** Token ids of one pre-tokenized word (cached). */
+  tokenizeWord(word: string): number[] {
+    const cached = this.cache.get(word);
+    if (cached !== undefined) return cached;
+    const ids = this.tokenizeUncached(word);
+    if (word.length < 256) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(word, ids);
+    }
+    return ids;
+  }
+
+  private tokenizeUncached(word: string): number[] {
+    const o = this.options;
+    if (o.ignoreMerges) {
+      const whole = this.vocab.get(word);
+      if (whole !== undefined) return [whole];
+    }
+    if (this.symbols.length < word.length * 4 + 4) this.symbols = new Int32Array(word.length * 4 + 4);
+    const symbols = this.symbols;
+    let n = 0;
+    let lastWasUnk = false;
+    let i = 0;
+    const plain = o.continuingSubwordPrefix === null && o.endOfWordSuffix === null;
+    while (i < word.length) {
+      const cp = word.codePointAt(i)!;
+      const len = cp > 0xffff ? 2 : 1;
+      let piece = len === 1 ? word[i]! : word.slice(i, i + 2);
+      if (!plain) {
+        if (i > 0 && o.continuingSubwordPrefix !== null) piece = o.continuingSubwordPrefix + piece;
+        if (i + len === word.length && o.endOfWordSuffix !== null) piece += o.endOfWordSuffix;
+      }
+      i += len;
+      const id = this.vocab.get(piece);
+      if (id !== undefined) {
+        symbols[n++] = id;
+        lastWasUnk = false;
+        continue;
+      }
+      if (o.byteFallback) {
+        const bytes = encoder.encode(len === 1 ? word[i - 1]! : word.slice(i - 2, i));
+        let all = true;
+        for (const b of bytes) if (this.byteIds[b] === undefined) all = false;
+        if (all) {
+          for (const b of bytes) symbols[n++] = this.byteIds[b]!;
+          lastWasUnk = false;
+          continue;
+        }
+      }
+      if (this.unkId !== undefined) {
+        if (!(o.fuseUnk && lastWasUnk)) symbols[n++] = this.unkId;
+        lastWasUnk = true;
+      }
+    }
+    return this.merger.merge(symbols, n);
+  }
+}

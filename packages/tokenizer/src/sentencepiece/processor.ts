@@ -1,0 +1,219 @@
+import { ArgumentError, FileFormatError } from '@cria/core';
+import { BpeMerger } from '../json/bpe-merge.js';
+import { PairTable } from '../json/pair-table.js';
+import { toWellFormed } from '../json/unicode.js';
+import { PieceType, type SentencePieceModel } from './model.js';
+import { decodeBytesLikeSentencePiece } from './utf8.js';
+
+const SPACE = '\u2581';
+const encoder = new TextEncoder();
+
+export interface SentencePieceOptions {
+  /** Overrides normalizer_spec.add_dummy_prefix (transformers' non-legacy LlamaTokenizer turns it off). */
+  addDummyPrefix?: boolean;
+  file?: string;
+}
+
+/**
+ * sentencepiece's SentencePieceProcessor for BPE models: identity normalization with the spec's
+ * whitespace rules, user-defined symbols kept whole, BPE that merges the adjacent pair whose union is
+ * the highest-scoring piece (leftmost on ties), byte fallback for unknown characters.
+ */
+export class SentencePieceProcessor {
+  readonly pieceToIdMap = new Map<string, number>();
+  private readonly mergeable = new Map<string, number>(); // NORMAL, USER_DEFINED, UNUSED pieces
+  private readonly virtualChars = new Map<string, number>(); // chars inside pieces that are no piece themselves
+  private readonly table: PairTable;
+  private readonly merger: BpeMerger;
+  private readonly userDefined: string[];
+  private readonly byteIds: number[] = [];
+  readonly unkId: number;
+  readonly addDummyPrefix: boolean;
+  private symbols = new Int32Array(256);
+  private frozen = new Uint8Array(256);
+
+  constructor(readonly model: SentencePieceModel, options: SentencePieceOptions = {}) {
+    const file = options.file ?? 'tokenizer.model';
+    if (model.trainer_spec.model_type !== 'BPE') {
+      throw new FileFormatError(file, `trainer_spec.model_type is ${model.trainer_spec.model_type}; only BPE SentencePiece models (all Llama tokenizers) are supported`);
+    }
+    if (model.normalizer_spec.precompiled_charsmap.length > 0) {
+      throw new FileFormatError(file, `normalizer_spec '${model.normalizer_spec.name}' has a precompiled_charsmap; only the identity normalizer (as Llama uses) is supported`);
+    }
+    if (model.trainer_spec.treat_whitespace_as_suffix) throw new FileFormatError(file, 'trainer_spec.treat_whitespace_as_suffix is not supported');
+    this.addDummyPrefix = options.addDummyPrefix ?? model.normalizer_spec.add_dummy_prefix;
+    let unk = -1;
+    const user: string[] = [];
+    model.pieces.forEach((p, id) => {
+      if (this.pieceToIdMap.has(p.piece)) throw new FileFormatError(file, `pieces[${id}]: duplicate piece ${JSON.stringify(p.piece)}`);
+      this.pieceToIdMap.set(p.piece, id);
+      if (p.type === PieceType.NORMAL || p.type === PieceType.USER_DEFINED || p.type === PieceType.UNUSED) this.mergeable.set(p.piece, id);
+      if (p.type === PieceType.USER_DEFINED) user.push(p.piece);
+      if (p.type === PieceType.UNKNOWN) unk = id;
+      if (p.type === PieceType.BYTE) {
+        const m = /^<0x([0-9A-F]{2})>$/.exec(p.piece);
+        if (m) this.byteIds[parseInt(m[1]!, 16)] = id;
+      }
+    });
+    if (unk < 0) throw new FileFormatError(file, 'has no piece of type UNKNOWN');
+    this.unkId = unk;
+    this.userDefined = user.sort((a, b) => b.length - a.length);
+    // Every way to build a mergeable piece from two symbols, ranked by the piece's score.
+    const scores = [...new Set([...this.mergeable.values()].map((id) => model.pieces[id]!.score))].sort((a, b) => b - a);
+    const rankOfScore = new Map(scores.map((s, i) => [s, i]));
+    this.table = new PairTable(model.pieces.length * 4);
+    let nextVirtual = model.pieces.length;
+    const symbolId = (s: string): number | undefined => {
+      const id = this.mergeable.get(s);
+      if (id !== undefined) return id;
+      const chars = [...s];
+      if (chars.length !== 1) return undefined;
+      let v = this.virtualChars.get(s);
+      if (v === undefined) {
+        v = nextVirtual++;
+        this.virtualChars.set(s, v);
+      }
+      return v;
+    };
+    for (const [piece, id] of this.mergeable) {
+      const chars = [...piece];
+      if (chars.length < 2) continue;
+      const rank = rankOfScore.get(model.pieces[id]!.score)!;
+      let left = '';
+      for (let k = 1; k < chars.length; k++) {
+        left += chars[k - 1];
+        const right = chars.slice(k).join('');
+        const l = symbolId(left);
+        const r = symbolId(right);
+        if (l !== undefined && r !== undefined) this.table.set(l, r, rank, id);
+      }
+    }
+    this.merger = new BpeMerger(this.table);
+  }
+
+  get size(): number {
+    return this.model.pieces.length;
+  }
+
+  pieceToId(piece: string): number {
+    return this.pieceToIdMap.get(piece) ?? this.unkId;
+  }
+
+  idToPiece(id: number): string {
+    const p = this.model.pieces[id];
+    if (!p) throw new ArgumentError(`id ${id} is out of range for a SentencePiece model of ${this.size} pieces`);
+    return p.piece;
+  }
+
+  isControl(id: number): boolean {
+    return this.model.pieces[id]?.type === PieceType.CONTROL;
+  }
+
+  /** sentencepiece's normalizer with the identity rule: whitespace handling, escaping, dummy prefix. */
+  normalize(text: string): string {
+    if (this.model.normalizer_spec.remove_extra_whitespaces) text = text.replace(/^ +| +$/g, '').replace(/ {2,}/g, ' ');
+    if (text.length === 0) return '';
+    if (this.model.normalizer_spec.escape_whitespaces) text = text.replaceAll(' ', SPACE);
+    if (this.addDummyPrefix) text = (this.model.normalizer_spec.escape_whitespaces ? SPACE : ' ') + text;
+    return text;
+  }
+
+  /** Encodes text to ids (sentencepiece's EncodeAsIds). */
+  encode(text: string): number[] {
+    return this.encodeNormalized(this.normalize(toWellFormed(text)));
+  }
+
+  encodeAsPieces(text: string): string[] {
+    return this.encode(text).map((id) => this.idToPiece(id));
+  }
+
+  private encodeNormalized(normalized: string): number[] {
+    if (normalized.length === 0) return [];
+    if (this.symbols.length < normalized.length + 1) {
+      this.symbols = new Int32Array(normalized.length * 2 + 1);
+      this.frozen = new Uint8Array(normalized.length * 2 + 1);
+    }
+    const symbols = this.symbols;
+    const frozen = this.frozen;
+    const texts: string[] = [];
+    let n = 0;
+    let i = 0;
+    while (i < normalized.length) {
+      let text: string | undefined;
+      for (const u of this.userDefined) {
+        if (normalized.startsWith(u, i)) {
+          text = u;
+          break;
+        }
+      }
+      if (text !== undefined) {
+        frozen[n] = 1;
+        symbols[n] = this.mergeable.get(text)!;
+      } else {
+        const cp = normalized.codePointAt(i)!;
+        text = cp > 0xffff ? normalized.slice(i, i + 2) : normalized[i]!;
+        frozen[n] = 0;
+        symbols[n] = this.mergeable.get(text) ?? this.virtualChars.get(text) ?? -1;
+      }
+      texts.push(text);
+      n++;
+      i += text.length;
+    }
+    const merged = this.merger.merge(symbols, n, this.userDefined.length > 0 ? frozen : undefined);
+    const positions = this.merger.positions;
+    const out: number[] = [];
+    let prevUnk = false;
+    for (let k = 0; k < merged.length; k++) {
+      const id = merged[k]!;
+      if (id >= 0 && id < this.model.pieces.length) {
+        out.push(id);
+        prevUnk = false;
+        continue;
+      }
+      const text = texts[positions[k]!]!;
+      if (this.model.trainer_spec.byte_fallback) {
+        for (const b of encoder.encode(text)) out.push(this.byteIds[b] ?? this.unkId);
+        prevUnk = false;
+      } else {
+        if (!prevUnk) out.push(this.unkId);
+        prevUnk = true;
+      }
+    }
+    return out;
+  }
+
+  /** sentencepiece's DecodeIds: control pieces vanish, bytes join into UTF-8, ▁ becomes a space. */
+  decode(ids: readonly number[]): string {
+    let out = '';
+    let bytes: number[] = [];
+    let atStart = true;
+    const stripLeading = this.addDummyPrefix || this.model.normalizer_spec.remove_extra_whitespaces;
+    const flush = (): void => {
+      if (bytes.length === 0) return;
+      out += decodeBytesLikeSentencePiece(bytes);
+      bytes = [];
+      atStart = false;
+    };
+    for (const id of ids) {
+      const p = this.model.pieces[id];
+      if (!p) throw new ArgumentError(`decode: id ${id} is out of range for a SentencePiece model of ${this.size} pieces`);
+      if (p.type === PieceType.BYTE) {
+        bytes.push(parseInt(p.piece.slice(3, 5), 16));
+        continue;
+      }
+      flush();
+      if (p.type === PieceType.CONTROL) continue;
+      let text: string;
+      if (p.type === PieceType.UNKNOWN) text = this.model.trainer_spec.unk_surface;
+      else {
+        let piece = p.piece;
+        if (atStart && stripLeading && piece.startsWith(SPACE)) piece = piece.slice(1);
+        text = piece.replaceAll(SPACE, ' ');
+      }
+      out += text;
+      atStart = false;
+    }
+    flush();
+    return out;
+  }
+}
