@@ -1,1 +1,16 @@
-export {};
+export { LlamaModel, type ForwardInput } from './llama/llama-model.js';
+export {
+  LlamaForCausalLM,
+  LlamaForSequenceClassification,
+  LlamaForTokenClassification,
+  LlamaForQuestionAnswering,
+  type CausalLMInput,
+  type SequenceClassificationInput,
+  type TokenClassificationInput,
+  type QuestionAnsweringInput,
+} from './llama/heads.js';
+export { computeRope, type RopeTable } from './llama/rope.js';
+export { LlamaPreTrainedModel, type FromPretrainedOptions, type AttnImplementation } from './pretrained-model.js';
+export { Cache, DynamicCache, StaticCache, type LayerCache } from './cache.js';
+export { type ModelOutput, type BaseModelOutput, disposeOutput } from './modeling-outputs.js';
+export { type LoadDType, type WeightSource } from './loading/load-weights.js';

@@ -1,0 +1,183 @@
+// generate(): greedy decoding and sampling as one loop of logits processors, over a KV cache.
+import { GenerationConfig } from '@cria/config';
+import { ArgumentError, CriaError } from '@cria/core';
+import { type Cache, DynamicCache } from '../cache.js';
+import { type IntInput, type IntRows, positionsFromMask, toIntRows } from '../inputs.js';
+import type { LlamaForCausalLM } from '../llama/heads.js';
+import {
+  type LogitsProcessor,
+  argmax,
+  minP,
+  noRepeatNgram,
+  probabilities,
+  repetitionPenalty,
+  suppressEosUntil,
+  temperature,
+  topK,
+  topP,
+} from './logits-processors.js';
+import { Mulberry32, sampleIndex } from './prng.js';
+
+/** What generate() needs of a tokenizer (for stop_strings and the streamer's text). */
+export interface DecodingTokenizer {
+  decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
+}
+
+/** One streamed token: its row, its id, and the row's generated text so far (empty without a tokenizer). */
+export interface StreamEvent {
+  row: number;
+  token: number;
+  text: string;
+}
+
+export interface GenerateOptions {
+  max_new_tokens?: number;
+  max_length?: number;
+  min_new_tokens?: number;
+  min_length?: number;
+  do_sample?: boolean;
+  temperature?: number;
+  top_k?: number | null;
+  top_p?: number | null;
+  min_p?: number | null;
+  repetition_penalty?: number;
+  no_repeat_ngram_size?: number;
+  /** A number, a list, or [] / null for no stopping token (default: the generation config's). */
+  eos_token_id?: number | number[] | null;
+  pad_token_id?: number | null;
+  stop_strings?: string | string[] | null;
+  /** Seeds the sampling PRNG (mulberry32); without it the seed is random. */
+  seed?: number | null;
+  /** [B, S] 0/1: 0 marks left padding. */
+  attention_mask?: IntInput;
+  /** Starts from this generation config instead of the model's. */
+  generation_config?: GenerationConfig;
+  /** Needed for stop_strings and for the streamer's text. */
+  tokenizer?: DecodingTokenizer;
+  /** Called for each new token of each unfinished row. */
+  streamer?: (event: StreamEvent) => void;
+  signal?: AbortSignal;
+  /** A cache to decode into (e.g. a StaticCache); by default a DynamicCache sized for the whole run. */
+  past_key_values?: Cache;
+}
+
+const CONFIG_FIELDS = [
+  'max_new_tokens', 'max_length', 'min_new_tokens', 'min_length', 'do_sample', 'temperature', 'top_k', 'top_p', 'min_p',
+  'repetition_penalty', 'no_repeat_ngram_size', 'eos_token_id', 'pad_token_id', 'stop_strings', 'seed',
+] as const;
+
+/** Inputs as generate() accepts them: ids, or { input_ids, attention_mask } as a tokenizer returns. */
+export type GenerateInputs = IntInput | number[][] | { input_ids: IntInput; attention_mask?: IntInput };
+
+/** Left-pads rows of unequal length with `pad` and returns the matching mask. */
+function leftPad(rows: number[][], pad: number): { ids: IntRows; mask: IntRows } {
+  const width = Math.max(...rows.map((r) => r.length));
+  return {
+    ids: rows.map((r) => [...Array<number>(width - r.length).fill(pad), ...r]),
+    mask: rows.map((r) => [...Array<number>(width - r.length).fill(0), ...Array<number>(r.length).fill(1)]),
+  };
+}
+
+function buildProcessors(config: GenerationConfig): { processors: LogitsProcessor[]; warpers: LogitsProcessor[] } {
+  const processors: LogitsProcessor[] = [];
+  if (config.repetition_penalty !== 1) processors.push(repetitionPenalty(config.repetition_penalty));
+  if (config.no_repeat_ngram_size > 0) processors.push(noRepeatNgram(config.no_repeat_ngram_size));
+  const eos = config.eosTokenIds;
+  if (eos.length && ((config.min_new_tokens ?? 0) > 0 || config.min_length > 0)) {
+    processors.push(suppressEosUntil(eos, config.min_new_tokens ?? 0, config.min_length));
+  }
+  const warpers: LogitsProcessor[] = [];
+  if (config.do_sample) {
+    if (config.temperature !== 1) warpers.push(temperature(config.temperature));
+    if (config.top_k !== null && config.top_k > 0) warpers.push(topK(config.top_k));
+    if (config.top_p !== null && config.top_p < 1) warpers.push(topP(config.top_p));
+    if (config.min_p !== null && config.min_p > 0) warpers.push(minP(config.min_p));
+  }
+  return { processors, warpers };
+}
+
+/**
+ * transformers' generate() for decoder-only models without beam search: returns every row's
+ * sequence including the prompt (finished rows are filled with pad_token_id up to the longest).
+ */
+export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, options: GenerateOptions = {}): Promise<number[][]> {
+  const overrides: Record<string, unknown> = {};
+  for (const field of CONFIG_FIELDS) if (options[field] !== undefined) overrides[field] = options[field];
+  if (overrides.eos_token_id === null || (Array.isArray(overrides.eos_token_id) && overrides.eos_token_id.length === 0)) overrides.eos_token_id = null;
+  const config = (options.generation_config ?? model.generation_config).update(overrides);
+  if (config.eos_token_id !== null && options.eos_token_id === null) config.eos_token_id = null;
+  const eos = config.eosTokenIds;
+  const pad = config.pad_token_id ?? eos[0] ?? 0;
+
+  const given = typeof inputs === 'object' && inputs !== null && !Array.isArray(inputs) && 'input_ids' in inputs ? inputs : { input_ids: inputs as IntInput };
+  let ids: IntRows;
+  let mask: IntRows;
+  const maskInput = options.attention_mask ?? (given as { attention_mask?: IntInput }).attention_mask;
+  const raw = given.input_ids;
+  if (Array.isArray(raw) && Array.isArray(raw[0]) && new Set((raw as number[][]).map((r) => r.length)).size > 1 && maskInput === undefined) {
+    ({ ids, mask } = leftPad(raw as number[][], pad));
+    await toIntRows(ids, 'input_ids');
+  } else {
+    ids = await toIntRows(raw, 'input_ids');
+    mask = maskInput !== undefined ? await toIntRows(maskInput, 'attention_mask') : ids.map((row) => row.map(() => 1));
+    if (mask.length !== ids.length || mask[0]!.length !== ids[0]!.length) {
+      throw new ArgumentError(`attention_mask must have the shape of input_ids [${ids.length}, ${ids[0]!.length}]`);
+    }
+  }
+  const promptLength = ids[0]!.length;
+  const maxNew = config.max_new_tokens ?? config.max_length - promptLength;
+  const sequences = ids.map((row) => [...row]);
+  if (maxNew <= 0) return sequences;
+  const stopStrings = config.stop_strings === null ? [] : Array.isArray(config.stop_strings) ? config.stop_strings : [config.stop_strings];
+  if (stopStrings.length && !options.tokenizer) throw new ArgumentError("generate: 'stop_strings' needs the 'tokenizer' option to decode the text");
+
+  const { processors, warpers } = buildProcessors(config);
+  const rng = new Mulberry32(config.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const random = () => rng.next();
+  const batch = ids.length;
+  const vocab = model.config.vocab_size;
+  const unfinished = ids.map(() => true);
+  const generated: number[][] = ids.map(() => []);
+  const ownCache = !options.past_key_values;
+  const cache = options.past_key_values ?? new DynamicCache({ capacity: promptLength + maxNew });
+  let stepIds: IntRows = ids;
+  let stepPositions = positionsFromMask(mask);
+  try {
+    for (let step = 0; step < maxNew; step++) {
+      if (options.signal?.aborted) throw new CriaError('generate: aborted', { cause: options.signal.reason });
+      const out = await model.forward({ input_ids: stepIds, attention_mask: mask, position_ids: stepPositions, past_key_values: cache, use_cache: true, logits_to_keep: 1 });
+      const logits = await out.logits!.toFloat32();
+      out.logits!.dispose();
+      out.last_hidden_state.dispose();
+      const next: number[] = [];
+      for (let i = 0; i < batch; i++) {
+        const scores = logits.slice(i * vocab, (i + 1) * vocab);
+        const row = { ids: sequences[i]!, newTokens: step };
+        for (const p of processors) p(scores, row);
+        let token: number;
+        if (config.do_sample) {
+          for (const w of warpers) w(scores, row);
+          token = sampleIndex(probabilities(scores), random);
+        } else {
+          token = argmax(scores);
+        }
+        if (!unfinished[i]) token = pad;
+        next.push(token);
+        sequences[i]!.push(token);
+        if (unfinished[i]) {
+          generated[i]!.push(token);
+          const text = options.tokenizer && (options.streamer || stopStrings.length) ? options.tokenizer.decode(generated[i]!, { skip_special_tokens: true }) : '';
+          options.streamer?.({ row: i, token, text });
+          if (eos.includes(token) || stopStrings.some((s) => text.includes(s))) unfinished[i] = false;
+        }
+      }
+      if (!unfinished.some(Boolean)) break;
+      mask = mask.map((row) => [...row, 1]);
+      stepIds = next.map((t) => [t]);
+      stepPositions = stepPositions.map((row) => [row[row.length - 1]! + 1]);
+    }
+  } finally {
+    if (ownCache) cache.dispose();
+  }
+  return sequences;
+}

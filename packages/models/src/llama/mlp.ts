@@ -1,0 +1,29 @@
+import type { LlamaConfig } from '@cria/config';
+import type { Backend, Tensor } from '@cria/core';
+import { Linear, Module } from '../nn/module.js';
+import { linear } from '../nn/ops.js';
+
+/** LlamaMLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
+export class LlamaMLP extends Module {
+  readonly gate_proj: Linear;
+  readonly up_proj: Linear;
+  readonly down_proj: Linear;
+
+  constructor(config: LlamaConfig) {
+    super();
+    this.gate_proj = new Linear(config.hidden_size, config.intermediate_size, config.mlp_bias);
+    this.up_proj = new Linear(config.hidden_size, config.intermediate_size, config.mlp_bias);
+    this.down_proj = new Linear(config.intermediate_size, config.hidden_size, config.mlp_bias);
+  }
+
+  forward(b: Backend, x: Tensor): Tensor {
+    const gate = linear(b, x, this.gate_proj);
+    const up = linear(b, x, this.up_proj);
+    const act = b.siluMul(gate, up);
+    gate.dispose();
+    up.dispose();
+    const out = linear(b, act, this.down_proj);
+    act.dispose();
+    return out;
+  }
+}

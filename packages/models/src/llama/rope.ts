@@ -1,0 +1,133 @@
+// RoPE inverse-frequency tables, one function per rope_type, as transformers' modeling_rope_utils.
+// Computed on the host in float32 (each step rounded with Math.fround as torch's float32 tensors are).
+import type { LlamaConfig, RopeScaling, RopeType } from '@cria/config';
+import { ropeTypeOf } from '@cria/config';
+import { ArgumentError } from '@cria/core';
+
+export interface RopeTable {
+  /** float32 [headDim / 2] */
+  invFreq: Float32Array;
+  /** Multiplies cos and sin (transformers' attention_scaling). */
+  attentionScaling: number;
+}
+
+const f = Math.fround;
+
+/** 1 / base^(2i / dim) for i < dim/2, in float32. */
+function defaultInvFreq(base: number, dim: number): Float32Array {
+  const out = new Float32Array(dim / 2);
+  for (let i = 0; i < dim / 2; i++) out[i] = f(1 / f(Math.pow(base, f((2 * i) / dim))));
+  return out;
+}
+
+type RopeFunction = (config: LlamaConfig, scaling: RopeScaling, seqLen: number) => RopeTable;
+
+const ROPE_FUNCTIONS: Record<RopeType, RopeFunction> = {
+  default: (config) => ({ invFreq: defaultInvFreq(config.rope_theta, config.headDim), attentionScaling: 1 }),
+
+  linear: (config, scaling) => {
+    const invFreq = defaultInvFreq(config.rope_theta, config.headDim).map((x) => f(x / scaling.factor!));
+    return { invFreq, attentionScaling: 1 };
+  },
+
+  // NTK-aware scaling: the base grows once the sequence passes max_position_embeddings.
+  dynamic: (config, scaling, seqLen) => {
+    const dim = config.headDim;
+    const maxPositions = config.max_position_embeddings;
+    const factor = scaling.factor!;
+    const len = seqLen > maxPositions ? seqLen : maxPositions;
+    const base = config.rope_theta * Math.pow((factor * len) / maxPositions - (factor - 1), dim / (dim - 2));
+    return { invFreq: defaultInvFreq(base, dim), attentionScaling: 1 };
+  },
+
+  yarn: (config, scaling) => {
+    const dim = config.headDim;
+    const base = config.rope_theta;
+    const factor = scaling.factor!;
+    const originalMax = scaling.original_max_position_embeddings ?? config.max_position_embeddings;
+    const getMscale = (scale: number, mscale = 1): number => (scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1);
+    let attentionFactor = scaling.attention_factor;
+    if (attentionFactor === undefined || attentionFactor === null) {
+      attentionFactor = scaling.mscale && scaling.mscale_all_dim
+        ? getMscale(factor, scaling.mscale) / getMscale(factor, scaling.mscale_all_dim)
+        : getMscale(factor);
+    }
+    const betaFast = scaling.beta_fast || 32;
+    const betaSlow = scaling.beta_slow || 1;
+    const correctionDim = (rotations: number): number => (dim * Math.log(originalMax / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
+    let low = correctionDim(betaFast);
+    let high = correctionDim(betaSlow);
+    if (scaling.truncate !== false) {
+      low = Math.floor(low);
+      high = Math.ceil(high);
+    }
+    low = Math.max(low, 0);
+    high = Math.min(high, dim - 1);
+    if (low === high) high += 0.001;
+    const half = dim / 2;
+    const invFreq = new Float32Array(half);
+    for (let i = 0; i < half; i++) {
+      const posFreq = f(Math.pow(base, f((2 * i) / dim)));
+      const extrapolation = f(1 / posFreq);
+      const interpolation = f(1 / f(factor * posFreq));
+      const ramp = Math.min(Math.max(f(f(i - low) / f(high - low)), 0), 1);
+      const extrapolationFactor = f(1 - ramp);
+      invFreq[i] = f(f(interpolation * f(1 - extrapolationFactor)) + f(extrapolation * extrapolationFactor));
+    }
+    return { invFreq, attentionScaling: attentionFactor };
+  },
+
+  longrope: (config, scaling, seqLen) => {
+    const dim = config.headDim;
+    const originalMax = scaling.original_max_position_embeddings ?? config.max_position_embeddings;
+    const factor = scaling.original_max_position_embeddings ? config.max_position_embeddings / originalMax : (scaling.factor ?? 1);
+    let attentionFactor = scaling.attention_factor;
+    if (attentionFactor === undefined || attentionFactor === null) {
+      attentionFactor = factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(originalMax));
+    }
+    const extFactors = seqLen > originalMax ? scaling.long_factor! : scaling.short_factor!;
+    const invFreq = new Float32Array(dim / 2);
+    for (let i = 0; i < dim / 2; i++) invFreq[i] = f(1 / f(extFactors[i]! * f(Math.pow(config.rope_theta, f((2 * i) / dim)))));
+    return { invFreq, attentionScaling: attentionFactor };
+  },
+
+  llama3: (config, scaling) => {
+    const invFreq = defaultInvFreq(config.rope_theta, config.headDim);
+    const factor = scaling.factor!;
+    const lowFreqFactor = scaling.low_freq_factor!;
+    const highFreqFactor = scaling.high_freq_factor!;
+    const oldContext = scaling.original_max_position_embeddings!;
+    const lowFreqWavelen = oldContext / lowFreqFactor;
+    const highFreqWavelen = oldContext / highFreqFactor;
+    const out = new Float32Array(invFreq.length);
+    for (let i = 0; i < invFreq.length; i++) {
+      const freq = invFreq[i]!;
+      const wavelen = f((2 * Math.PI) / freq);
+      let value = wavelen > lowFreqWavelen ? f(freq / factor) : freq;
+      const isMedium = !(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen);
+      if (isMedium) {
+        const smooth = f(f(f(oldContext / wavelen) - lowFreqFactor) / (highFreqFactor - lowFreqFactor));
+        value = f(f(f(1 - smooth) * value) / factor + f(smooth * value));
+      }
+      out[i] = value;
+    }
+    return { invFreq: out, attentionScaling: 1 };
+  },
+};
+
+/** Whether the table depends on the sequence length (so it is recomputed per forward). */
+export function ropeDependsOnLength(config: LlamaConfig): boolean {
+  const type = ropeTypeOf(config.rope_scaling);
+  return type === 'dynamic' || type === 'longrope';
+}
+
+/**
+ * The inverse-frequency table for `config` when the largest position in the batch is `seqLen - 1`.
+ * (dynamic and longrope depend on seqLen; the others do not.)
+ */
+export function computeRope(config: LlamaConfig, seqLen: number = config.max_position_embeddings): RopeTable {
+  const type = ropeTypeOf(config.rope_scaling);
+  const fn = ROPE_FUNCTIONS[type];
+  if (!fn) throw new ArgumentError(`config field 'rope_scaling.rope_type' is '${type}'; unknown rope type`);
+  return fn(config, config.rope_scaling ?? {}, seqLen);
+}
