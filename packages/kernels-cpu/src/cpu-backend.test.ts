@@ -1,0 +1,130 @@
+// The backend's contract around the kernels: what it accepts, what it refuses and how it says so.
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, CriaError, HOST, OP_NAMES, UnsupportedOpError, hostData, hostTensor } from '@cria/core';
+import { CpuBackend, createBackend, probe } from './index.js';
+import { bits, cpu, f32, i32, list } from './test-helpers.js';
+import { widened } from './widen.js';
+
+describe('module', () => {
+  it('is always available and creates a cpu backend', async () => {
+    expect(await probe()).toEqual({ available: true });
+    const backend = await createBackend();
+    expect(backend).toBeInstanceOf(CpuBackend);
+    expect(backend.name).toBe('cpu');
+  });
+});
+
+describe('memory', () => {
+  it('upload adopts the array, read returns a copy, zeros are zero', async () => {
+    const data = Float32Array.from([1, 2, 3, 4]);
+    const t = cpu.upload(data, [2, 2], 'float32');
+    expect(t.device).toBe('cpu');
+    expect(hostData(t)).toBe(data);
+    const back = await cpu.read(t);
+    expect(back).toEqual(data);
+    expect(back).not.toBe(data);
+    expect(list(cpu.zeros([2, 3], 'int32'))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+  it('refuses an array that does not hold the dtype or fill the shape', () => {
+    expect(() => cpu.upload(new Float32Array(4), [4], 'float16')).toThrow(/upload: data for dtype float16 must be a Uint16Array, got Float32Array/);
+    expect(() => cpu.upload(new Float32Array(3), [2, 2], 'float32')).toThrow(ArgumentError);
+  });
+  it('accepts host tensors from the file readers (device cpu) and refuses other devices', () => {
+    const fromFile = hostTensor(Float32Array.from([1, 2]), [2], 'float32', HOST);
+    expect(list(cpu.add(fromFile, fromFile))).toEqual([2, 4]);
+    const elsewhere = hostTensor(new Float32Array(2), [2], 'float32', { name: 'webgpu', read: async () => new Float32Array(2) });
+    expect(() => cpu.add(elsewhere, fromFile)).toThrow(/add: a \[2\] float32 is on 'webgpu'/);
+  });
+  it('refuses disposed tensors and a disposed backend', () => {
+    const t = f32([1]);
+    t.dispose();
+    expect(() => cpu.softmax(t)).toThrow(/used after dispose/);
+    const backend = new CpuBackend();
+    backend.dispose();
+    expect(() => backend.zeros([1], 'float32')).toThrow(CriaError);
+  });
+  it('widens a float16 / bfloat16 weight once and keeps it', () => {
+    const w = bits([0x3c00, 0x4000], [2], 'float16');
+    const first = widened(w);
+    expect(Array.from(first)).toEqual([1, 2]);
+    expect(widened(w)).toBe(first);
+    const plain = f32([1, 2]);
+    expect(widened(plain)).toBe(hostData(plain));
+  });
+});
+
+describe('supports', () => {
+  it('accepts exactly what the kernels implement', () => {
+    const yes: [string, string[]][] = [
+      ['embedding', ['bfloat16', 'int32']],
+      ['rmsNorm', ['float32', 'float16']],
+      ['linear', ['float32', 'float16']],
+      ['linear', ['float32', 'bfloat16', 'float32']],
+      ['rope', ['float32', 'int32', 'float32']],
+      ['kvWrite', ['float32', 'float32']],
+      ['attention', ['float32', 'float32', 'float32']],
+      ['attention', ['float32', 'float32', 'float32', 'int32']],
+      ['attentionWeights', ['float32', 'float32', 'float32']],
+      ['siluMul', ['float32', 'float32']],
+      ['add', ['float32', 'float32']],
+      ['softmax', ['float32']],
+      ['argmax', ['float32']],
+      ['topk', ['float32']],
+      ['cast', ['int32', 'bfloat16']],
+      ['cast', ['float16']],
+    ];
+    const no: [string, string[]][] = [
+      ['embedding', ['float32', 'int64']],
+      ['rmsNorm', ['float16', 'float32']],
+      ['linear', ['float32']],
+      ['linear', ['float16', 'float16']],
+      ['linear', ['float32', 'int8']],
+      ['rope', ['float32', 'int64', 'float32']],
+      ['kvWrite', ['float16', 'float32']],
+      ['attention', ['float32', 'float32']],
+      ['attention', ['float32', 'float32', 'float32', 'bool']],
+      ['softmax', ['float64']],
+      ['argmax', ['float32', 'float32']],
+      ['cast', ['float32', 'int64']],
+      ['cast', ['uint8', 'float32']],
+      ['nonsense', ['float32']],
+    ];
+    for (const [op, dtypes] of yes) expect(cpu.supports(op as never, dtypes as never), `${op} [${dtypes}]`).toBe(true);
+    for (const [op, dtypes] of no) expect(cpu.supports(op as never, dtypes as never), `${op} [${dtypes}]`).toBe(false);
+    for (const op of OP_NAMES) expect(cpu.supports(op, []), op).toBe(false);
+  });
+  it('throws UnsupportedOpError for the combinations it does not support', () => {
+    expect(() => cpu.linear(f32([1, 2], [1, 2]), i32([1, 2], [1, 2]))).toThrow(UnsupportedOpError);
+    expect(() => cpu.rmsNorm(bits([0], [1], 'float16'), f32([1]), 1e-5)).toThrow(/backend 'cpu' does not support op 'rmsNorm' for dtypes \[float16, float32\]/);
+    expect(() => cpu.cast(f32([1]), 'int64')).toThrow(UnsupportedOpError);
+  });
+});
+
+describe('argument errors name the argument and what was expected', () => {
+  const q = f32(new Array(8).fill(0), [1, 1, 8]);
+  const cache = f32(new Array(16).fill(0), [1, 2, 4, 2]);
+  const attention = { numHeads: 4, numKvHeads: 2, headDim: 2, kvLength: 2, scale: 1 };
+  const cases: [string, () => unknown, RegExp][] = [
+    ['linear in_features', () => cpu.linear(f32([1, 2, 3], [1, 3]), f32([1, 2], [1, 2])), /linear: x \[1, 3\] float32 must have 2 \(weight's in_features/],
+    ['linear bias', () => cpu.linear(f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1, 2])), /linear: bias \[2\] float32 must have 1/],
+    ['rmsNorm weight', () => cpu.rmsNorm(f32([1, 2]), f32([1]), 1e-5), /rmsNorm: weight \[1\] float32 must have 2/],
+    ['rmsNorm eps', () => cpu.rmsNorm(f32([1]), f32([1]), NaN), /rmsNorm: eps must be a finite number/],
+    ['rope headDim', () => cpu.rope(f32([1, 2, 3], [1, 1, 3]), i32([0], [1, 1]), f32([1]), { numHeads: 1, headDim: 3, attentionScaling: 1 }), /rope: options.headDim must be even/],
+    ['rope positions', () => cpu.rope(f32([1, 2], [1, 1, 2]), i32([0, 1], [1, 2]), f32([1]), { numHeads: 1, headDim: 2, attentionScaling: 1 }), /rope: positions \[1, 2\] int32 must have 1 \(x's sequence length\)/],
+    ['attention heads', () => cpu.attention(q, cache, cache, { ...attention, numHeads: 3 }), /attention: options.numHeads \(3\) must be a multiple of options.numKvHeads \(2\)/],
+    ['attention kvLength', () => cpu.attention(q, cache, cache, { ...attention, kvLength: 5 }), /attention: options.kvLength 5 exceeds the cache's maxLength 4/],
+    ['attention mask', () => cpu.attention(q, cache, cache, { ...attention, mask: f32([1, 1, 1], [1, 3]) }), /attention: options.mask \[1, 3\] float32 must have 2 \(kvLength\)/],
+    ['attention cache', () => cpu.attentionWeights(q, f32(new Array(8).fill(0), [1, 1, 4, 2]), attention), /attentionWeights: kCache \[1, 1, 4, 2\] float32 must have 2 \(numKvHeads\)/],
+    ['add shapes', () => cpu.add(f32([1, 2]), f32([1, 2], [2, 1])), /add: a \[2\] float32 and b \[2, 1\] float32 must have the same shape/],
+    ['topk k', () => cpu.topk(f32([1, 2]), 3), /topk: k = 3 exceeds x's last dimension 2/],
+    ['kvWrite src', () => cpu.kvWrite(cache, f32([1, 2], [1, 1, 2]), 0), /kvWrite: src \[1, 1, 2\] float32 must have 4/],
+    ['cast dtype', () => cpu.cast(f32([1]), 'float8' as never), /cast: dtype 'float8' is not a cria dtype/],
+    ['not a tensor', () => cpu.softmax({} as never), /softmax: x must be a Tensor/],
+  ];
+  for (const [what, call, message] of cases) {
+    it(what, () => {
+      expect(call).toThrow(ArgumentError);
+      expect(call).toThrow(message);
+    });
+  }
+});
