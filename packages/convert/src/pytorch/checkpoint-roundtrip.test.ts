@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostData } from '@cria/core';
-import { bytesSource } from '../io/byte-source.js';
+import { bytesSource } from '@cria/core';
 import { ZipWriter } from '../zip/zip-writer.js';
 import { PickleBuilder } from '../pickle/pickle-builder.js';
 import { openPytorchCheckpoint } from './checkpoint.js';

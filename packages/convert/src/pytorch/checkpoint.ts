@@ -2,7 +2,7 @@
 // lazily. The pickle is run under the tensor allow-list; tensors stay references (storage key,
 // offset, shape, stride, dtype) until `get`/`readBytes`, which read their bytes by range.
 import { FileFormatError, hostTensor, shapeSize, typedArrayFromBytes, type DType, type Tensor } from '@cria/core';
-import { fileSource, type ByteSource } from '../io/byte-source.js';
+import { fileSource, type ByteSource } from '@cria/core';
 import { unpickle } from '../pickle/unpickler.js';
 import { PickleDict, type PickleValue } from '../pickle/values.js';
 import { ZipArchive } from '../zip/zip-reader.js';
@@ -13,7 +13,11 @@ import { TORCH_DTYPE_BYTES, TorchPicklePolicy, isTensorRef, type TensorRef, type
 const MAX_PICKLE_BYTES = 512 * 1024 * 1024;
 
 export interface PytorchTensorInfo {
-  readonly dtype: TorchDType;
+  readonly name: string;
+  /** The cria DType, or null for int16 (read those with getBytes). */
+  readonly dtype: DType | null;
+  /** The dtype as torch names it. */
+  readonly torchDtype: TorchDType;
   readonly shape: readonly number[];
   /** Strides in elements, as torch reports them. */
   readonly stride: readonly number[];
@@ -25,13 +29,15 @@ export interface PytorchTensorInfo {
   readonly storageOffset: number;
 }
 
+/** Shaped like @cria/core's SafetensorsCheckpoint, so loaders can take either. */
 export interface PytorchCheckpoint {
   readonly file: string;
+  /** Tensor names in the order the pickle lists them. */
   keys(): string[];
   has(name: string): boolean;
   info(name: string): PytorchTensorInfo;
-  /** The tensor's bytes, row-major and contiguous, little-endian. */
-  readBytes(name: string): Promise<Uint8Array>;
+  /** The tensor's bytes, row-major and contiguous, little-endian (strided views are gathered). */
+  getBytes(name: string): Promise<Uint8Array>;
   /** The tensor in host memory. */
   get(name: string): Promise<Tensor>;
   close(): Promise<void>;
@@ -101,7 +107,9 @@ class ZipCheckpoint implements PytorchCheckpoint {
   info(name: string): PytorchTensorInfo {
     const ref = this.ref(name);
     return {
-      dtype: ref.dtype,
+      name,
+      dtype: ref.dtype === 'int16' ? null : ref.dtype,
+      torchDtype: ref.dtype,
       shape: ref.shape,
       stride: ref.stride,
       contiguous: isContiguous(ref.shape, ref.stride),
@@ -111,7 +119,7 @@ class ZipCheckpoint implements PytorchCheckpoint {
     };
   }
 
-  async readBytes(name: string): Promise<Uint8Array> {
+  async getBytes(name: string): Promise<Uint8Array> {
     const ref = this.ref(name);
     const itemSize = TORCH_DTYPE_BYTES[ref.dtype];
     const out = new Uint8Array(shapeSize(ref.shape) * itemSize);
@@ -129,7 +137,7 @@ class ZipCheckpoint implements PytorchCheckpoint {
     const ref = this.ref(name);
     if (ref.dtype === 'int16') throw new FileFormatError(this.file, `tensor '${name}' is int16, which cria has no dtype for`);
     const dtype: DType = ref.dtype;
-    return hostTensor(typedArrayFromBytes(dtype, await this.readBytes(name)), [...ref.shape], dtype);
+    return hostTensor(typedArrayFromBytes(dtype, await this.getBytes(name)), [...ref.shape], dtype);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 // compressed, encrypted or multi-disk archives are refused, and so is any entry whose declared size
 // or offset reaches past the data area of the file (a zip bomb by declared size).
 import { FileFormatError } from '@cria/core';
-import type { ByteSource } from '../io/byte-source.js';
+import type { ByteSource } from '@cria/core';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const EOCD_SIZE = 22;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesSource } from '../io/byte-source.js';
+import { bytesSource } from '@cria/core';
 import { crc32 } from './crc32.js';
 import { ZipArchive } from './zip-reader.js';
 import { ZipWriter } from './zip-writer.js';
