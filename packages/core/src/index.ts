@@ -4,3 +4,5 @@ export * from './errors.js';
 export * from './tensor.js';
 export * from './backend.js';
 export * from './registry.js';
+export * from './io/index.js';
+export * from './safetensors/index.js';
