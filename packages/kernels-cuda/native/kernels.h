@@ -1,0 +1,41 @@
+// Host launchers of every kernel. Each enqueues on `stream` and returns the launch error (if any).
+// Pointers are device pointers; dtype codes are cria::DTypeCode. Shapes are validated by the caller.
+#pragma once
+#include <cuda_runtime.h>
+#include <cstdint>
+
+namespace cria {
+
+struct AttentionShape {
+  int64_t batch, seqLen;      // B, S (queries)
+  int numHeads, numKvHeads, headDim;
+  int64_t maxLength;          // cache slots per (b, kv head)
+  int64_t kvLength;           // valid slots including the S new ones
+  float scale;
+  int maskDtype;              // -1: no mask; kF32 or kI32
+};
+
+cudaError_t launchEmbedding(cudaStream_t stream, int weightDtype, const void* weight, const int* ids, float* out,
+                            int64_t count, int64_t vocab, int64_t hidden);
+cudaError_t launchRmsNorm(cudaStream_t stream, const float* x, int weightDtype, const void* weight, float* out,
+                          int64_t rows, int64_t hidden, float eps);
+// out[rows, M] = x[rows, K] · weight[M, K]^T (+ bias[M]). `biasDtype` -1 without bias.
+cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, const void* weight, int biasDtype,
+                         const void* bias, float* out, int64_t rows, int64_t K, int64_t M);
+cudaError_t launchRope(cudaStream_t stream, const float* x, const int* positions, const float* invFreq, float* out,
+                       int64_t tokens, int numHeads, int headDim, float attentionScaling);
+cudaError_t launchKvWrite(cudaStream_t stream, int cacheDtype, void* cache, const float* src, int64_t batch,
+                          int64_t seqLen, int numKvHeads, int headDim, int64_t maxLength, int64_t offset);
+cudaError_t launchAttention(cudaStream_t stream, const float* q, int cacheDtype, const void* k, const void* v,
+                            const void* mask, float* out, const AttentionShape& shape);
+cudaError_t launchAttentionWeights(cudaStream_t stream, const float* q, int cacheDtype, const void* k,
+                                   const void* mask, float* out, const AttentionShape& shape);
+cudaError_t launchSiluMul(cudaStream_t stream, const float* gate, const float* up, float* out, int64_t n);
+cudaError_t launchAdd(cudaStream_t stream, const float* a, const float* b, float* out, int64_t n);
+cudaError_t launchSoftmax(cudaStream_t stream, const float* x, float* out, int64_t rows, int64_t n);
+cudaError_t launchArgmax(cudaStream_t stream, const float* x, int* out, int64_t rows, int64_t n);
+cudaError_t launchTopk(cudaStream_t stream, const float* x, float* values, int* indices, int64_t rows, int64_t n,
+                       int k);
+cudaError_t launchCast(cudaStream_t stream, int fromDtype, const void* x, int toDtype, void* out, int64_t n);
+
+}  // namespace cria

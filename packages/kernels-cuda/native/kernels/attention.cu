@@ -1,0 +1,344 @@
+// Fused causal attention over the KV cache with grouped-query heads and a padding mask.
+//  - attnSplitKernel (few queries, i.e. decode): one block per (query, head, key split); each warp walks keys
+//    with an online softmax; splits are merged by attnCombineKernel (split-K / flash-decoding).
+//  - attnFlashKernel (prefill): one block per 32 queries of one head; K/V tiles of 32 keys in shared memory,
+//    online softmax per query, causal tiles past the block's last query skipped.
+//  - attnWeightsKernel: the probabilities themselves, for output_attentions.
+// Query s of S sits at cache slot kvLength - S + s and sees slots j <= that with mask[b, j] != 0;
+// a query with no visible key gives zeros.
+#include "../common.cuh"
+#include "../kernels.h"
+
+namespace cria {
+namespace {
+
+struct Params {
+  int64_t batch, seqLen, maxLength, kvLength;
+  int numHeads, numKvHeads, headDim, maskDtype;
+  float scale;
+  const void* mask;
+};
+
+__device__ __forceinline__ bool keyAllowed(const Params& p, int64_t b, int64_t j) {
+  return p.maskDtype < 0 || loadAsFloat(p.mask, p.maskDtype, b * p.kvLength + j) != 0.f;
+}
+
+// Merges (m, l, acc) states: returns weights to scale each side by.
+__device__ __forceinline__ float safeExp(float a, float m) { return a == -INFINITY ? 0.f : expf(a - m); }
+
+constexpr int kSplitWarps = 4;
+
+// grid: x = query row r over [B, S, numHeads], y = split. Writes out directly when gridDim.y == 1,
+// otherwise (m, l, acc[headDim]) per split to `partials`.
+template <typename C, int T>
+__global__ __launch_bounds__(128) void attnSplitKernel(const float* __restrict__ q, const C* __restrict__ k,
+                                                       const C* __restrict__ v, float* __restrict__ out,
+                                                       float* __restrict__ partials, Params p, int64_t chunk) {
+  __shared__ float sm[kSplitWarps], sl[kSplitWarps];
+  __shared__ float sacc[kSplitWarps][32 * T];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int64_t r = blockIdx.x;
+  const int h = static_cast<int>(r % p.numHeads);
+  const int64_t bs = r / p.numHeads, s = bs % p.seqLen, b = bs / p.seqLen;
+  const int kvh = h / (p.numHeads / p.numKvHeads);
+  const int hd = p.headDim;
+  const int64_t qpos = p.kvLength - p.seqLen + s;
+  const int64_t start = (int64_t)blockIdx.y * chunk;
+  const int64_t end = min(start + chunk, qpos + 1);
+  const int64_t cacheBase = ((b * p.numKvHeads + kvh) * p.maxLength) * hd;
+  const C* kb = k + cacheBase;
+  const C* vb = v + cacheBase;
+
+  float qr[T], acc[T];
+#pragma unroll
+  for (int t = 0; t < T; ++t) {
+    const int d = lane + 32 * t;
+    qr[t] = d < hd ? q[r * hd + d] * p.scale : 0.f;
+    acc[t] = 0.f;
+  }
+  float m = -INFINITY, l = 0.f;
+  for (int64_t j = start + warp; j < end; j += kSplitWarps) {
+    if (!keyAllowed(p, b, j)) continue;
+    float dot = 0.f;
+#pragma unroll
+    for (int t = 0; t < T; ++t) {
+      const int d = lane + 32 * t;
+      if (d < hd) dot = fmaf(qr[t], toFloat<C>(kb[j * hd + d]), dot);
+    }
+    dot = warpSum(dot);
+    const float mNew = fmaxf(m, dot);
+    const float corr = safeExp(m, mNew);
+    const float e = expf(dot - mNew);
+    l = l * corr + e;
+#pragma unroll
+    for (int t = 0; t < T; ++t) {
+      const int d = lane + 32 * t;
+      acc[t] = acc[t] * corr + (d < hd ? e * toFloat<C>(vb[j * hd + d]) : 0.f);
+    }
+    m = mNew;
+  }
+  if (lane == 0) { sm[warp] = m; sl[warp] = l; }
+#pragma unroll
+  for (int t = 0; t < T; ++t) sacc[warp][lane + 32 * t] = acc[t];
+  __syncthreads();
+  float mAll = -INFINITY;
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w) mAll = fmaxf(mAll, sm[w]);
+  float lAll = 0.f;
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w) lAll += sl[w] * safeExp(sm[w], mAll);
+  if (gridDim.y == 1) {
+    for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+      float a = 0.f;
+#pragma unroll
+      for (int w = 0; w < kSplitWarps; ++w) a += sacc[w][d] * safeExp(sm[w], mAll);
+      out[r * hd + d] = lAll > 0.f ? a / lAll : 0.f;
+    }
+    return;
+  }
+  float* part = partials + (r * gridDim.y + blockIdx.y) * (hd + 2);
+  if (threadIdx.x == 0) { part[0] = mAll; part[1] = lAll; }
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+    float a = 0.f;
+#pragma unroll
+    for (int w = 0; w < kSplitWarps; ++w) a += sacc[w][d] * safeExp(sm[w], mAll);
+    part[2 + d] = a;
+  }
+}
+
+__global__ void attnCombineKernel(const float* __restrict__ partials, float* __restrict__ out, int splits, int hd) {
+  const int64_t r = blockIdx.x;
+  const float* base = partials + r * splits * (hd + 2);
+  float mAll = -INFINITY;
+  for (int i = 0; i < splits; ++i) mAll = fmaxf(mAll, base[i * (hd + 2)]);
+  float lAll = 0.f;
+  for (int i = 0; i < splits; ++i) lAll += base[i * (hd + 2) + 1] * safeExp(base[i * (hd + 2)], mAll);
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+    float a = 0.f;
+    for (int i = 0; i < splits; ++i) a += base[i * (hd + 2) + 2 + d] * safeExp(base[i * (hd + 2)], mAll);
+    out[r * hd + d] = lAll > 0.f ? a / lAll : 0.f;
+  }
+}
+
+constexpr int kFlashQ = 32, kFlashK = 32, kFlashWarps = 4, kQPerWarp = kFlashQ / kFlashWarps;
+
+// grid: x = query tile, y = b * numHeads + h. Dynamic shared memory: Q [32][hd], K [32][hd+1], V [32][hd].
+template <typename C, int T>
+__global__ __launch_bounds__(128) void attnFlashKernel(const float* __restrict__ q, const C* __restrict__ k,
+                                                       const C* __restrict__ v, float* __restrict__ out, Params p) {
+  extern __shared__ float smem[];
+  const int hd = p.headDim;
+  float* Qs = smem;
+  float* Ks = Qs + kFlashQ * hd;
+  float* Vs = Ks + kFlashK * (hd + 1);
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int h = static_cast<int>(blockIdx.y % p.numHeads);
+  const int64_t b = blockIdx.y / p.numHeads;
+  const int kvh = h / (p.numHeads / p.numKvHeads);
+  const int64_t q0 = (int64_t)blockIdx.x * kFlashQ;
+  const int64_t qCount = min((int64_t)kFlashQ, p.seqLen - q0);
+  const int64_t width = (int64_t)p.numHeads * hd;
+  const int64_t cacheBase = ((b * p.numKvHeads + kvh) * p.maxLength) * hd;
+
+  for (int e = threadIdx.x; e < kFlashQ * hd; e += blockDim.x) {
+    const int qi = e / hd, d = e % hd;
+    Qs[e] = qi < qCount ? q[(b * p.seqLen + q0 + qi) * width + (int64_t)h * hd + d] * p.scale : 0.f;
+  }
+  float m[kQPerWarp], l[kQPerWarp], acc[kQPerWarp][T];
+#pragma unroll
+  for (int u = 0; u < kQPerWarp; ++u) {
+    m[u] = -INFINITY;
+    l[u] = 0.f;
+#pragma unroll
+    for (int t = 0; t < T; ++t) acc[u][t] = 0.f;
+  }
+  const int64_t keyEnd = p.kvLength - p.seqLen + q0 + qCount;  // one past the block's last visible slot
+  for (int64_t kt = 0; kt < keyEnd; kt += kFlashK) {
+    __syncthreads();
+    for (int e = threadIdx.x; e < kFlashK * hd; e += blockDim.x) {
+      const int j = e / hd, d = e % hd;
+      const int64_t key = kt + j;
+      const bool in = key < p.kvLength;
+      Ks[j * (hd + 1) + d] = in ? toFloat<C>(k[cacheBase + key * hd + d]) : 0.f;
+      Vs[j * hd + d] = in ? toFloat<C>(v[cacheBase + key * hd + d]) : 0.f;
+    }
+    __syncthreads();
+    const int64_t myKey = kt + lane;
+    const bool keyOk = myKey < p.kvLength && keyAllowed(p, b, myKey);
+#pragma unroll
+    for (int u = 0; u < kQPerWarp; ++u) {
+      const int qi = warp * kQPerWarp + u;
+      if (qi >= qCount) break;
+      const int64_t qpos = p.kvLength - p.seqLen + q0 + qi;
+      const float* qrow = Qs + qi * hd;
+      const float* krow = Ks + lane * (hd + 1);
+      float s = 0.f;
+      for (int d = 0; d < hd; ++d) s = fmaf(qrow[d], krow[d], s);
+      const bool visible = keyOk && myKey <= qpos;
+      s = visible ? s : -INFINITY;
+      const float tileMax = warpMax(s);
+      if (tileMax == -INFINITY) continue;
+      const float mNew = fmaxf(m[u], tileMax);
+      const float corr = safeExp(m[u], mNew);
+      const float e = visible ? expf(s - mNew) : 0.f;
+      l[u] = l[u] * corr + warpSum(e);
+#pragma unroll
+      for (int t = 0; t < T; ++t) acc[u][t] *= corr;
+      for (int j = 0; j < kFlashK; ++j) {
+        const float pj = __shfl_sync(0xffffffffu, e, j);
+#pragma unroll
+        for (int t = 0; t < T; ++t) {
+          const int d = lane + 32 * t;
+          if (d < hd) acc[u][t] = fmaf(pj, Vs[j * hd + d], acc[u][t]);
+        }
+      }
+      m[u] = mNew;
+    }
+  }
+#pragma unroll
+  for (int u = 0; u < kQPerWarp; ++u) {
+    const int qi = warp * kQPerWarp + u;
+    if (qi >= qCount) break;
+    float* dst = out + (b * p.seqLen + q0 + qi) * width + (int64_t)h * hd;
+#pragma unroll
+    for (int t = 0; t < T; ++t) {
+      const int d = lane + 32 * t;
+      if (d < hd) dst[d] = l[u] > 0.f ? acc[u][t] / l[u] : 0.f;
+    }
+  }
+}
+
+// grid: one block per output row ((b * numHeads + h) * S + s); the row of `out` holds scores, then probabilities.
+template <typename C>
+__global__ void attnWeightsKernel(const float* __restrict__ q, const C* __restrict__ k, float* __restrict__ out,
+                                  Params p) {
+  extern __shared__ float qs[];
+  __shared__ float scratch[32];
+  const int64_t row = blockIdx.x;
+  const int64_t s = row % p.seqLen, bh = row / p.seqLen;
+  const int h = static_cast<int>(bh % p.numHeads);
+  const int64_t b = bh / p.numHeads;
+  const int kvh = h / (p.numHeads / p.numKvHeads);
+  const int hd = p.headDim;
+  const int64_t qpos = p.kvLength - p.seqLen + s;
+  const float* qrow = q + ((b * p.seqLen + s) * p.numHeads + h) * hd;
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) qs[d] = qrow[d] * p.scale;
+  __syncthreads();
+  const C* kb = k + ((b * p.numKvHeads + kvh) * p.maxLength) * hd;
+  float* dst = out + row * p.kvLength;
+  float mx = -INFINITY;
+  for (int64_t j = threadIdx.x; j < p.kvLength; j += blockDim.x) {
+    float sc = -INFINITY;
+    if (j <= qpos && keyAllowed(p, b, j)) {
+      sc = 0.f;
+      for (int d = 0; d < hd; ++d) sc = fmaf(qs[d], toFloat<C>(kb[j * hd + d]), sc);
+    }
+    dst[j] = sc;
+    mx = fmaxf(mx, sc);
+  }
+  mx = blockMax(mx, scratch);
+  float sum = 0.f;
+  for (int64_t j = threadIdx.x; j < p.kvLength; j += blockDim.x) {
+    const float e = safeExp(dst[j], mx);
+    dst[j] = e;
+    sum += e;
+  }
+  sum = blockSum(sum, scratch);
+  const float inv = sum > 0.f ? 1.f / sum : 0.f;
+  for (int64_t j = threadIdx.x; j < p.kvLength; j += blockDim.x) dst[j] *= inv;
+}
+
+Params toParams(const AttentionShape& s, const void* mask) {
+  Params p;
+  p.batch = s.batch; p.seqLen = s.seqLen; p.maxLength = s.maxLength; p.kvLength = s.kvLength;
+  p.numHeads = s.numHeads; p.numKvHeads = s.numKvHeads; p.headDim = s.headDim; p.maskDtype = mask ? s.maskDtype : -1;
+  p.scale = s.scale; p.mask = mask;
+  return p;
+}
+
+int lanesPerDim(int headDim) {  // T: dims per lane, rounded up to a compiled variant
+  const int t = (headDim + 31) / 32;
+  return t <= 1 ? 1 : t <= 2 ? 2 : t <= 4 ? 4 : t <= 8 ? 8 : 0;
+}
+
+template <typename C, int T>
+cudaError_t runAttention(cudaStream_t stream, const float* q, const C* k, const C* v, float* out, const Params& p) {
+  const int64_t rows = p.batch * p.seqLen * p.numHeads;
+  if (p.seqLen < 16) {
+    // Split the keys so that about two blocks per SM are busy, each split holding at least 64 keys.
+    int64_t splits = (264 + rows - 1) / rows;
+    const int64_t maxSplits = (p.kvLength + 63) / 64;
+    if (splits > maxSplits) splits = maxSplits;
+    if (splits < 1) splits = 1;
+    const int64_t chunk = (p.kvLength + splits - 1) / splits;
+    splits = (p.kvLength + chunk - 1) / chunk;
+    if (rows > 0x7fffffffLL) return cudaErrorInvalidValue;
+    const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>(splits));
+    if (splits == 1) {
+      attnSplitKernel<C, T><<<grid, 128, 0, stream>>>(q, k, v, out, nullptr, p, chunk);
+      return cudaGetLastError();
+    }
+    float* partials = nullptr;
+    cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&partials),
+                                      sizeof(float) * rows * splits * (p.headDim + 2), stream);
+    if (err != cudaSuccess) return err;
+    attnSplitKernel<C, T><<<grid, 128, 0, stream>>>(q, k, v, out, partials, p, chunk);
+    err = cudaGetLastError();
+    if (err == cudaSuccess) {
+      attnCombineKernel<<<static_cast<unsigned>(rows), 128, 0, stream>>>(partials, out, static_cast<int>(splits),
+                                                                        p.headDim);
+      err = cudaGetLastError();
+    }
+    const cudaError_t freeErr = cudaFreeAsync(partials, stream);
+    return err != cudaSuccess ? err : freeErr;
+  }
+  const size_t smemBytes = sizeof(float) * (kFlashQ * p.headDim + kFlashK * (p.headDim + 1) + kFlashK * p.headDim);
+  static bool raised = false;  // per template instance
+  if (!raised) {
+    const cudaError_t err = cudaFuncSetAttribute(attnFlashKernel<C, T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                 static_cast<int>(sizeof(float) * (96 * 256 + 32)));
+    if (err != cudaSuccess) return err;
+    raised = true;
+  }
+  const int64_t tiles = (p.seqLen + kFlashQ - 1) / kFlashQ;
+  if (p.batch * p.numHeads > 65535) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(p.batch * p.numHeads));
+  attnFlashKernel<C, T><<<grid, 128, smemBytes, stream>>>(q, k, v, out, p);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launchAttention(cudaStream_t stream, const float* q, int cacheDtype, const void* k, const void* v,
+                            const void* mask, float* out, const AttentionShape& shape) {
+  if (shape.batch * shape.seqLen * shape.numHeads == 0) return cudaSuccess;
+  const Params p = toParams(shape, mask);
+  const int t = lanesPerDim(shape.headDim);
+  CRIA_FLOAT_TYPE_SWITCH(cacheDtype, C, {
+    const C* kc = static_cast<const C*>(k);
+    const C* vc = static_cast<const C*>(v);
+    switch (t) {
+      case 1: return runAttention<C, 1>(stream, q, kc, vc, out, p);
+      case 2: return runAttention<C, 2>(stream, q, kc, vc, out, p);
+      case 4: return runAttention<C, 4>(stream, q, kc, vc, out, p);
+      case 8: return runAttention<C, 8>(stream, q, kc, vc, out, p);
+      default: return cudaErrorInvalidValue;
+    }
+  })
+  return cudaErrorInvalidValue;
+}
+
+cudaError_t launchAttentionWeights(cudaStream_t stream, const float* q, int cacheDtype, const void* k,
+                                   const void* mask, float* out, const AttentionShape& shape) {
+  const int64_t rows = shape.batch * shape.numHeads * shape.seqLen;
+  if (rows == 0 || shape.kvLength == 0) return cudaSuccess;
+  if (rows > 0x7fffffffLL) return cudaErrorInvalidValue;
+  const Params p = toParams(shape, mask);
+  const size_t smem = sizeof(float) * shape.headDim;
+  CRIA_FLOAT_TYPE_SWITCH(cacheDtype, C, {
+    attnWeightsKernel<C><<<static_cast<unsigned>(rows), 256, smem, stream>>>(q, static_cast<const C*>(k), out, p);
+  })
+  return cudaGetLastError();
+}
+
+}  // namespace cria

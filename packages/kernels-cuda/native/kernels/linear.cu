@@ -1,0 +1,319 @@
+// linear: out[rows, M] = x[rows, K] · weight[M, K]^T (+ bias). Three kernels, picked by shape:
+//  - matvecKernel (rows <= 8, decode): each weight row streamed once with 16-byte loads, split over up to
+//    8 warps when M is small so every SM has loads in flight; x stays float32.
+//  - gemmWmmaKernel (float16/bfloat16 weights, prefill): tensor cores (WMMA 16x16x16, float32 accumulate),
+//    128x128x32 tiles, double-buffered shared memory; x is rounded to the weight's dtype in the tile load.
+//  - gemmSimtKernel (float32 weights, or shapes the others cannot take): 64x64 tiles, 4x4 per thread.
+#include <mma.h>
+#include "../common.cuh"
+#include "../kernels.h"
+
+namespace cria {
+namespace {
+
+// ---------------------------------------------------------------- matvec
+template <typename W> struct Pack16;
+template <> struct Pack16<float> {
+  static constexpr int N = 4;
+  __device__ static void unpack(uint4 raw, float* w) {
+    w[0] = __uint_as_float(raw.x); w[1] = __uint_as_float(raw.y);
+    w[2] = __uint_as_float(raw.z); w[3] = __uint_as_float(raw.w);
+  }
+};
+template <> struct Pack16<__half> {
+  static constexpr int N = 8;
+  __device__ static void unpack(uint4 raw, float* w) {
+    const unsigned int u[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&u[i]));
+      w[2 * i] = f.x; w[2 * i + 1] = f.y;
+    }
+  }
+};
+template <> struct Pack16<__nv_bfloat16> {
+  static constexpr int N = 8;
+  __device__ static void unpack(uint4 raw, float* w) {
+    const unsigned int u[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      w[2 * i] = __uint_as_float(u[i] << 16);
+      w[2 * i + 1] = __uint_as_float(u[i] & 0xffff0000u);
+    }
+  }
+};
+
+__device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
+  uint4 r;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+               : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w) : "l"(p));
+  return r;
+}
+
+constexpr int kMatvecWarps = 8;
+
+// Block: 8 warps; `split` warps share one output row (split in {1, 2, 4, 8}).
+template <typename W, int R>
+__global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x, const W* __restrict__ weight,
+                                                    int biasDtype, const void* bias, float* __restrict__ out,
+                                                    int rows, int64_t K, int64_t M, int split) {
+  constexpr int N = Pack16<W>::N;
+  __shared__ float partial[kMatvecWarps][R];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int rowsPerBlock = kMatvecWarps / split;
+  const int64_t m = (int64_t)blockIdx.x * rowsPerBlock + warp / split;
+  const int part = warp % split;
+  float acc[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = 0.f;
+  if (m < M) {
+    const W* wrow = weight + m * K;
+    const int64_t step = (int64_t)split * 32 * N;
+    int64_t k0 = ((int64_t)part * 32 + lane) * N;
+#pragma unroll 4
+    for (; k0 < K; k0 += step) {
+      const uint4 raw = loadStreaming(reinterpret_cast<const uint4*>(wrow + k0));
+      float w[N];
+      Pack16<W>::unpack(raw, w);
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        if (r < rows) {
+          const float4* xr = reinterpret_cast<const float4*>(x + (int64_t)r * K + k0);
+#pragma unroll
+          for (int q = 0; q < N / 4; ++q) {
+            const float4 xv = __ldg(xr + q);
+            acc[r] = fmaf(w[4 * q], xv.x, acc[r]);
+            acc[r] = fmaf(w[4 * q + 1], xv.y, acc[r]);
+            acc[r] = fmaf(w[4 * q + 2], xv.z, acc[r]);
+            acc[r] = fmaf(w[4 * q + 3], xv.w, acc[r]);
+          }
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = warpSum(acc[r]);
+  if (split == 1) {
+    if (lane == 0 && m < M) {
+      const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+        if (r < rows) out[(int64_t)r * M + m] = acc[r] + b;
+    }
+    return;
+  }
+  if (lane == 0) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) partial[warp][r] = acc[r];
+  }
+  __syncthreads();
+  if (part == 0 && lane < R && lane < rows && m < M) {
+    float s = 0.f;
+    for (int p = 0; p < split; ++p) s += partial[warp + p][lane];
+    const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+    out[(int64_t)lane * M + m] = s + b;
+  }
+}
+
+template <typename W, int R>
+cudaError_t launchMatvecR(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias, float* out,
+                          int rows, int64_t K, int64_t M) {
+  // Enough warps in flight to saturate memory: split rows of small matrices across warps.
+  int split = 1;
+  while (split < kMatvecWarps && M * split < 16384 && K / (split * 2) >= 32 * Pack16<W>::N) split *= 2;
+  const int rowsPerBlock = kMatvecWarps / split;
+  const int64_t blocks = (M + rowsPerBlock - 1) / rowsPerBlock;
+  if (blocks > 0x7fffffffLL) return cudaErrorInvalidValue;
+  matvecKernel<W, R><<<static_cast<unsigned>(blocks), 256, 0, stream>>>(x, w, biasDtype, bias, out, rows, K, M, split);
+  return cudaGetLastError();
+}
+
+template <typename W>
+cudaError_t launchMatvec(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias, float* out,
+                         int64_t rows, int64_t K, int64_t M) {
+  const int r = static_cast<int>(rows);
+  if (rows == 1) return launchMatvecR<W, 1>(stream, x, w, biasDtype, bias, out, r, K, M);
+  if (rows == 2) return launchMatvecR<W, 2>(stream, x, w, biasDtype, bias, out, r, K, M);
+  if (rows <= 4) return launchMatvecR<W, 4>(stream, x, w, biasDtype, bias, out, r, K, M);
+  return launchMatvecR<W, 8>(stream, x, w, biasDtype, bias, out, r, K, M);
+}
+
+// ---------------------------------------------------------------- tensor-core GEMM
+namespace wmma = nvcuda::wmma;
+constexpr int kBM = 128, kBN = 128, kBK = 32, kLds = kBK + 8;
+
+template <typename W> __device__ __forceinline__ uint2 packFour(float4 v);
+template <> __device__ __forceinline__ uint2 packFour<__half>(float4 v) {
+  const __half2 a = __floats2half2_rn(v.x, v.y), b = __floats2half2_rn(v.z, v.w);
+  return make_uint2(*reinterpret_cast<const unsigned int*>(&a), *reinterpret_cast<const unsigned int*>(&b));
+}
+template <> __device__ __forceinline__ uint2 packFour<__nv_bfloat16>(float4 v) {
+  const __nv_bfloat162 a = __floats2bfloat162_rn(v.x, v.y), b = __floats2bfloat162_rn(v.z, v.w);
+  return make_uint2(*reinterpret_cast<const unsigned int*>(&a), *reinterpret_cast<const unsigned int*>(&b));
+}
+
+// Requires K % 8 == 0 and 16-byte aligned x and weight.
+template <typename W>
+__global__ __launch_bounds__(256) void gemmWmmaKernel(const float* __restrict__ x, const W* __restrict__ weight,
+                                                      int biasDtype, const void* bias, float* __restrict__ out,
+                                                      int64_t rows, int64_t K, int64_t M) {
+  __shared__ __align__(128) W As[2][kBM * kLds];
+  __shared__ __align__(128) W Bs[2][kBN * kLds];
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int64_t row0 = (int64_t)blockIdx.y * kBM, col0 = (int64_t)blockIdx.x * kBN;
+  const int wm = warp / 4, wn = warp % 4;  // warp tile: 64 rows x 32 cols
+
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 2; ++j) wmma::fill_fragment(acc[i][j], 0.f);
+
+  // A (x, float32): 128 rows x 32 k = 1024 float4; thread: rows tid/8 + 32 i, k (tid%8)*4.
+  // B (weight): 128 rows x 32 k = 512 uint4 (8 elements); thread: rows tid/4 + 64 i, k (tid%4)*8.
+  float4 ra[4];
+  uint4 rb[2];
+  const int aRow = tid / 8, aK = (tid % 8) * 4, bRow = tid / 4, bK = (tid % 4) * 8;
+  auto loadGlobal = [&](int64_t k0) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int64_t r = row0 + aRow + 32 * i, k = k0 + aK;
+      ra[i] = (r < rows && k < K) ? __ldg(reinterpret_cast<const float4*>(x + r * K + k)) : make_float4(0.f, 0.f, 0.f, 0.f);
+    }
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const int64_t r = col0 + bRow + 64 * i, k = k0 + bK;
+      rb[i] = (r < M && k < K) ? __ldg(reinterpret_cast<const uint4*>(weight + r * K + k)) : make_uint4(0, 0, 0, 0);
+    }
+  };
+  auto storeShared = [&](int buf) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+      *reinterpret_cast<uint2*>(&As[buf][(aRow + 32 * i) * kLds + aK]) = packFour<W>(ra[i]);
+#pragma unroll
+    for (int i = 0; i < 2; ++i) *reinterpret_cast<uint4*>(&Bs[buf][(bRow + 64 * i) * kLds + bK]) = rb[i];
+  };
+
+  const int64_t tiles = (K + kBK - 1) / kBK;
+  loadGlobal(0);
+  storeShared(0);
+  __syncthreads();
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int buf = static_cast<int>(t & 1);
+    if (t + 1 < tiles) loadGlobal((t + 1) * kBK);
+#pragma unroll
+    for (int kk = 0; kk < kBK; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, W, wmma::row_major> a[4];
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, W, wmma::col_major> b[2];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) wmma::load_matrix_sync(a[i], &As[buf][(wm * 64 + i * 16) * kLds + kk], kLds);
+#pragma unroll
+      for (int j = 0; j < 2; ++j) wmma::load_matrix_sync(b[j], &Bs[buf][(wn * 32 + j * 16) * kLds + kk], kLds);
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 2; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+    }
+    if (t + 1 < tiles) storeShared(buf ^ 1);
+    __syncthreads();
+  }
+
+  // Epilogue through a 16x16 float scratch per warp (reusing As), adding the bias.
+  float* scratch = reinterpret_cast<float*>(&As[0][0]) + warp * 256;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      wmma::store_matrix_sync(scratch, acc[i][j], 16, wmma::mem_row_major);
+      __syncwarp();
+      const int r = lane / 2, c0 = (lane % 2) * 8;
+      const int64_t gr = row0 + wm * 64 + i * 16 + r;
+      if (gr < rows) {
+#pragma unroll
+        for (int c = 0; c < 8; ++c) {
+          const int64_t gc = col0 + wn * 32 + j * 16 + c0 + c;
+          if (gc < M) out[gr * M + gc] = scratch[r * 16 + c0 + c] + (bias ? loadAsFloat(bias, biasDtype, gc) : 0.f);
+        }
+      }
+      __syncwarp();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- SIMT GEMM (any dtype, any shape)
+template <typename W>
+__global__ __launch_bounds__(256) void gemmSimtKernel(const float* __restrict__ x, const W* __restrict__ weight,
+                                                      int biasDtype, const void* bias, float* __restrict__ out,
+                                                      int64_t rows, int64_t K, int64_t M) {
+  __shared__ float As[16][64 + 4];
+  __shared__ float Bs[16][64 + 4];
+  const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+  const int64_t row0 = (int64_t)blockIdx.y * 64, col0 = (int64_t)blockIdx.x * 64;
+  float acc[4][4] = {};
+  for (int64_t k0 = 0; k0 < K; k0 += 16) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int e = tid + 256 * i, r = e / 16, kk = e % 16;
+      const int64_t gr = row0 + r, gk = k0 + kk, gc = col0 + r;
+      As[kk][r] = (gr < rows && gk < K) ? x[gr * K + gk] : 0.f;
+      Bs[kk][r] = (gc < M && gk < K) ? toFloat<W>(weight[gc * K + gk]) : 0.f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < 16; ++kk) {
+      float a[4], b[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) { a[i] = As[kk][ty * 4 + i]; b[i] = Bs[kk][tx * 4 + i]; }
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int64_t gr = row0 + ty * 4 + i;
+    if (gr >= rows) continue;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int64_t gc = col0 + tx * 4 + j;
+      if (gc < M) out[gr * M + gc] = acc[i][j] + (bias ? loadAsFloat(bias, biasDtype, gc) : 0.f);
+    }
+  }
+}
+
+bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+template <typename W>
+cudaError_t launchLinearTyped(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias,
+                              float* out, int64_t rows, int64_t K, int64_t M) {
+  constexpr int N = Pack16<W>::N;
+  const bool vectorOk = K % N == 0 && aligned16(x) && aligned16(w);
+  if (rows <= 8 && vectorOk) return launchMatvec<W>(stream, x, w, biasDtype, bias, out, rows, K, M);
+  if constexpr (sizeof(W) == 2) {
+    if (K % 8 == 0 && aligned16(x) && aligned16(w)) {
+      const dim3 grid(static_cast<unsigned>((M + kBN - 1) / kBN), static_cast<unsigned>((rows + kBM - 1) / kBM));
+      if ((M + kBN - 1) / kBN > 0x7fffffffLL || (rows + kBM - 1) / kBM > 65535) return cudaErrorInvalidValue;
+      gemmWmmaKernel<W><<<grid, 256, 0, stream>>>(x, w, biasDtype, bias, out, rows, K, M);
+      return cudaGetLastError();
+    }
+  }
+  if ((M + 63) / 64 > 0x7fffffffLL || (rows + 63) / 64 > 65535) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>((M + 63) / 64), static_cast<unsigned>((rows + 63) / 64));
+  gemmSimtKernel<W><<<grid, 256, 0, stream>>>(x, w, biasDtype, bias, out, rows, K, M);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, const void* weight, int biasDtype,
+                         const void* bias, float* out, int64_t rows, int64_t K, int64_t M) {
+  if (rows == 0 || M == 0) return cudaSuccess;
+  CRIA_FLOAT_TYPE_SWITCH(weightDtype, W, {
+    return launchLinearTyped<W>(stream, x, static_cast<const W*>(weight), biasDtype, bias, out, rows, K, M);
+  })
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace cria

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Builds the CUDA addon when a CUDA toolkit is found (CUDA_HOME, or nvcc on PATH); otherwise says why and
+// succeeds, so the package still builds and the backend reports "addon not built" at run time.
+// Usage: node scripts/build-addon.mjs   (run by `pnpm build` after tsup)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function findCudaHome() {
+  const fromEnv = process.env.CUDA_HOME || process.env.CUDA_PATH;
+  if (fromEnv) {
+    if (existsSync(join(fromEnv, 'bin', 'nvcc'))) return { home: fromEnv };
+    return { reason: `CUDA_HOME=${fromEnv} has no bin/nvcc` };
+  }
+  let nvcc;
+  try {
+    nvcc = execFileSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' }).trim();
+  } catch {
+    return { reason: 'no CUDA toolkit found (set CUDA_HOME or put nvcc on PATH)' };
+  }
+  if (!nvcc) return { reason: 'no CUDA toolkit found (set CUDA_HOME or put nvcc on PATH)' };
+  // nvcc may be a wrapper script (as /usr/local/bin/nvcc is here): ask the real one where it lives.
+  const real = realpathSync(nvcc);
+  const candidates = [dirname(dirname(real)), '/usr/local/cuda'];
+  try {
+    const wrapped = execFileSync('sh', ['-c', `grep -o '/[^ "]*/bin/nvcc' "${real}" | head -1`], { encoding: 'utf8' }).trim();
+    if (wrapped) candidates.unshift(dirname(dirname(wrapped)));
+  } catch {
+    /* not a script */
+  }
+  for (const home of candidates) {
+    if (existsSync(join(home, 'include', 'cuda_runtime.h')) && existsSync(join(home, 'bin', 'nvcc'))) return { home };
+  }
+  return { reason: `found ${nvcc} but no CUDA include/cuda_runtime.h beside it (set CUDA_HOME)` };
+}
+
+function findLibDir(home) {
+  for (const dir of ['lib64', 'lib', 'targets/x86_64-linux/lib', 'targets/sbsa-linux/lib']) {
+    if (existsSync(join(home, dir, 'libcudart_static.a'))) return join(home, dir);
+  }
+  return undefined;
+}
+
+const found = findCudaHome();
+if (!found.home) {
+  console.log(`@cria/kernels-cuda: not building the CUDA addon: ${found.reason}`);
+  process.exit(0);
+}
+const libDir = findLibDir(found.home);
+if (!libDir) {
+  console.log(`@cria/kernels-cuda: not building the CUDA addon: no libcudart_static.a under ${found.home}`);
+  process.exit(0);
+}
+const require = createRequire(import.meta.url);
+const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+const nodedir = process.env.CRIA_NODEDIR ?? '/usr';
+console.log(`@cria/kernels-cuda: building the CUDA addon with ${found.home} (libraries: ${libDir}, node headers: ${nodedir})`);
+const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, `--jobs=${process.env.CRIA_BUILD_JOBS ?? 2}`], {
+  cwd: packageDir,
+  stdio: 'inherit',
+  env: { ...process.env, CRIA_CUDA_HOME: found.home, CRIA_CUDA_LIBDIR: libDir, PATH: `${join(found.home, 'bin')}:${process.env.PATH}` },
+});
+if (result.status !== 0) {
+  // A toolkit is here, so a failure is a real compile error: fail the build.
+  console.error('@cria/kernels-cuda: node-gyp failed building the CUDA addon');
+  process.exit(result.status ?? 1);
+}

@@ -1,0 +1,155 @@
+// The TypeScript layer of the CUDA backend over a recording native context (no GPU needed): argument checks,
+// what reaches the kernels, and memory ownership.
+import { ArgumentError, HOST, UnsupportedOpError, hostTensor } from '@cria/core';
+import { describe, expect, it } from 'vitest';
+import { recordingContext } from '../test/recording-context.js';
+import { CudaBackend } from './backend.js';
+import { DTYPE_CODE } from './binding.js';
+
+const INFO = { name: 'recording', computeCapability: '9.0', totalMemory: 0, multiProcessorCount: 132 };
+
+function setup() {
+  const ctx = recordingContext();
+  const backend = new CudaBackend(ctx, INFO);
+  const f32 = (shape: number[]) => backend.zeros(shape, 'float32');
+  const last = (method: string) => {
+    const call = [...ctx.calls].reverse().find((c) => c.method === method);
+    if (!call) throw new Error(`no ${method} call`);
+    return call.args;
+  };
+  return { ctx, backend, f32, last };
+}
+
+describe('CudaBackend over a recording context', () => {
+  it('linear passes rows, K and M and allocates [..., M] float32', () => {
+    const { backend, f32, last } = setup();
+    const x = f32([2, 3, 64]);
+    const w = backend.zeros([96, 64], 'bfloat16');
+    const out = backend.linear(x, w);
+    expect(out.shape).toEqual([2, 3, 96]);
+    expect(out.dtype).toBe('float32');
+    const args = last('linear');
+    expect(args[1]).toBe(DTYPE_CODE.bfloat16);
+    expect(args[3]).toBe(-1);
+    expect(args.slice(6)).toEqual([6, 64, 96]);
+  });
+
+  it('linear rejects mismatched in_features and names both shapes', () => {
+    const { backend, f32 } = setup();
+    expect(() => backend.linear(f32([2, 65]), f32([96, 64]))).toThrow(/x's last dimension \(65\).*in_features \(64\).*\[2, 65\].*\[96, 64\]/);
+  });
+
+  it('rejects tensors of another backend', () => {
+    const { backend, f32 } = setup();
+    const host = hostTensor(new Float32Array(4), [4], 'float32', HOST);
+    expect(() => backend.add(f32([4]), host)).toThrow(ArgumentError);
+    expect(() => backend.add(f32([4]), host)).toThrow(/b is on 'cpu'/);
+  });
+
+  it('says unsupported instead of falling back', () => {
+    const { backend, f32 } = setup();
+    const ids = backend.zeros([3], 'int64');
+    expect(() => backend.embedding(f32([10, 4]), ids)).toThrow(UnsupportedOpError);
+    expect(backend.supports('add', ['float16', 'float16'])).toBe(false);
+    expect(() => backend.add(backend.zeros([4], 'float16'), backend.zeros([4], 'float16'))).toThrow(UnsupportedOpError);
+  });
+
+  it('attention checks GQA, cache shape, kvLength and mask shape', () => {
+    const { backend, f32, last } = setup();
+    const q = f32([2, 5, 8 * 16]);
+    const cache = f32([2, 2, 20, 16]);
+    const base = { numHeads: 8, numKvHeads: 2, headDim: 16, kvLength: 12, scale: 0.25 };
+    const out = backend.attention(q, cache, cache, { ...base, mask: backend.zeros([2, 12], 'int32') });
+    expect(out.shape).toEqual([2, 5, 128]);
+    expect(last('attention')[6]).toEqual({ batch: 2, seqLen: 5, numHeads: 8, numKvHeads: 2, headDim: 16, maxLength: 20, kvLength: 12, scale: 0.25, maskDtype: DTYPE_CODE.int32 });
+    expect(() => backend.attention(q, cache, cache, { ...base, numKvHeads: 3 })).toThrow(/numHeads \(8\) must be a multiple of options.numKvHeads \(3\)/);
+    expect(() => backend.attention(q, cache, cache, { ...base, kvLength: 21 })).toThrow(/kvLength must be an integer in \[5, 20\]/);
+    expect(() => backend.attention(q, cache, cache, { ...base, kvLength: 4 })).toThrow(/kvLength/);
+    expect(() => backend.attention(q, f32([2, 2, 20, 8]), cache, base)).toThrow(/kCache must be \[2, 2, 20, 16\]/);
+    expect(() => backend.attention(q, cache, cache, { ...base, mask: f32([2, 11]) })).toThrow(/mask must be \[2, 12\]/);
+    const weights = backend.attentionWeights(q, cache, base);
+    expect(weights.shape).toEqual([2, 8, 5, 12]);
+  });
+
+  it('attention refuses head sizes above the compiled kernels', () => {
+    const { backend, f32 } = setup();
+    const q = f32([1, 1, 512]);
+    const cache = f32([1, 1, 4, 512]);
+    expect(() => backend.attention(q, cache, cache, { numHeads: 1, numKvHeads: 1, headDim: 512, kvLength: 1, scale: 1 })).toThrow(/headDim must be an integer in \[1, 256\]/);
+  });
+
+  it('kvWrite bounds the offset by the cache length', () => {
+    const { backend, f32, last } = setup();
+    const cache = backend.zeros([1, 2, 16, 8], 'float16');
+    backend.kvWrite(cache, f32([1, 3, 16]), 13);
+    expect(last('kvWrite')).toEqual([DTYPE_CODE.float16, expect.any(BigInt), expect.any(BigInt), 1, 3, 2, 8, 16, 13]);
+    expect(() => backend.kvWrite(cache, f32([1, 3, 16]), 14)).toThrow(/offset must be an integer in \[0, 13\]/);
+    expect(() => backend.kvWrite(cache, f32([1, 3, 12]), 0)).toThrow(/src must be \[1, S, 16\]/);
+  });
+
+  it('rope checks positions and invFreq', () => {
+    const { backend, f32, last } = setup();
+    const x = f32([2, 3, 4 * 8]);
+    const pos = backend.zeros([2, 3], 'int32');
+    backend.rope(x, pos, f32([4]), { numHeads: 4, headDim: 8, attentionScaling: 1 });
+    expect(last('rope').slice(4)).toEqual([6, 4, 8, 1]);
+    expect(() => backend.rope(x, backend.zeros([3, 2], 'int32'), f32([4]), { numHeads: 4, headDim: 8, attentionScaling: 1 })).toThrow(/positions must be \[2, 3\]/);
+    expect(() => backend.rope(x, pos, f32([8]), { numHeads: 4, headDim: 8, attentionScaling: 1 })).toThrow(/invFreq must hold headDim \/ 2 = 4/);
+  });
+
+  it('topk and argmax shapes, k bounds', () => {
+    const { backend, f32 } = setup();
+    const x = f32([2, 3, 10]);
+    expect(backend.argmax(x).shape).toEqual([2, 3]);
+    const { values, indices } = backend.topk(x, 4);
+    expect(values.shape).toEqual([2, 3, 4]);
+    expect(indices.dtype).toBe('int32');
+    expect(() => backend.topk(x, 11)).toThrow(/k must be an integer in \[1, 10\]/);
+    expect(() => backend.topk(x, 0)).toThrow(/k must be/);
+  });
+
+  it('upload checks the byte length; views share memory freed once by the last owner', () => {
+    const { ctx, backend } = setup();
+    expect(() => backend.upload(new Float32Array(5), [2, 3], 'float32')).toThrow(/5 elements|20 bytes/);
+    const t = backend.upload(new Float32Array(6), [2, 3], 'float32');
+    const v = t.view([6]);
+    t.dispose();
+    expect(ctx.freed).toHaveLength(0);
+    v.dispose();
+    expect(ctx.freed).toHaveLength(1);
+    expect(ctx.live.size).toBe(0);
+  });
+
+  it('every op output is freed when disposed (no leak over a decode-like sequence)', () => {
+    const { ctx, backend, f32 } = setup();
+    const x = f32([1, 1, 32]);
+    const w = backend.zeros([32, 32], 'float16');
+    const norm = backend.zeros([32], 'float32');
+    for (let i = 0; i < 5; i++) {
+      const h = backend.rmsNorm(x, norm, 1e-5);
+      const y = backend.linear(h, w);
+      const z = backend.siluMul(y, y);
+      const s = backend.add(z, x);
+      for (const t of [h, y, z, s]) t.dispose();
+    }
+    for (const t of [x, w, norm]) t.dispose();
+    expect(ctx.live.size).toBe(0);
+  });
+
+  it('read returns a typed array of the tensor dtype', async () => {
+    const { backend } = setup();
+    const t = backend.zeros([3], 'bfloat16');
+    const data = await backend.read(t);
+    expect(data).toBeInstanceOf(Uint16Array);
+    expect(data.length).toBe(3);
+  });
+
+  it('dispose releases the context; later ops fail clearly', () => {
+    const { ctx, backend, f32 } = setup();
+    const x = f32([4]);
+    backend.dispose();
+    expect(ctx.calls.some((c) => c.method === 'dispose')).toBe(true);
+    expect(() => backend.zeros([4], 'float32')).toThrow(/disposed/);
+    x.dispose();
+  });
+});

@@ -1,0 +1,111 @@
+// The whole native surface of the addon (native/addon.cc, native/context.cc), typed, and its loader.
+// Device pointers are bigint; byte counts and shape numbers are plain numbers (exact below 2^53).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DType } from '@cria/core';
+
+/** A device pointer as the addon hands it out. */
+export type DevicePtr = bigint;
+
+/** The dtype codes of native/common.cuh (`DTypeCode`). */
+export const DTYPE_CODE = { float32: 0, float16: 1, bfloat16: 2, int32: 3 } as const satisfies Partial<Record<DType, number>>;
+export type NativeDType = keyof typeof DTYPE_CODE;
+
+export interface NativeAttentionShape {
+  batch: number;
+  seqLen: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  maxLength: number;
+  kvLength: number;
+  scale: number;
+  /** -1 without a mask, else DTYPE_CODE.float32 or DTYPE_CODE.int32. */
+  maskDtype: number;
+}
+
+export interface NativeDeviceCount {
+  count: number;
+  /** cudaGetDeviceCount's error, e.g. "cudaErrorNoDevice: no CUDA-capable device is detected". */
+  error?: string;
+  driverVersion: number;
+  runtimeVersion: number;
+}
+
+export interface NativeDeviceInfo {
+  name: string;
+  computeCapability: string;
+  totalMemory: number;
+  multiProcessorCount: number;
+}
+
+/** One device and one non-blocking stream (native/context.h). Every op enqueues and returns. */
+export interface NativeContext {
+  alloc(bytes: number): DevicePtr;
+  free(ptr: DevicePtr): void;
+  zero(ptr: DevicePtr, bytes: number): void;
+  upload(dst: DevicePtr, data: ArrayBufferView, dstByteOffset?: number): void;
+  copy(dst: DevicePtr, src: DevicePtr, bytes: number): void;
+  download(src: DevicePtr, bytes: number): Promise<ArrayBuffer>;
+  synchronize(): Promise<void>;
+  memoryInfo(): { free: number; total: number; poolReserved: number; poolUsed: number };
+  dispose(): void;
+
+  embedding(weightDtype: number, weight: DevicePtr, ids: DevicePtr, out: DevicePtr, count: number, vocab: number, hidden: number): void;
+  rmsNorm(x: DevicePtr, weightDtype: number, weight: DevicePtr, out: DevicePtr, rows: number, hidden: number, eps: number): void;
+  linear(x: DevicePtr, weightDtype: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
+  rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
+  kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number): void;
+  attention(q: DevicePtr, cacheDtype: number, k: DevicePtr, v: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape): void;
+  attentionWeights(q: DevicePtr, cacheDtype: number, k: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape): void;
+  siluMul(gate: DevicePtr, up: DevicePtr, out: DevicePtr, n: number): void;
+  add(a: DevicePtr, b: DevicePtr, out: DevicePtr, n: number): void;
+  softmax(x: DevicePtr, out: DevicePtr, rows: number, n: number): void;
+  argmax(x: DevicePtr, out: DevicePtr, rows: number, n: number): void;
+  topk(x: DevicePtr, values: DevicePtr, indices: DevicePtr, rows: number, n: number, k: number): void;
+  cast(fromDtype: number, x: DevicePtr, toDtype: number, out: DevicePtr, n: number): void;
+
+  /** Starts capturing this stream's work into a CUDA graph (nothing runs until replay). */
+  beginCapture(): void;
+  /** Ends the capture; returns the graph's id. Memory allocated during the capture belongs to the graph. */
+  endCapture(): number;
+  replay(graph: number): void;
+  destroyGraph(graph: number): void;
+
+  /** Records a timing event on the stream; returns its id. */
+  recordTimer(): number;
+  /** Milliseconds between two timers (both must have completed: synchronize first). */
+  timeSince(a: number, b: number): number;
+}
+
+export interface NativeAddon {
+  deviceCount(): NativeDeviceCount;
+  deviceInfo(device: number): NativeDeviceInfo;
+  Context: new (device: number) => NativeContext;
+}
+
+/** Where the built addon lives: $CRIA_CUDA_ADDON, else build/Release/cria_cuda.node in this package. */
+export function addonPath(): string {
+  const fromEnv = process.env.CRIA_CUDA_ADDON;
+  if (fromEnv) return resolve(fromEnv);
+  // src/ and dist/ both sit one level below the package root.
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', 'build', 'Release', 'cria_cuda.node');
+}
+
+export function addonBuilt(): boolean {
+  return existsSync(addonPath());
+}
+
+let loaded: NativeAddon | undefined;
+
+/** Loads the addon into this process. Call only after `probe()` said it is safe. */
+export function loadAddon(): NativeAddon {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    loaded = require(addonPath()) as NativeAddon;
+  }
+  return loaded;
+}

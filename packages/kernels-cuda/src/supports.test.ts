@@ -1,0 +1,44 @@
+import { OP_NAMES } from '@cria/core';
+import { describe, expect, it } from 'vitest';
+import { cudaSupports } from './supports.js';
+
+describe('cudaSupports', () => {
+  it('takes float32/float16/bfloat16 weights for the weight-reading ops', () => {
+    for (const w of ['float32', 'float16', 'bfloat16'] as const) {
+      expect(cudaSupports('linear', ['float32', w])).toBe(true);
+      expect(cudaSupports('linear', ['float32', w, 'float32'])).toBe(true);
+      expect(cudaSupports('embedding', [w, 'int32'])).toBe(true);
+      expect(cudaSupports('rmsNorm', ['float32', w])).toBe(true);
+      expect(cudaSupports('kvWrite', [w, 'float32'])).toBe(true);
+      expect(cudaSupports('attention', ['float32', w, w])).toBe(true);
+    }
+  });
+
+  it('refuses what it does not run', () => {
+    expect(cudaSupports('linear', ['float16', 'float16'])).toBe(false);
+    expect(cudaSupports('embedding', ['float32', 'int64'])).toBe(false);
+    expect(cudaSupports('attention', ['float32', 'float16', 'bfloat16'])).toBe(false);
+    expect(cudaSupports('attention', ['float32', 'float32', 'float32', 'bool'])).toBe(false);
+    expect(cudaSupports('cast', ['float32', 'int64'])).toBe(false);
+    expect(cudaSupports('softmax', ['float16'])).toBe(false);
+  });
+
+  it('runs every op of the closed set for its float32 signature', () => {
+    const signature: Record<(typeof OP_NAMES)[number], readonly ('float32' | 'int32')[]> = {
+      embedding: ['float32', 'int32'],
+      rmsNorm: ['float32', 'float32'],
+      linear: ['float32', 'float32'],
+      rope: ['float32', 'int32', 'float32'],
+      kvWrite: ['float32', 'float32'],
+      attention: ['float32', 'float32', 'float32'],
+      attentionWeights: ['float32', 'float32'],
+      siluMul: ['float32', 'float32'],
+      add: ['float32', 'float32'],
+      softmax: ['float32'],
+      argmax: ['float32'],
+      topk: ['float32'],
+      cast: ['float32', 'int32'],
+    };
+    for (const op of OP_NAMES) expect([op, cudaSupports(op, signature[op])]).toEqual([op, true]);
+  });
+});

@@ -1,0 +1,43 @@
+// Which input dtypes each op takes on the CUDA backend (in the op's argument order).
+import type { DType, OpName } from '@cria/core';
+
+const FLOATS: readonly DType[] = ['float32', 'float16', 'bfloat16'];
+const CASTABLE: readonly DType[] = ['float32', 'float16', 'bfloat16', 'int32'];
+const MASKS: readonly DType[] = ['float32', 'int32'];
+
+const isFloat = (d: DType | undefined): boolean => d !== undefined && FLOATS.includes(d);
+const is = (d: DType | undefined, want: DType): boolean => d === want;
+
+/** Whether `op` runs for `dtypes` here. */
+export function cudaSupports(op: OpName, dtypes: readonly DType[]): boolean {
+  const [a, b, c, d] = dtypes;
+  switch (op) {
+    case 'embedding':
+      return dtypes.length === 2 && isFloat(a) && is(b, 'int32');
+    case 'rmsNorm':
+      return dtypes.length === 2 && is(a, 'float32') && isFloat(b);
+    case 'linear':
+      return (dtypes.length === 2 || dtypes.length === 3) && is(a, 'float32') && isFloat(b) && (dtypes.length === 2 || isFloat(c));
+    case 'rope':
+      return dtypes.length === 3 && is(a, 'float32') && is(b, 'int32') && is(c, 'float32');
+    case 'kvWrite':
+      return dtypes.length === 2 && isFloat(a) && is(b, 'float32');
+    case 'attention':
+      return (dtypes.length === 3 || dtypes.length === 4) && is(a, 'float32') && isFloat(b) && b === c &&
+        (dtypes.length === 3 || (d !== undefined && MASKS.includes(d)));
+    case 'attentionWeights':
+      return (dtypes.length === 2 || dtypes.length === 3) && is(a, 'float32') && isFloat(b) &&
+        (dtypes.length === 2 || (c !== undefined && MASKS.includes(c)));
+    case 'siluMul':
+    case 'add':
+      return dtypes.length === 2 && is(a, 'float32') && is(b, 'float32');
+    case 'softmax':
+    case 'argmax':
+    case 'topk':
+      return dtypes.length === 1 && is(a, 'float32');
+    case 'cast':
+      return (dtypes.length === 1 || dtypes.length === 2) && dtypes.every((x) => CASTABLE.includes(x));
+    default:
+      return false;
+  }
+}
