@@ -14,3 +14,13 @@ export { LlamaPreTrainedModel, type FromPretrainedOptions, type AttnImplementati
 export { Cache, DynamicCache, StaticCache, type LayerCache } from './cache.js';
 export { type ModelOutput, type BaseModelOutput, disposeOutput } from './modeling-outputs.js';
 export { type LoadDType, type WeightSource } from './loading/load-weights.js';
+export {
+  AutoModel,
+  AutoModelForCausalLM,
+  AutoModelForSequenceClassification,
+  AutoModelForTokenClassification,
+  AutoModelForQuestionAnswering,
+  MODEL_CLASSES,
+  modelClassFor,
+} from './auto.js';
+export { generate, type GenerateOptions, type GenerateInputs, type StreamEvent, type DecodingTokenizer } from './generation/generate.js';
