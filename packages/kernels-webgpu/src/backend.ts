@@ -1,0 +1,330 @@
+import {
+  ArgumentError, type AttentionOptions, type Backend, CriaError, type DType, DTYPE_BYTES, type OpName, type RopeOptions,
+  Storage, Tensor, type TypedArray, UnsupportedOpError, allocTypedArray, shapeSize,
+} from '@cria/core';
+import { BufferPool } from './buffer-pool.js';
+import { CommandBatch, type ParamField } from './command-batch.js';
+import { type DeviceOptions, type OpenedDevice, openDevice } from './device.js';
+import { type GpuData, gpuData, singleBuffer } from './gpu-data.js';
+import { BufferUsage, MapMode } from './gpu-flags.js';
+import type { KernelContext } from './kernel-context.js';
+import { argmax, topk } from './kernels/argmax.js';
+import { attention } from './kernels/attention.js';
+import { attentionWeights } from './kernels/attention-weights.js';
+import { type CastDType, cast } from './kernels/cast.js';
+import { elementwise } from './kernels/elementwise.js';
+import { embedding } from './kernels/embedding.js';
+import { kvWrite } from './kernels/kv-write.js';
+import { linear } from './kernels/linear.js';
+import { rmsNorm } from './kernels/rms-norm.js';
+import { rope } from './kernels/rope.js';
+import { softmax } from './kernels/softmax.js';
+import { supportsOp } from './supports.js';
+
+const ARRAY_OF: Record<DType, string> = {
+  float32: 'Float32Array', float16: 'Uint16Array', bfloat16: 'Uint16Array', int32: 'Int32Array', int64: 'BigInt64Array',
+  uint8: 'Uint8Array', int8: 'Int8Array', bool: 'Uint8Array', float64: 'Float64Array',
+};
+
+/** Counters that show what the backend did (a decode loop that allocates nothing leaves `buffersCreated` unchanged). */
+export interface WebGpuStats {
+  buffersCreated: number;
+  allocatedBytes: number;
+  submits: number;
+  pipelines: number;
+}
+
+/**
+ * The WebGPU backend: WGSL kernels on one GPUDevice. Work is recorded into one command encoder and
+ * submitted only when a read, an upload or `synchronize` needs it.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  /** The adapter, in words. */
+  readonly description: string;
+  /** Whether float16 weights are read natively (shader-f16) rather than unpacked from u32 pairs. */
+  readonly shaderF16: boolean;
+  /** The largest chunk a tensor is stored in; larger tensors are split across buffers. */
+  readonly maxChunkBytes: number;
+
+  readonly #device: GPUDevice;
+  readonly #pool: BufferPool;
+  readonly #readPool: BufferPool;
+  readonly #batch: CommandBatch;
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #context: KernelContext;
+  #error: string | null = null;
+  #disposed = false;
+
+  /** Opens a device (see DeviceOptions) and starts the backend on it. */
+  static async create(options: DeviceOptions = {}): Promise<WebGpuBackend> {
+    return new WebGpuBackend(await openDevice(options));
+  }
+
+  constructor(opened: OpenedDevice) {
+    this.#device = opened.device;
+    this.shaderF16 = opened.shaderF16;
+    this.maxChunkBytes = opened.maxChunkBytes;
+    this.description = opened.description;
+    this.#pool = new BufferPool(this.#device);
+    this.#readPool = new BufferPool(this.#device, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
+    this.#batch = new CommandBatch(this.#device);
+    this.#device.onuncapturederror = (event) => {
+      this.#error ??= event.error.message;
+    };
+    void this.#device.lost.then((info) => {
+      if (!this.#disposed) this.#error ??= `device lost: ${info.message}`;
+    });
+    this.#context = this.#makeContext();
+  }
+
+  get stats(): WebGpuStats {
+    return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, pipelines: this.#pipelines.size };
+  }
+
+  supports(op: OpName, dtypes: readonly DType[]): boolean {
+    return supportsOp(op, dtypes);
+  }
+
+  upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    this.#assertOpen();
+    const expected = ARRAY_OF[dtype];
+    if (!expected) throw new ArgumentError(`upload: unknown dtype '${String(dtype)}'`);
+    if (data?.constructor?.name !== expected) {
+      throw new ArgumentError(`upload: ${dtype} data must be a ${expected}, got ${data?.constructor?.name ?? typeof data}`);
+    }
+    const size = shapeSize(shape);
+    if (data.length !== size) throw new ArgumentError(`upload: data of ${data.length} elements does not fill shape [${shape.join(', ')}] (${size} elements)`);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const { data: handle, chunkBytes } = this.#allocate(shape, dtype);
+    this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
+    handle.chunks.forEach((buffer, c) => {
+      const part = bytes.subarray(c * chunkBytes, Math.min((c + 1) * chunkBytes, bytes.byteLength));
+      if (part.byteLength === 0) return;
+      const padded = part.byteLength % 4 === 0 ? part : padTo4(part);
+      this.#device.queue.writeBuffer(buffer, 0, padded.buffer, padded.byteOffset, padded.byteLength);
+    });
+    return this.#tensor(handle, shape, dtype);
+  }
+
+  zeros(shape: readonly number[], dtype: DType): Tensor {
+    this.#assertOpen();
+    if (!ARRAY_OF[dtype]) throw new ArgumentError(`zeros: unknown dtype '${String(dtype)}'`);
+    const { data } = this.#allocate(shape, dtype);
+    for (const buffer of data.chunks) this.#batch.clear(buffer, 0, buffer.size);
+    return this.#tensor(data, shape, dtype);
+  }
+
+  async read(tensor: Tensor): Promise<TypedArray> {
+    this.#own(tensor, 'read: tensor');
+    const out = allocTypedArray(tensor.dtype, tensor.size);
+    const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const { chunks, chunkElements } = gpuData(tensor);
+    const chunkBytes = chunkElements * DTYPE_BYTES[tensor.dtype];
+    const copies: { staging: GPUBuffer; at: number; bytes: number }[] = [];
+    chunks.forEach((buffer, c) => {
+      const at = c * chunkBytes;
+      const bytes = Math.min(chunkBytes, outBytes.byteLength - at);
+      if (bytes <= 0) return;
+      const copyBytes = Math.min(Math.ceil(bytes / 4) * 4, buffer.size);
+      const staging = this.#readPool.acquire(copyBytes);
+      this.#batch.copy(buffer, 0, staging, 0, copyBytes);
+      copies.push({ staging, at, bytes });
+    });
+    this.#batch.flush();
+    try {
+      await Promise.all(copies.map(({ staging }) => staging.mapAsync(MapMode.READ)));
+      for (const { staging, at, bytes } of copies) {
+        outBytes.set(new Uint8Array(staging.getMappedRange(0, Math.ceil(bytes / 4) * 4), 0, bytes), at);
+        staging.unmap();
+      }
+    } catch (error) {
+      this.#throwIfFailed();
+      throw new CriaError(`webgpu: reading ${tensor} back failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      for (const { staging } of copies) this.#readPool.release(staging);
+    }
+    this.#throwIfFailed();
+    return out;
+  }
+
+  async synchronize(): Promise<void> {
+    this.#assertOpen();
+    this.#batch.flush();
+    await this.#device.queue.onSubmittedWorkDone();
+    this.#throwIfFailed();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#batch.destroy();
+    this.#pool.trim();
+    this.#readPool.trim();
+    this.#device.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Destroys pooled buffers that no tensor uses. */
+  trim(): void {
+    this.#pool.trim();
+    this.#readPool.trim();
+  }
+
+  embedding(weight: Tensor, ids: Tensor): Tensor {
+    this.#op('embedding', [weight, ids]);
+    return embedding(this.#context, weight, ids);
+  }
+
+  rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+    this.#op('rmsNorm', [x, weight]);
+    if (!Number.isFinite(eps) || eps < 0) throw new ArgumentError(`rmsNorm: eps must be a finite number >= 0, got ${eps}`);
+    return rmsNorm(this.#context, x, weight, eps);
+  }
+
+  linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+    this.#op('linear', bias ? [x, weight, bias] : [x, weight]);
+    return linear(this.#context, x, weight, bias);
+  }
+
+  rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
+    this.#op('rope', [x, positions, invFreq]);
+    return rope(this.#context, x, positions, invFreq, options);
+  }
+
+  kvWrite(cache: Tensor, src: Tensor, offset: number): void {
+    this.#op('kvWrite', [cache, src]);
+    kvWrite(this.#context, cache, src, offset);
+  }
+
+  attention(q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor {
+    this.#op('attention', options.mask ? [q, kCache, vCache, options.mask] : [q, kCache, vCache]);
+    return attention(this.#context, q, kCache, vCache, options);
+  }
+
+  attentionWeights(q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor {
+    this.#op('attentionWeights', options.mask ? [q, kCache, options.mask] : [q, kCache]);
+    return attentionWeights(this.#context, q, kCache, options);
+  }
+
+  siluMul(gate: Tensor, up: Tensor): Tensor {
+    this.#op('siluMul', [gate, up]);
+    return elementwise(this.#context, 'siluMul', gate, up);
+  }
+
+  add(a: Tensor, b: Tensor): Tensor {
+    this.#op('add', [a, b]);
+    return elementwise(this.#context, 'add', a, b);
+  }
+
+  softmax(x: Tensor): Tensor {
+    this.#op('softmax', [x]);
+    return softmax(this.#context, x);
+  }
+
+  argmax(x: Tensor): Tensor {
+    this.#op('argmax', [x]);
+    return argmax(this.#context, x);
+  }
+
+  topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
+    this.#op('topk', [x]);
+    return topk(this.#context, x, k);
+  }
+
+  cast(x: Tensor, dtype: DType): Tensor {
+    this.#own(x, 'cast: x');
+    if (!this.supports('cast', [x.dtype, dtype])) throw new UnsupportedOpError(this.name, 'cast', [x.dtype, dtype]);
+    return cast(this.#context, x, dtype as CastDType);
+  }
+
+  /** Checks that the inputs live here and that the op supports their dtypes. */
+  #op(op: OpName, inputs: readonly Tensor[]): void {
+    inputs.forEach((t, i) => this.#own(t, `${op}: input ${i}`));
+    const dtypes = inputs.map((t) => t.dtype);
+    if (!this.supports(op, dtypes)) throw new UnsupportedOpError(this.name, op, dtypes);
+  }
+
+  #own(tensor: Tensor, what: string): void {
+    this.#assertOpen();
+    if (!(tensor instanceof Tensor)) throw new ArgumentError(`${what} must be a Tensor`);
+    if (tensor.owner !== this) throw new ArgumentError(`${what} ${tensor} does not belong to this webgpu backend`);
+    tensor.assertAlive(what);
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new CriaError('the webgpu backend was disposed');
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error !== null) {
+      const message = this.#error;
+      this.#error = null;
+      throw new CriaError(`webgpu: ${message}`);
+    }
+  }
+
+  /** Buffers for a tensor: one, or several of at most maxChunkBytes split on rows of the first dimension. */
+  #allocate(shape: readonly number[], dtype: DType): { data: GpuData; chunkBytes: number } {
+    const size = shapeSize(shape);
+    const bytes = size * DTYPE_BYTES[dtype];
+    if (bytes <= this.maxChunkBytes || shape.length === 0) {
+      if (bytes > this.maxChunkBytes) throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} is larger than one WebGPU buffer (${this.maxChunkBytes} bytes)`);
+      return { data: { chunks: [this.#pool.acquire(bytes)], chunkElements: size }, chunkBytes: bytes };
+    }
+    const rowElements = size / shape[0]!;
+    let rowsPerChunk = Math.floor(this.maxChunkBytes / (rowElements * DTYPE_BYTES[dtype]));
+    // Chunks of two-byte dtypes hold an even number of elements, so each starts on a u32 word.
+    while (rowsPerChunk > 0 && (rowsPerChunk * rowElements * DTYPE_BYTES[dtype]) % 4 !== 0) rowsPerChunk--;
+    if (rowsPerChunk === 0) {
+      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype}: one row of its first dimension is larger than one WebGPU binding (${this.maxChunkBytes} bytes)`);
+    }
+    const chunkElements = rowsPerChunk * rowElements;
+    const chunkBytes = chunkElements * DTYPE_BYTES[dtype];
+    const chunks: GPUBuffer[] = [];
+    for (let at = 0; at < bytes; at += chunkBytes) chunks.push(this.#pool.acquire(Math.min(chunkBytes, bytes - at)));
+    return { data: { chunks, chunkElements }, chunkBytes };
+  }
+
+  #tensor(data: GpuData, shape: readonly number[], dtype: DType): Tensor {
+    const byteLength = shapeSize(shape) * DTYPE_BYTES[dtype];
+    const storage = new Storage<GpuData>(data, byteLength, (handle) => {
+      if (this.#disposed) return;
+      for (const buffer of handle.chunks) this.#pool.release(buffer);
+    });
+    return new Tensor(this, storage, shape, dtype);
+  }
+
+  #makeContext(): KernelContext {
+    return {
+      shaderF16: this.shaderF16,
+      pipeline: (key, source) => {
+        let pipeline = this.#pipelines.get(key);
+        if (!pipeline) {
+          const module = this.#device.createShaderModule({ label: key, code: source() });
+          pipeline = this.#device.createComputePipeline({ label: key, layout: 'auto', compute: { module, entryPoint: 'main' } });
+          this.#pipelines.set(key, pipeline);
+        }
+        return pipeline;
+      },
+      dispatch: (pipeline, params: readonly ParamField[], buffers, groups) => {
+        this.#batch.dispatch(pipeline, params, buffers.map((buffer) => ({ buffer })), groups);
+      },
+      output: (shape, dtype) => this.#tensor(this.#allocate(shape, dtype).data, shape, dtype),
+      buffer: (tensor, what) => singleBuffer(tensor, what),
+      chunks: (tensor) => {
+        const data = gpuData(tensor);
+        return { buffers: data.chunks, chunkElements: data.chunkElements };
+      },
+    };
+  }
+}
+
+function padTo4(bytes: Uint8Array): Uint8Array {
+  const padded = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+  padded.set(bytes);
+  return padded;
+}

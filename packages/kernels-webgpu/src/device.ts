@@ -1,0 +1,61 @@
+import { gpuSource } from './gpu-source.js';
+
+/** What the backend asks of the adapter. */
+export interface DeviceOptions {
+  /** Use `shader-f16` for float16 weights when the adapter has it (default true). False: always unpack u32 pairs. */
+  useShaderF16?: boolean;
+  /** Caps the bytes of one buffer binding (default: the device's maxStorageBufferBindingSize). Tests lower it to exercise splitting. */
+  maxBindingBytes?: number;
+}
+
+/** An opened device and what the kernels need to know about it. */
+export interface OpenedDevice {
+  device: GPUDevice;
+  /** Whether f16 weights are read as `array<f16>` (shader-f16) rather than unpacked from u32 pairs. */
+  shaderF16: boolean;
+  /** The largest byte size of one tensor chunk (a multiple of 4): min(maxStorageBufferBindingSize, maxBufferSize). */
+  maxChunkBytes: number;
+  /** A human-readable description of the adapter. */
+  description: string;
+}
+
+/** Finds an adapter. Throws an Error saying why there is none. */
+export async function requestAdapter(): Promise<{ adapter: GPUAdapter; origin: string }> {
+  const source = await gpuSource();
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await source.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (error) {
+    throw new Error(`${source.origin}: requestAdapter failed: ${(error as Error).message}`);
+  }
+  if (!adapter) {
+    throw new Error(
+      `${source.origin}: no WebGPU adapter (in Node on Linux, Dawn needs a Vulkan driver: e.g. Mesa's lavapipe, mesa-vulkan-drivers from bookworm-backports)`,
+    );
+  }
+  return { adapter, origin: source.origin };
+}
+
+/** Opens a device with the limits the kernels use (the adapter's largest buffers and bindings). */
+export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDevice> {
+  const { adapter, origin } = await requestAdapter();
+  const shaderF16 = (options.useShaderF16 ?? true) && adapter.features.has('shader-f16');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures: shaderF16 ? ['shader-f16'] : [],
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: Math.min(limits.maxStorageBuffersPerShaderStage, 10),
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: Math.min(limits.maxComputeInvocationsPerWorkgroup, 256),
+      maxComputeWorkgroupSizeX: Math.min(limits.maxComputeWorkgroupSizeX, 256),
+    },
+  });
+  let maxChunkBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (options.maxBindingBytes !== undefined) maxChunkBytes = Math.min(maxChunkBytes, options.maxBindingBytes);
+  maxChunkBytes -= maxChunkBytes % 4;
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
+  return { device, shaderF16, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}` };
+}

@@ -1,0 +1,61 @@
+// Embedding gather: out[r, :] = weight[ids[r], :], widened to float32. A weight split across buffers
+// is gathered one chunk at a time; ids outside [0, V) give a zero row.
+import { ArgumentError, type Tensor } from '@cria/core';
+import type { KernelContext } from '../kernel-context.js';
+import { expectRank } from '../validate.js';
+import { ELEMENT_THREADS, GROUP_INDEX, type WeightDType, enables, grid, weightBinding } from './wgsl.js';
+
+function source(dtype: WeightDType, shaderF16: boolean): string {
+  return /* wgsl */ `${enables([dtype], shaderF16)}
+struct Params { count: u32, cols: u32, vocab: u32, rowStart: u32, rowCount: u32, firstChunk: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+${weightBinding(1, 'w', dtype, shaderF16)}
+@group(0) @binding(2) var<storage, read> ids: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+${GROUP_INDEX}
+@compute @workgroup_size(${ELEMENT_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = groupIndex(wid, nwg) * ${ELEMENT_THREADS}u + lid;
+  if (i >= params.count) { return; }
+  let r = i / params.cols;
+  let c = i - r * params.cols;
+  let id = ids[r];
+  if (id < 0 || u32(id) >= params.vocab) {
+    if (params.firstChunk == 1u) { out[i] = 0.0; }
+    return;
+  }
+  let local = u32(id) - params.rowStart;
+  if (u32(id) >= params.rowStart && local < params.rowCount) {
+    out[i] = load_w(local * params.cols + c);
+  }
+}
+`;
+}
+
+export function embedding(ctx: KernelContext, weight: Tensor, ids: Tensor): Tensor {
+  expectRank('embedding', 'weight', weight, 2);
+  const [vocab, cols] = weight.shape as [number, number];
+  const out = ctx.output([...ids.shape, cols], 'float32');
+  const count = ids.size * cols;
+  if (count === 0) return out;
+  const { buffers, chunkElements } = ctx.chunks(weight);
+  if (buffers.length > 1 && chunkElements % cols !== 0) {
+    throw new ArgumentError(`embedding: weight [${weight.shape.join(', ')}] is split every ${chunkElements} elements, not on whole rows of ${cols}`);
+  }
+  const dtype = weight.dtype as WeightDType;
+  const pipeline = ctx.pipeline(`embedding:${dtype}`, () => source(dtype, ctx.shaderF16));
+  const rowsPerChunk = buffers.length > 1 ? chunkElements / cols : vocab;
+  const idsBuffer = ctx.buffer(ids, 'embedding ids');
+  const outBuffer = ctx.buffer(out, 'output');
+  buffers.forEach((chunk, c) => {
+    const rowStart = c * rowsPerChunk;
+    const rowCount = Math.min(rowsPerChunk, vocab - rowStart);
+    ctx.dispatch(
+      pipeline,
+      [{ u32: count }, { u32: cols }, { u32: vocab }, { u32: rowStart }, { u32: rowCount }, { u32: c === 0 ? 1 : 0 }],
+      [chunk, idsBuffer, outBuffer],
+      grid(Math.ceil(count / ELEMENT_THREADS)),
+    );
+  });
+  return out;
+}

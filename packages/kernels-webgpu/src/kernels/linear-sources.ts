@@ -1,0 +1,129 @@
+// WGSL of linear (x·Wᵀ + b): a matrix-vector kernel for a few rows (decode) and a tiled
+// matrix-matrix kernel for many (prefill). Both compute output columns mStart .. mStart+mCount-1
+// from one chunk of the weight, whose row 0 is weight row mStart.
+import { GROUP_INDEX, type WeightDType, enables, weightBinding } from './wgsl.js';
+
+/** Rows of x the matrix-vector kernel handles in one pass (decode batches); more rows go to the tiled kernel. */
+export const MATVEC_MAX_ROWS = 8;
+export const MATVEC_THREADS = 64;
+/** Output tile of the tiled kernel: TILE rows of x by TILE output columns, each thread 4 x 4. */
+export const TILE = 32;
+const TILE_K = 16;
+
+export interface LinearVariant {
+  weight: WeightDType;
+  bias: WeightDType | null;
+  shaderF16: boolean;
+}
+
+function header(v: LinearVariant): string {
+  const dtypes = v.bias ? [v.weight, v.bias] : [v.weight];
+  return /* wgsl */ `${enables(dtypes, v.shaderF16)}
+struct Params { rows: u32, k: u32, m: u32, mStart: u32, mCount: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+${weightBinding(2, 'w', v.weight, v.shaderF16)}
+${v.bias ? weightBinding(3, 'b', v.bias, v.shaderF16) : ''}
+@group(0) @binding(${v.bias ? 4 : 3}) var<storage, read_write> out: array<f32>;
+fn biasAt(col: u32) -> f32 { return ${v.bias ? 'load_b(params.mStart + col)' : '0.0'}; }
+`;
+}
+
+/** One workgroup per output column; threads split K; `pairs` reads two weights at once (K even). */
+export function matvecSource(v: LinearVariant, pairs: boolean): string {
+  const T = MATVEC_THREADS;
+  const R = MATVEC_MAX_ROWS;
+  const accumulate = pairs
+    ? /* wgsl */ `
+  let half = params.k / 2u;
+  let wBase = col * half;
+  for (var j = lid; j < half; j = j + ${T}u) {
+    let wv = load2_w(wBase + j);
+    for (var n = 0u; n < params.rows; n = n + 1u) {
+      let xi = n * params.k + 2u * j;
+      acc[n] = acc[n] + x[xi] * wv.x + x[xi + 1u] * wv.y;
+    }
+  }`
+    : /* wgsl */ `
+  let wBase = col * params.k;
+  for (var i = lid; i < params.k; i = i + ${T}u) {
+    let wv = load_w(wBase + i);
+    for (var n = 0u; n < params.rows; n = n + 1u) {
+      acc[n] = acc[n] + x[n * params.k + i] * wv;
+    }
+  }`;
+  return /* wgsl */ `${header(v)}
+${GROUP_INDEX}
+var<workgroup> partial: array<f32, ${T * R}>;
+
+@compute @workgroup_size(${T})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let col = groupIndex(wid, nwg);
+  if (col >= params.mCount) { return; }
+  var acc: array<f32, ${R}>;
+  ${accumulate}
+  for (var n = 0u; n < ${R}u; n = n + 1u) { partial[n * ${T}u + lid] = acc[n]; }
+  workgroupBarrier();
+  for (var stride = ${T / 2}u; stride > 0u; stride = stride >> 1u) {
+    if (lid < stride) {
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        partial[n * ${T}u + lid] = partial[n * ${T}u + lid] + partial[n * ${T}u + lid + stride];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid < params.rows) {
+    out[lid * params.m + params.mStart + col] = partial[lid * ${T}u] + biasAt(col);
+  }
+}
+`;
+}
+
+/** Workgroup (x: column tile, y: row tile) of 8 x 8 threads computing a TILE x TILE block through shared tiles of K. */
+export function tiledSource(v: LinearVariant): string {
+  return /* wgsl */ `${header(v)}
+var<workgroup> xs: array<f32, ${TILE * TILE_K}>;
+var<workgroup> ws: array<f32, ${TILE * TILE_K}>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let col0 = wid.x * ${TILE}u;
+  let row0 = wid.y * ${TILE}u;
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var acc: array<f32, 16>;
+  for (var k0 = 0u; k0 < params.k; k0 = k0 + ${TILE_K}u) {
+    for (var e = 0u; e < ${(TILE * TILE_K) / 64}u; e = e + 1u) {
+      let idx = lid + 64u * e;
+      let r = idx / ${TILE_K}u;
+      let c = k0 + idx % ${TILE_K}u;
+      var xv = 0.0;
+      if (row0 + r < params.rows && c < params.k) { xv = x[(row0 + r) * params.k + c]; }
+      xs[idx] = xv;
+      var wv = 0.0;
+      if (col0 + r < params.mCount && c < params.k) { wv = load_w((col0 + r) * params.k + c); }
+      ws[idx] = wv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
+      var wk: array<f32, 4>;
+      for (var j = 0u; j < 4u; j = j + 1u) { wk[j] = ws[(tx * 4u + j) * ${TILE_K}u + kk]; }
+      for (var i = 0u; i < 4u; i = i + 1u) {
+        let xv = xs[(ty * 4u + i) * ${TILE_K}u + kk];
+        for (var j = 0u; j < 4u; j = j + 1u) { acc[i * 4u + j] = acc[i * 4u + j] + xv * wk[j]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let row = row0 + ty * 4u + i;
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let col = col0 + tx * 4u + j;
+      if (row < params.rows && col < params.mCount) {
+        out[row * params.m + params.mStart + col] = acc[i * 4u + j] + biasAt(col);
+      }
+    }
+  }
+}
+`;
+}
