@@ -24,3 +24,5 @@ export {
   modelClassFor,
 } from './auto.js';
 export { generate, type GenerateOptions, type GenerateInputs, type StreamEvent, type DecodingTokenizer } from './generation/generate.js';
+export { initRandomWeights, type RandomWeightsOptions } from './loading/random-weights.js';
+export { Mulberry32 } from './generation/prng.js';
