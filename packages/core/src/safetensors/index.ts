@@ -5,5 +5,5 @@ export { readSafetensorsHeader } from './read-header.js';
 export { SAFETENSORS_INDEX_FILE, SAFETENSORS_SINGLE_FILE, parseSafetensorsIndex, type SafetensorsIndex } from './index-file.js';
 export { openSafetensors, type OpenSafetensorsOptions } from './open.js';
 export { serializeSafetensors, writeSafetensors } from './serialize.js';
-export { createShardedSafetensorsWriter, type ShardedSafetensorsWriter, type ShardedWriterOptions } from './sharded-writer.js';
+export { createShardedSafetensorsWriter, planShards, safetensorsIndexText, shardFileNames, type ShardedSafetensorsWriter, type ShardedWriterOptions } from './sharded-writer.js';
 export { parseShardSize } from './shard-size.js';

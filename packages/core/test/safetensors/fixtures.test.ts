@@ -139,3 +139,14 @@ describe('the writer reproduces files written by Hugging Face safetensors', () =
     expect(Buffer.from(serializeSafetensors(tensors, checkpoint.metadata)).equals(Buffer.from(original))).toBe(true);
   });
 });
+
+describe('the index writer reproduces the fixture index', () => {
+  it('safetensorsIndexText equals the fixture model.safetensors.index.json (plus the final newline transformers adds)', async () => {
+    const { safetensorsIndexText } = await import('../../src/index.js');
+    const text = readFileSync(fixture('models', 'tiny-llama2-gqa-f16-sharded', 'model.safetensors.index.json'), 'utf8');
+    const index = JSON.parse(text) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    // Shuffle the map so the writer has to sort the keys itself.
+    const shuffled = Object.fromEntries(Object.entries(index.weight_map).reverse());
+    expect(safetensorsIndexText(index.metadata.total_size, shuffled)).toBe(text.endsWith('\n') ? text : `${text}\n`);
+  });
+});
