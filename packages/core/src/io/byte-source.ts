@@ -106,7 +106,11 @@ export function blobSource(blob: Blob, name?: string): ByteSource {
  * Content-Length (or, failing that, from the Content-Range of a one-byte GET).
  */
 export async function httpSource(url: string): Promise<ByteSource> {
-  const size = await remoteSize(url);
+  return httpSourceOfSize(url, await remoteSize(url));
+}
+
+/** An HTTP source whose size is already known (from a HEAD the caller made). */
+export function httpSourceOfSize(url: string, size: number): ByteSource {
   return {
     name: url,
     size,
@@ -132,6 +136,11 @@ export async function httpSource(url: string): Promise<ByteSource> {
 async function remoteSize(url: string): Promise<number> {
   const head = await fetch(url, { method: 'HEAD' });
   if (head.status === 404) throw new FileFormatError(url, 'not found (HTTP 404)');
+  return sizeFromHead(url, head);
+}
+
+/** The size a HEAD response gives (Content-Length), or failing that the total of a one-byte ranged GET. */
+export async function sizeFromHead(url: string, head: Response): Promise<number> {
   const length = head.ok ? parseContentLength(head.headers.get('content-length')) : undefined;
   if (length !== undefined) return length;
   const probe = await fetch(url, { headers: { Range: 'bytes=0-0' } });

@@ -1,5 +1,5 @@
 import { ArgumentError, FileFormatError } from '../errors.js';
-import { type ByteSource, blobSource, fileSource, httpSource } from './byte-source.js';
+import { type ByteSource, blobSource, fileSource, httpSourceOfSize, sizeFromHead } from './byte-source.js';
 import { MissingFileError } from './missing-file-error.js';
 import { isNotFound, nodeFs, nodePath } from './node-modules.js';
 
@@ -147,7 +147,7 @@ export function urlDirectory(baseUrl: string): ModelDirectory {
         const url = urlOf(file);
         const head = await fetch(url, { method: 'HEAD' });
         if (head.status === 404) throw new MissingFileError(url, baseUrl);
-        return httpSource(url);
+        return httpSourceOfSize(url, await sizeFromHead(url, head));
       },
     },
     urlOf,
