@@ -182,8 +182,25 @@ export class SentencePieceProcessor {
     return out;
   }
 
+  /**
+   * sentencepiece's DecodePieces: a piece that is not in the vocabulary decodes to itself (as
+   * transformers relies on when it strips the first piece's ▁ before decoding).
+   */
+  decodePieces(pieces: readonly string[]): string {
+    const ids: number[] = [];
+    const literal = new Map<number, string>();
+    for (const piece of pieces) {
+      const id = this.pieceToIdMap.get(piece);
+      if (id === undefined || (id === this.unkId && piece !== this.model.pieces[this.unkId]!.piece)) {
+        literal.set(ids.length, piece);
+        ids.push(this.unkId);
+      } else ids.push(id);
+    }
+    return this.decode(ids, literal);
+  }
+
   /** sentencepiece's DecodeIds: control pieces vanish, bytes join into UTF-8, ▁ becomes a space. */
-  decode(ids: readonly number[]): string {
+  decode(ids: readonly number[], literal?: ReadonlyMap<number, string>): string {
     let out = '';
     let bytes: number[] = [];
     let atStart = true;
@@ -194,7 +211,8 @@ export class SentencePieceProcessor {
       bytes = [];
       atStart = false;
     };
-    for (const id of ids) {
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index]!;
       const p = this.model.pieces[id];
       if (!p) throw new ArgumentError(`decode: id ${id} is out of range for a SentencePiece model of ${this.size} pieces`);
       if (p.type === PieceType.BYTE) {
@@ -204,7 +222,9 @@ export class SentencePieceProcessor {
       flush();
       if (p.type === PieceType.CONTROL) continue;
       let text: string;
-      if (p.type === PieceType.UNKNOWN) text = this.model.trainer_spec.unk_surface;
+      const own = literal?.get(index);
+      if (own !== undefined) text = own;
+      else if (p.type === PieceType.UNKNOWN) text = this.model.trainer_spec.unk_surface;
       else {
         let piece = p.piece;
         if (atStart && stripLeading && piece.startsWith(SPACE)) piece = piece.slice(1);

@@ -1,0 +1,60 @@
+import { ArgumentError, FileFormatError, type ModelDirectory, toModelDirectory } from '@cria/core';
+import { PreTrainedTokenizerFast } from './fast.js';
+import { LlamaTokenizerFast } from './llama-fast.js';
+import { readBytes, readTokenizerConfig } from './load-config.js';
+import { LlamaTokenizer } from './slow-llama.js';
+import { looksLikeTiktoken } from './tiktoken/parse.js';
+import type { Llama3Version } from './tiktoken/special-tokens.js';
+import { llama3TokenizerConfig, tiktokenToTokenizerJson } from './tiktoken/to-json.js';
+import type { PreTrainedTokenizer } from './tokenizer.js';
+
+export interface AutoTokenizerOptions {
+  /** Default true: tokenizer.json when present. false: the slow tokenizer from tokenizer.model. */
+  use_fast?: boolean;
+  /** For a Llama 3 tiktoken tokenizer.model without tokenizer.json: which release names the special tokens (default '3'). */
+  llama3_version?: Llama3Version;
+  /** Overrides for tokenizer_config.json fields. */
+  [key: string]: unknown;
+}
+
+const LLAMA_CLASSES = new Set(['LlamaTokenizer', 'LlamaTokenizerFast', 'CodeLlamaTokenizer', 'CodeLlamaTokenizerFast']);
+
+/**
+ * Picks and loads the tokenizer of a model folder as transformers' AutoTokenizer does:
+ * tokenizer_config.json's tokenizer_class (LlamaTokenizer -> LlamaTokenizerFast when use_fast), the
+ * tokenizer.json when there is one, otherwise tokenizer.model: SentencePiece -> LlamaTokenizer,
+ * Meta's Llama 3 tiktoken file -> converted to the Llama 3 tokenizer.json.
+ */
+export class AutoTokenizer {
+  static async from_pretrained(dir: string | ModelDirectory, options: AutoTokenizerOptions = {}): Promise<PreTrainedTokenizer> {
+    const directory = toModelDirectory(dir);
+    const { use_fast = true, llama3_version, ...overrides } = options;
+    const config = { ...(await readTokenizerConfig(directory)), ...overrides };
+    const cls = typeof config.tokenizer_class === 'string' ? config.tokenizer_class : null;
+    const hasJson = await directory.exists('tokenizer.json');
+    const hasModel = await directory.exists('tokenizer.model');
+    if (!hasJson && !hasModel) {
+      throw new FileFormatError(directory.name, 'has neither tokenizer.json nor tokenizer.model');
+    }
+    let modelBytes: Uint8Array | null = null;
+    if (hasModel && (!use_fast || !hasJson)) modelBytes = await readBytes(directory, 'tokenizer.model');
+    if (modelBytes && looksLikeTiktoken(modelBytes)) {
+      const version = llama3_version ?? '3';
+      const json = tiktokenToTokenizerJson(new TextDecoder().decode(modelBytes), { version });
+      const merged = { ...llama3TokenizerConfig({ version }), ...config };
+      return new PreTrainedTokenizerFast({ config: merged, tokenizer_json: json, name_or_path: directory.name });
+    }
+    const llama = cls === null ? !hasJson : LLAMA_CLASSES.has(cls);
+    if (use_fast && hasJson) {
+      if (llama) return LlamaTokenizerFast.from_pretrained(directory, overrides);
+      if (cls !== null && cls !== 'PreTrainedTokenizerFast' && !cls.endsWith('Fast')) {
+        // A slow class name with a tokenizer.json: transformers uses the class's fast twin; without
+        // one we know, the generic fast tokenizer reads the tokenizer.json.
+      }
+      return PreTrainedTokenizerFast.from_pretrained(directory, overrides);
+    }
+    if (!modelBytes) throw new FileFormatError(`${directory.name}/tokenizer.model`, 'is missing (use_fast: false needs the SentencePiece model)');
+    if (cls !== null && !llama) throw new ArgumentError(`tokenizer_class '${cls}' has no slow implementation here; only LlamaTokenizer reads tokenizer.model`);
+    return new LlamaTokenizer({ config, model_bytes: modelBytes, name_or_path: directory.name });
+  }
+}

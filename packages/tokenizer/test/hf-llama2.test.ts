@@ -1,0 +1,56 @@
+// hf-tokenizers.json, llama2 set: tokenizers (Rust) and sentencepiece outputs, through the public API,
+// for the tokenizer.json path (AutoTokenizer -> LlamaTokenizerFast) and the tokenizer.model path
+// (LlamaTokenizer, the slow SentencePiece tokenizer).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AutoTokenizer, LlamaTokenizer, LlamaTokenizerFast, type PreTrainedTokenizer, SentencePieceProcessor } from '../src/index.js';
+import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
+
+const set = vectors<HfVectors>('hf-tokenizers.json').sets.llama2;
+let fast: PreTrainedTokenizer;
+let slow: LlamaTokenizer;
+const noClean = { clean_up_tokenization_spaces: false };
+
+beforeAll(async () => {
+  fast = await AutoTokenizer.from_pretrained(tokenizerDir('llama2'));
+  slow = await LlamaTokenizer.from_pretrained(tokenizerDir('llama2'));
+});
+
+describe('llama2 tokenizer.json (hf-tokenizers.json encode)', () => {
+  it('AutoTokenizer picks LlamaTokenizerFast', () => {
+    expect(fast).toBeInstanceOf(LlamaTokenizerFast);
+    expect(set.tokenizer_json).toBe('llama2/tokenizer.json');
+  });
+  it.each(set.encode.map((e, i) => [i, label(e.text), e] as const))('#%i %s', (_i, _l, e) => {
+    expect(fast.encode(e.text)).toEqual(e.ids);
+    expect(fast.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
+    expect(fast.tokenize(e.text)).toEqual(e.tokens);
+    expect(fast.decode(e.ids, { skip_special_tokens: true, ...noClean })).toBe(e.decoded);
+    expect(fast.decode(e.ids, { skip_special_tokens: false, ...noClean })).toBe(e.decoded_with_special);
+  });
+});
+
+describe('llama2 tokenizer.json (hf-tokenizers.json decode)', () => {
+  it.each(set.decode.map((d, i) => [i, d] as const))('#%i', (_i, d) => {
+    expect(fast.decode(d.ids, noClean)).toBe(d.decoded);
+    expect(fast.decode(d.ids, { skip_special_tokens: true, ...noClean })).toBe(d.decoded_skip_special);
+  });
+});
+
+describe('llama2 tokenizer.model', () => {
+  it.each(set.encode.map((e, i) => [i, label(e.text), e] as const))('LlamaTokenizer (slow) gives the tokenizer.json ids #%i %s', (_i, _l, e) => {
+    expect(slow.encode(e.text)).toEqual(e.ids);
+    expect(slow.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
+    expect(slow.tokenize(e.text)).toEqual(e.tokens);
+  });
+  it('SentencePieceProcessor gives sentencepiece 0.2.2 ids on every text', () => {
+    const sp = slow.sp;
+    expect(sp).toBeInstanceOf(SentencePieceProcessor);
+    const wrong = set.encode.filter((e) => JSON.stringify(sp.encode(e.text)) !== JSON.stringify(e.sentencepiece_ids));
+    expect(wrong.map((e) => e.text)).toEqual([]);
+    expect(set.encode.every((e) => Array.isArray(e.sentencepiece_ids))).toBe(true);
+  });
+  it('sentencepiece decode(encode(text)) is the text (identity normalizer, byte fallback: lossless)', () => {
+    const sp = slow.sp;
+    for (const e of set.encode) expect(sp.decode(e.sentencepiece_ids!)).toBe(e.text);
+  });
+});
