@@ -51,6 +51,7 @@ describe('llama2 tokenizer.model', () => {
   });
   it('sentencepiece decode(encode(text)) is the text (identity normalizer, byte fallback: lossless)', () => {
     const sp = slow.sp;
-    for (const e of set.encode) expect(sp.decode(e.sentencepiece_ids!)).toBe(e.text);
+    // U+2581 in the input is sentencepiece's own space symbol, so it comes back as a space.
+    for (const e of set.encode) expect(sp.decode(e.sentencepiece_ids!)).toBe(e.text.replaceAll('\u2581', ' '));
   });
 });
