@@ -84,6 +84,8 @@ export function nodeDirectory(path: string): ModelDirectory {
       async open(file) {
         const full = await fullPath(file);
         try {
+          // A folder of that name is not the file asked for.
+          if (!(await (await nodeFs()).stat(full)).isFile()) throw new MissingFileError(full, path);
           return await fileSource(full);
         } catch (error) {
           if (isNotFound(error)) throw new MissingFileError(full, path, { cause: error });

@@ -77,6 +77,11 @@ export class LazySafetensorsCheckpoint implements SafetensorsCheckpoint {
     await closeAll([...this.#sources.values()]);
   }
 
+  /** `await using checkpoint = await openSafetensors(...)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   #describe(): string {
     return this.files.length === 1 ? this.files[0]! : `the checkpoint of ${this.files.length} files (${this.files[0]}, ...)`;
   }

@@ -177,8 +177,9 @@ describe('hostile sharded checkpoints give a FileFormatError naming the index', 
     ['a duplicate tensor in the weight_map', '{"weight_map": {"a": "model-00001-of-00002.safetensors", "a": "model-00001-of-00002.safetensors"}}', /names 'a' twice in 'weight_map'/],
     ['a shard path that climbs out of the folder', '{"weight_map": {"a": "../model-00001-of-00002.safetensors"}}', /not a file inside the checkpoint's folder/],
     ['an absolute shard path', '{"weight_map": {"a": "/etc/passwd"}}', /not a file inside the checkpoint's folder/],
+    ['a shard that is a folder', '{"weight_map": {"a": "sub"}}', /names shard sub, which is missing from/],
   ])('%s', async (_, index, message) => {
-    const dir = await checkpointDir(index, { 'model-00001-of-00002.safetensors': shard });
+    const dir = await checkpointDir(index, { 'model-00001-of-00002.safetensors': shard, 'sub/inner.safetensors': shard });
     expect((await indexFault(dir)).message).toMatch(message);
   });
 
@@ -190,5 +191,41 @@ describe('hostile sharded checkpoints give a FileFormatError naming the index', 
     const error = await openSafetensors(dir).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect((error as FileFormatError).file).toBe(join(dir, 'model-00002-of-00002.safetensors'));
+  });
+});
+
+describe('a seeded fuzz of an index file', () => {
+  it('200 random edits of model.safetensors.index.json give a valid open or a FileFormatError', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const shardA = serializeSafetensors({ a: { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) } });
+      const shardB = serializeSafetensors({ b: { dtype: 'int32', shape: [1], data: new Int32Array([3]) } });
+      await writeFile(join(dir, 'model-00001-of-00002.safetensors'), shardA);
+      await writeFile(join(dir, 'model-00002-of-00002.safetensors'), shardB);
+      const index = new TextEncoder().encode(
+        JSON.stringify({ metadata: { total_size: 12 }, weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00002-of-00002.safetensors' } }, null, 2),
+      );
+      const random = seededRandom(7);
+      let refused = 0;
+      for (let round = 0; round < 200; round++) {
+        const bytes = index.slice();
+        for (let k = 0; k < 1 + Math.floor(random() * 3); k++) {
+          const at = Math.floor(random() * bytes.length);
+          bytes[at] = random() < 0.5 ? bytes[at]! ^ (1 << Math.floor(random() * 8)) : '{}[]",:./0123456789ab'.charCodeAt(Math.floor(random() * 22));
+        }
+        await writeFile(join(dir, 'model.safetensors.index.json'), bytes);
+        try {
+          const checkpoint = await openSafetensors(dir);
+          for (const name of checkpoint.keys()) (await checkpoint.get(name)).dispose();
+          await checkpoint.close();
+        } catch (error) {
+          if (!(error instanceof FileFormatError)) throw new Error(`round ${round}: expected a FileFormatError, got ${String(error)}`, { cause: error });
+          refused++;
+        }
+      }
+      expect(refused).toBeGreaterThan(100);
+    } finally {
+      await cleanup();
+    }
   });
 });
