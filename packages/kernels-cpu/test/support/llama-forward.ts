@@ -4,6 +4,7 @@ import type { Backend, Tensor } from '@cria/core';
 import type { StoredTensor } from './checkpoint.js';
 
 export interface LlamaConfigJson {
+  vocab_size: number;
   hidden_size: number;
   intermediate_size: number;
   num_hidden_layers: number;
@@ -34,79 +35,103 @@ export function inverseFrequencies(config: LlamaConfigJson, headDim: number): Fl
   });
 }
 
-export interface ForwardInputs {
+export interface StepInputs {
+  /** [B, S] token ids and positions for the S new tokens. */
   ids: number[][];
   positions: number[][];
+  /** Optional padding mask over every cache slot so far and the new ones: [B, past + S]. */
   mask?: number[][];
 }
 
-export interface ForwardOutputs {
+export interface StepOutputs {
   firstLayerOut: Float32Array;
   lastHidden: Float32Array;
-  /** Logits of every token [B, S, V] (allTokens) or of the last one [B, V]. */
+  /** Logits of every new token [B, S, V] (allTokens) or of the last one [B, V]. */
   logits: Float32Array;
 }
 
-export async function llamaForward(
-  backend: Backend,
-  config: LlamaConfigJson,
-  weights: ReadonlyMap<string, StoredTensor>,
-  inputs: ForwardInputs,
-  allTokenLogits: boolean,
-): Promise<ForwardOutputs> {
-  const uploaded = new Map<string, Tensor>();
-  const w = (name: string): Tensor => {
-    let t = uploaded.get(name);
+/** A LLaMA over Backend ops with its own KV cache (one [B, numKvHeads, maxLength, headDim] pair per layer). */
+export class LlamaOverOps {
+  readonly #uploaded = new Map<string, Tensor>();
+  readonly #caches: { k: Tensor; v: Tensor }[] = [];
+  readonly #numHeads: number;
+  readonly #numKvHeads: number;
+  readonly #headDim: number;
+  readonly #invFreq: Tensor;
+  #length = 0;
+
+  constructor(
+    readonly backend: Backend,
+    readonly config: LlamaConfigJson,
+    readonly weights: ReadonlyMap<string, StoredTensor>,
+    readonly batch: number,
+    readonly maxLength: number,
+  ) {
+    this.#numHeads = config.num_attention_heads;
+    this.#numKvHeads = config.num_key_value_heads;
+    this.#headDim = config.head_dim ?? config.hidden_size / this.#numHeads;
+    this.#invFreq = backend.upload(inverseFrequencies(config, this.#headDim), [this.#headDim / 2], 'float32');
+    for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+      const shape = [batch, this.#numKvHeads, maxLength, this.#headDim];
+      this.#caches.push({ k: backend.zeros(shape, 'float32'), v: backend.zeros(shape, 'float32') });
+    }
+  }
+
+  #w(name: string): Tensor {
+    let t = this.#uploaded.get(name);
     if (!t) {
-      const stored = weights.get(name);
+      const stored = this.weights.get(name);
       if (!stored) throw new Error(`weight ${name} is missing`);
-      t = backend.upload(stored.data, stored.shape, stored.dtype);
-      uploaded.set(name, t);
+      t = this.backend.upload(stored.data, stored.shape, stored.dtype);
+      this.#uploaded.set(name, t);
     }
     return t;
-  };
-  const optional = (name: string): Tensor | undefined => (weights.has(name) ? w(name) : undefined);
-
-  const batch = inputs.ids.length;
-  const seq = inputs.ids[0]!.length;
-  const numHeads = config.num_attention_heads;
-  const numKvHeads = config.num_key_value_heads;
-  const headDim = config.head_dim ?? config.hidden_size / numHeads;
-  const eps = config.rms_norm_eps;
-  const ids = backend.upload(Int32Array.from(inputs.ids.flat()), [batch, seq], 'int32');
-  const positions = backend.upload(Int32Array.from(inputs.positions.flat()), [batch, seq], 'int32');
-  const invFreq = backend.upload(inverseFrequencies(config, headDim), [headDim / 2], 'float32');
-  const mask = inputs.mask && backend.upload(Int32Array.from(inputs.mask.flat()), [batch, seq], 'int32');
-  const rope = { numHeads, headDim, attentionScaling: 1 };
-
-  let hidden = backend.embedding(w('model.embed_tokens.weight'), ids);
-  let firstLayerOut: Float32Array | undefined;
-  for (let layer = 0; layer < config.num_hidden_layers; layer++) {
-    const p = `model.layers.${layer}.`;
-    const normed = backend.rmsNorm(hidden, w(`${p}input_layernorm.weight`), eps);
-    const q = backend.rope(backend.linear(normed, w(`${p}self_attn.q_proj.weight`), optional(`${p}self_attn.q_proj.bias`)), positions, invFreq, rope);
-    const k = backend.rope(backend.linear(normed, w(`${p}self_attn.k_proj.weight`), optional(`${p}self_attn.k_proj.bias`)), positions, invFreq, { ...rope, numHeads: numKvHeads });
-    const v = backend.linear(normed, w(`${p}self_attn.v_proj.weight`), optional(`${p}self_attn.v_proj.bias`));
-    const kCache = backend.zeros([batch, numKvHeads, seq, headDim], 'float32');
-    const vCache = backend.zeros([batch, numKvHeads, seq, headDim], 'float32');
-    backend.kvWrite(kCache, k, 0);
-    backend.kvWrite(vCache, v, 0);
-    const attended = backend.attention(q, kCache, vCache, { numHeads, numKvHeads, headDim, kvLength: seq, scale: 1 / Math.sqrt(headDim), ...(mask ? { mask } : {}) });
-    hidden = backend.add(hidden, backend.linear(attended, w(`${p}self_attn.o_proj.weight`), optional(`${p}self_attn.o_proj.bias`)));
-    const normed2 = backend.rmsNorm(hidden, w(`${p}post_attention_layernorm.weight`), eps);
-    const gate = backend.linear(normed2, w(`${p}mlp.gate_proj.weight`), optional(`${p}mlp.gate_proj.bias`));
-    const up = backend.linear(normed2, w(`${p}mlp.up_proj.weight`), optional(`${p}mlp.up_proj.bias`));
-    hidden = backend.add(hidden, backend.linear(backend.siluMul(gate, up), w(`${p}mlp.down_proj.weight`), optional(`${p}mlp.down_proj.bias`)));
-    if (layer === 0) firstLayerOut = (await backend.read(hidden)) as Float32Array;
   }
-  const last = backend.rmsNorm(hidden, w('model.norm.weight'), eps);
-  const head = w(config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-  let logitsInput = last;
-  if (!allTokenLogits) {
-    // The last token of each row, gathered with embedding (a row gather).
-    const lastRows = backend.upload(Int32Array.from({ length: batch }, (_, b) => b * seq + seq - 1), [batch], 'int32');
-    logitsInput = backend.embedding(last.view([batch * seq, config.hidden_size]), lastRows);
+
+  #linear(x: Tensor, name: string): Tensor {
+    return this.backend.linear(x, this.#w(`${name}.weight`), this.weights.has(`${name}.bias`) ? this.#w(`${name}.bias`) : undefined);
   }
-  const logits = backend.linear(logitsInput, head);
-  return { firstLayerOut: firstLayerOut!, lastHidden: (await backend.read(last)) as Float32Array, logits: (await backend.read(logits)) as Float32Array };
+
+  /** Runs S new tokens through the model, appending their keys and values to the cache. */
+  async step(inputs: StepInputs, allTokenLogits: boolean): Promise<StepOutputs> {
+    const { backend, config, batch } = this;
+    const seq = inputs.ids[0]!.length;
+    const offset = this.#length;
+    const kvLength = offset + seq;
+    const [numHeads, numKvHeads, headDim] = [this.#numHeads, this.#numKvHeads, this.#headDim];
+    const eps = config.rms_norm_eps;
+    const ids = backend.upload(Int32Array.from(inputs.ids.flat()), [batch, seq], 'int32');
+    const positions = backend.upload(Int32Array.from(inputs.positions.flat()), [batch, seq], 'int32');
+    const mask = inputs.mask && backend.upload(Int32Array.from(inputs.mask.flat()), [batch, kvLength], 'int32');
+    const rope = { numHeads, headDim, attentionScaling: 1 };
+
+    let hidden = backend.embedding(this.#w('model.embed_tokens.weight'), ids);
+    let firstLayerOut: Float32Array | undefined;
+    for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+      const p = `model.layers.${layer}.`;
+      const { k: kCache, v: vCache } = this.#caches[layer]!;
+      const normed = backend.rmsNorm(hidden, this.#w(`${p}input_layernorm.weight`), eps);
+      const q = backend.rope(this.#linear(normed, `${p}self_attn.q_proj`), positions, this.#invFreq, rope);
+      const k = backend.rope(this.#linear(normed, `${p}self_attn.k_proj`), positions, this.#invFreq, { ...rope, numHeads: numKvHeads });
+      backend.kvWrite(kCache, k, offset);
+      backend.kvWrite(vCache, this.#linear(normed, `${p}self_attn.v_proj`), offset);
+      const attended = backend.attention(q, kCache, vCache, { numHeads, numKvHeads, headDim, kvLength, scale: 1 / Math.sqrt(headDim), ...(mask ? { mask } : {}) });
+      hidden = backend.add(hidden, this.#linear(attended, `${p}self_attn.o_proj`));
+      const normed2 = backend.rmsNorm(hidden, this.#w(`${p}post_attention_layernorm.weight`), eps);
+      const gated = backend.siluMul(this.#linear(normed2, `${p}mlp.gate_proj`), this.#linear(normed2, `${p}mlp.up_proj`));
+      hidden = backend.add(hidden, this.#linear(gated, `${p}mlp.down_proj`));
+      if (layer === 0) firstLayerOut = (await backend.read(hidden)) as Float32Array;
+    }
+    this.#length = kvLength;
+    const last = backend.rmsNorm(hidden, this.#w('model.norm.weight'), eps);
+    const head = this.#w(config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+    let logitsInput = last;
+    if (!allTokenLogits) {
+      // The last token of each row, gathered with embedding (a row gather).
+      const lastRows = backend.upload(Int32Array.from({ length: batch }, (_, b) => b * seq + seq - 1), [batch], 'int32');
+      logitsInput = backend.embedding(last.view([batch * seq, config.hidden_size]), lastRows);
+    }
+    const logits = backend.linear(logitsInput, head);
+    return { firstLayerOut: firstLayerOut!, lastHidden: (await backend.read(last)) as Float32Array, logits: (await backend.read(logits)) as Float32Array };
+  }
 }
