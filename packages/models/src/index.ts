@@ -26,3 +26,14 @@ export {
 export { generate, type GenerateOptions, type GenerateInputs, type StreamEvent, type DecodingTokenizer } from './generation/generate.js';
 export { initRandomWeights, type RandomWeightsOptions } from './loading/random-weights.js';
 export { Mulberry32 } from './generation/prng.js';
+export {
+  pipeline,
+  PIPELINE_TASKS,
+  type PipelineTask,
+  type PipelineOptions,
+  type PipelineFor,
+  type TextGenerationPipeline,
+  type TextClassificationPipeline,
+  type TokenClassificationPipeline,
+  type QuestionAnsweringPipeline,
+} from './pipeline.js';
