@@ -44,8 +44,10 @@ export class WebGpuBackend implements Backend {
   readonly description: string;
   /** Whether float16 weights are read natively (shader-f16) rather than unpacked from u32 pairs. */
   readonly shaderF16: boolean;
-  /** The largest chunk a tensor is stored in; larger tensors are split across buffers. */
+  /** The largest chunk an uploaded tensor is stored in; larger uploads (weights) are split across buffers. */
   readonly maxChunkBytes: number;
+  /** The largest tensor an op may produce or `zeros` allocate: one binding of the device. */
+  readonly maxBindingBytes: number;
 
   readonly #device: GPUDevice;
   readonly #pool: BufferPool;
@@ -65,6 +67,7 @@ export class WebGpuBackend implements Backend {
     this.#device = opened.device;
     this.shaderF16 = opened.shaderF16;
     this.maxChunkBytes = opened.maxChunkBytes;
+    this.maxBindingBytes = opened.maxBindingBytes;
     this.description = opened.description;
     this.#pool = new BufferPool(this.#device);
     this.#readPool = new BufferPool(this.#device, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
@@ -96,7 +99,7 @@ export class WebGpuBackend implements Backend {
     const size = shapeSize(shape);
     if (data.length !== size) throw new ArgumentError(`upload: data of ${data.length} elements does not fill shape [${shape.join(', ')}] (${size} elements)`);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const { data: handle, chunkBytes } = this.#allocate(shape, dtype);
+    const { data: handle, chunkBytes } = this.#allocate(shape, dtype, this.maxChunkBytes);
     this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
     handle.chunks.forEach((buffer, c) => {
       const part = bytes.subarray(c * chunkBytes, Math.min((c + 1) * chunkBytes, bytes.byteLength));
@@ -110,7 +113,7 @@ export class WebGpuBackend implements Backend {
   zeros(shape: readonly number[], dtype: DType): Tensor {
     this.#assertOpen();
     if (!ARRAY_OF[dtype]) throw new ArgumentError(`zeros: unknown dtype '${String(dtype)}'`);
-    const { data } = this.#allocate(shape, dtype);
+    const { data } = this.#allocate(shape, dtype, this.maxBindingBytes);
     for (const buffer of data.chunks) this.#batch.clear(buffer, 0, buffer.size);
     return this.#tensor(data, shape, dtype);
   }
@@ -267,20 +270,23 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** Buffers for a tensor: one, or several of at most maxChunkBytes split on rows of the first dimension. */
-  #allocate(shape: readonly number[], dtype: DType): { data: GpuData; chunkBytes: number } {
+  /** Buffers for a tensor: one, or several of at most `limit` bytes split on rows of the first dimension. */
+  #allocate(shape: readonly number[], dtype: DType, limit: number): { data: GpuData; chunkBytes: number } {
     const size = shapeSize(shape);
     const bytes = size * DTYPE_BYTES[dtype];
-    if (bytes <= this.maxChunkBytes || shape.length === 0) {
-      if (bytes > this.maxChunkBytes) throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} is larger than one WebGPU buffer (${this.maxChunkBytes} bytes)`);
+    if (bytes <= limit || shape.length === 0) {
+      if (bytes > limit) throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes)`);
       return { data: { chunks: [this.#pool.acquire(bytes)], chunkElements: size }, chunkBytes: bytes };
     }
     const rowElements = size / shape[0]!;
-    let rowsPerChunk = Math.floor(this.maxChunkBytes / (rowElements * DTYPE_BYTES[dtype]));
+    if (limit === this.maxBindingBytes && limit !== this.maxChunkBytes) {
+      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes); only uploaded weights are split`);
+    }
+    let rowsPerChunk = Math.floor(limit / (rowElements * DTYPE_BYTES[dtype]));
     // Chunks of two-byte dtypes hold an even number of elements, so each starts on a u32 word.
     while (rowsPerChunk > 0 && (rowsPerChunk * rowElements * DTYPE_BYTES[dtype]) % 4 !== 0) rowsPerChunk--;
     if (rowsPerChunk === 0) {
-      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype}: one row of its first dimension is larger than one WebGPU binding (${this.maxChunkBytes} bytes)`);
+      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype}: one row of its first dimension is larger than one WebGPU binding (${limit} bytes)`);
     }
     const chunkElements = rowsPerChunk * rowElements;
     const chunkBytes = chunkElements * DTYPE_BYTES[dtype];
@@ -313,7 +319,7 @@ export class WebGpuBackend implements Backend {
       dispatch: (pipeline, params: readonly ParamField[], buffers, groups) => {
         this.#batch.dispatch(pipeline, params, buffers.map((buffer) => ({ buffer })), groups);
       },
-      output: (shape, dtype) => this.#tensor(this.#allocate(shape, dtype).data, shape, dtype),
+      output: (shape, dtype) => this.#tensor(this.#allocate(shape, dtype, this.maxBindingBytes).data, shape, dtype),
       buffer: (tensor, what) => singleBuffer(tensor, what),
       chunks: (tensor) => {
         const data = gpuData(tensor);

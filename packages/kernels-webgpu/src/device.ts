@@ -4,7 +4,7 @@ import { gpuSource } from './gpu-source.js';
 export interface DeviceOptions {
   /** Use `shader-f16` for float16 weights when the adapter has it (default true). False: always unpack u32 pairs. */
   useShaderF16?: boolean;
-  /** Caps the bytes of one buffer binding (default: the device's maxStorageBufferBindingSize). Tests lower it to exercise splitting. */
+  /** Caps the bytes of one chunk of an uploaded tensor (default: the device's maxStorageBufferBindingSize). Tests lower it to exercise splitting. */
   maxBindingBytes?: number;
 }
 
@@ -13,7 +13,9 @@ export interface OpenedDevice {
   device: GPUDevice;
   /** Whether f16 weights are read as `array<f16>` (shader-f16) rather than unpacked from u32 pairs. */
   shaderF16: boolean;
-  /** The largest byte size of one tensor chunk (a multiple of 4): min(maxStorageBufferBindingSize, maxBufferSize). */
+  /** The largest byte size of one binding (a multiple of 4): min(maxStorageBufferBindingSize, maxBufferSize). */
+  maxBindingBytes: number;
+  /** The size above which uploads are split into chunks: maxBindingBytes, or the smaller DeviceOptions.maxBindingBytes. */
   maxChunkBytes: number;
   /** A human-readable description of the adapter. */
   description: string;
@@ -52,10 +54,11 @@ export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDev
       maxComputeWorkgroupSizeX: Math.min(limits.maxComputeWorkgroupSizeX, 256),
     },
   });
-  let maxChunkBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  if (options.maxBindingBytes !== undefined) maxChunkBytes = Math.min(maxChunkBytes, options.maxBindingBytes);
-  maxChunkBytes -= maxChunkBytes % 4;
+  const deviceLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const maxBindingBytes = deviceLimit - (deviceLimit % 4);
+  let maxChunkBytes = maxBindingBytes;
+  if (options.maxBindingBytes !== undefined) maxChunkBytes = Math.min(maxChunkBytes, options.maxBindingBytes - (options.maxBindingBytes % 4));
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
-  return { device, shaderF16, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}` };
+  return { device, shaderF16, maxBindingBytes, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}` };
 }
