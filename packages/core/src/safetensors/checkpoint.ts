@@ -2,6 +2,7 @@ import { DTYPE_BYTES, typedArrayFromBytes, typedArrayView } from '../dtype.js';
 import { ArgumentError, CriaError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { type Tensor, hostTensor } from '../tensor.js';
+import { compareCodePoints } from './code-point-order.js';
 import type { SafetensorsCheckpoint, SafetensorsTensorInfo } from './types.js';
 
 /** One opened file of a checkpoint. */
@@ -34,7 +35,7 @@ export class LazySafetensorsCheckpoint implements SafetensorsCheckpoint {
     // Earlier files win, so the first shard's __metadata__ is what a reader sees for shared keys.
     this.metadata = Object.assign({}, ...[...opened].reverse().map((o) => o.metadata)) as Record<string, string>;
     this.#tensors = tensors;
-    this.#names = [...tensors.keys()].sort();
+    this.#names = [...tensors.keys()].sort(compareCodePoints);
   }
 
   keys(): string[] {

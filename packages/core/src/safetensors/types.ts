@@ -26,7 +26,7 @@ export interface SafetensorsCheckpoint {
   /** The `metadata` object of model.safetensors.index.json (e.g. { total_size }), or {} for a single file. */
   readonly indexMetadata: Record<string, unknown>;
   readonly files: string[];
-  /** Tensor names, sorted. */
+  /** Tensor names, sorted by code point (as safetensors' safe_open().keys()). */
   keys(): string[];
   has(name: string): boolean;
   info(name: string): SafetensorsTensorInfo;
