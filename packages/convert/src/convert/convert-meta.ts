@@ -90,9 +90,11 @@ export async function convertMetaCheckpoint(options: ConvertMetaOptions): Promis
       ? await createShardedSafetensorsWriter(outputDir, specs, { maxShardSize: options.maxShardSize ?? '5GB', metadata: { format: 'pt' } })
       : await binWriter(join(outputDir, 'pytorch_model.bin'), specs);
 
+    // Two buffers for the whole run: one merged tensor and one shard piece, reused tensor after tensor.
+    const scratch = { out: new ScratchBuffer(largestTensorBytes), piece: new ScratchBuffer(0) };
     let bytesDone = 0;
     for (const [i, r] of resolved.entries()) {
-      const data = await assembleTensor(r, shards, outDtype);
+      const data = await assembleTensor(r, shards, outDtype, scratch);
       await writer.write(r.plan.name, data);
       bytesDone += data.byteLength;
       options.onProgress?.({ done: i + 1, total: resolved.length, bytesDone, bytesTotal, tensor: r.plan.name });
@@ -171,15 +173,22 @@ function resolveTensor(plan: PlannedTensor, shards: readonly PytorchCheckpoint[]
 }
 
 /** Reads the shard pieces of one tensor one at a time and writes them, merged and permuted, into one buffer. */
-async function assembleTensor(r: ResolvedTensor, shards: readonly PytorchCheckpoint[], outDtype: FloatDType): Promise<Uint8Array> {
+async function assembleTensor(
+  r: ResolvedTensor,
+  shards: readonly PytorchCheckpoint[],
+  outDtype: FloatDType,
+  scratch: { out: ScratchBuffer; piece: ScratchBuffer },
+): Promise<Uint8Array> {
   const { plan, shape } = r;
   const single = plan.merge.kind === 'first' || shards.length === 1;
   const firstDtype = shards[0]!.info(plan.source).torchDtype;
-  if (single && !plan.permute && firstDtype === outDtype) return shards[0]!.getBytes(plan.source);
-
   const rows = shape.length === 1 ? 1 : shape[0]!;
   const cols = shape.length === 1 ? shape[0]! : shape[1]!;
-  const out = new Uint8Array(rows * cols * DTYPE_BYTES[outDtype]);
+  const out = scratch.out.take(rows * cols * DTYPE_BYTES[outDtype]);
+  if (single && !plan.permute && firstDtype === outDtype) {
+    await shards[0]!.getBytesInto(plan.source, out);
+    return out;
+  }
   const pieces = single ? shards.slice(0, 1) : shards;
   let rowOffset = 0;
   let colOffset = 0;
@@ -187,7 +196,8 @@ async function assembleTensor(r: ResolvedTensor, shards: readonly PytorchCheckpo
     const info = shard.info(plan.source);
     const pieceRows = info.shape.length === 1 ? 1 : info.shape[0]!;
     const pieceCols = info.shape.length === 1 ? info.shape[0]! : info.shape[1]!;
-    const bytes = await shard.getBytes(plan.source);
+    const bytes = scratch.piece.take(info.byteLength);
+    await shard.getBytesInto(plan.source, bytes);
     const copy = elementCopier(bytes, info.torchDtype, out, outDtype, `${shard.file}: '${plan.source}'`);
     for (let pr = 0; pr < pieceRows; pr++) {
       const merged = rowOffset + pr;
@@ -198,6 +208,18 @@ async function assembleTensor(r: ResolvedTensor, shards: readonly PytorchCheckpo
     else rowOffset += pieceRows;
   }
   return out;
+}
+
+/** A buffer reused across tensors: take(n) gives the first n bytes, growing it when needed. */
+class ScratchBuffer {
+  #buffer: ArrayBuffer;
+  constructor(initialBytes: number) {
+    this.#buffer = new ArrayBuffer(initialBytes);
+  }
+  take(bytes: number): Uint8Array {
+    if (bytes > this.#buffer.byteLength) this.#buffer = new ArrayBuffer(bytes);
+    return new Uint8Array(this.#buffer, 0, bytes);
+  }
 }
 
 async function binWriter(path: string, specs: { name: string; dtype: FloatDType; shape: number[] }[]) {

@@ -1,8 +1,9 @@
 // openPytorchCheckpoint: a torch.save zip archive (`.pth`, `pytorch_model.bin`) read safely and
 // lazily. The pickle is run under the tensor allow-list; tensors stay references (storage key,
 // offset, shape, stride, dtype) until `get`/`readBytes`, which read their bytes by range.
-import { FileFormatError, hostTensor, shapeSize, typedArrayFromBytes, type DType, type Tensor } from '@cria/core';
-import { fileSource, type ByteSource } from '@cria/core';
+import { ArgumentError, FileFormatError, hostTensor, shapeSize, typedArrayFromBytes, type DType, type Tensor } from '@cria/core';
+import type { ByteSource } from '@cria/core';
+import { openFileRanges } from '../zip/file-ranges.js';
 import { unpickle } from '../pickle/unpickler.js';
 import { PickleDict, type PickleValue } from '../pickle/values.js';
 import { ZipArchive } from '../zip/zip-reader.js';
@@ -38,6 +39,11 @@ export interface PytorchCheckpoint {
   info(name: string): PytorchTensorInfo;
   /** The tensor's bytes, row-major and contiguous, little-endian (strided views are gathered). */
   getBytes(name: string): Promise<Uint8Array>;
+  /**
+   * Writes the tensor's bytes into `target` (exactly `info(name).byteLength` bytes), so a caller
+   * can reuse one buffer across tensors.
+   */
+  getBytesInto(name: string, target: Uint8Array): Promise<void>;
   /** The tensor in host memory. */
   get(name: string): Promise<Tensor>;
   close(): Promise<void>;
@@ -45,7 +51,7 @@ export interface PytorchCheckpoint {
 
 /** Opens a PyTorch zip checkpoint by path or byte source. Nothing but data.pkl is read up front. */
 export async function openPytorchCheckpoint(input: string | ByteSource): Promise<PytorchCheckpoint> {
-  const source = typeof input === 'string' ? await fileSource(input) : input;
+  const source = typeof input === 'string' ? await openFileRanges(input) : input;
   try {
     const archive = await ZipArchive.open(source);
     return await ZipCheckpoint.load(archive);
@@ -121,16 +127,27 @@ class ZipCheckpoint implements PytorchCheckpoint {
 
   async getBytes(name: string): Promise<Uint8Array> {
     const ref = this.ref(name);
+    const out = new Uint8Array(shapeSize(ref.shape) * TORCH_DTYPE_BYTES[ref.dtype]);
+    await this.getBytesInto(name, out);
+    return out;
+  }
+
+  async getBytesInto(name: string, out: Uint8Array): Promise<void> {
+    const ref = this.ref(name);
     const itemSize = TORCH_DTYPE_BYTES[ref.dtype];
-    const out = new Uint8Array(shapeSize(ref.shape) * itemSize);
+    const byteLength = shapeSize(ref.shape) * itemSize;
+    if (out.byteLength !== byteLength) throw new ArgumentError(`getBytesInto('${name}'): target has ${out.byteLength} bytes; the tensor has ${byteLength}`);
     const entry = `${this.prefix}data/${ref.storage.key}`;
+    if (isContiguous(ref.shape, ref.stride)) {
+      if (byteLength > 0) await this.archive.readInto(entry, ref.storageOffset * itemSize, out);
+      return;
+    }
     await readStrided(
       { offset: ref.storageOffset, shape: ref.shape, stride: ref.stride, itemSize },
       (offset, length) => this.archive.read(entry, offset, length),
       out,
       Math.max(2 * out.byteLength, 64 * 1024 * 1024),
     );
-    return out;
   }
 
   async get(name: string): Promise<Tensor> {

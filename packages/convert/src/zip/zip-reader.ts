@@ -4,6 +4,7 @@
 // or offset reaches past the data area of the file (a zip bomb by declared size).
 import { FileFormatError } from '@cria/core';
 import type { ByteSource } from '@cria/core';
+import { canReadInto } from './file-ranges.js';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const EOCD_SIZE = 22;
@@ -66,6 +67,17 @@ export class ZipArchive {
     }
     const start = await this.dataOffset(entry);
     return this.source.read(start + offset, want);
+  }
+
+  /** Fills `target` with the entry's bytes at `offset` (no intermediate copy when the source can read into buffers). */
+  async readInto(name: string, offset: number, target: Uint8Array): Promise<void> {
+    const entry = this.entry(name);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + target.byteLength > entry.size) {
+      throw new FileFormatError(this.name, `read of ${target.byteLength} bytes at offset ${offset} is outside zip entry '${name}' (${entry.size} bytes)`);
+    }
+    const start = (await this.dataOffset(entry)) + offset;
+    if (canReadInto(this.source)) await this.source.readInto(start, target);
+    else target.set(await this.source.read(start, target.byteLength));
   }
 
   /** The absolute file offset of an entry's first data byte (checked against its local header). */

@@ -42,6 +42,14 @@ describe('crc32', () => {
     expect(crc32(text)).toBe(0xcbf43926);
     expect(crc32(text.subarray(5), crc32(text.subarray(0, 5)))).toBe(0xcbf43926);
   });
+
+  it('agrees with zlib.crc32 on aligned and unaligned views (values from Python zlib)', () => {
+    const b = new Uint8Array(100003);
+    for (let i = 0; i < b.length; i++) b[i] = (i * 2654435761) >>> 13;
+    expect(crc32(b)).toBe(1931704014);
+    expect(crc32(b.subarray(3))).toBe(3531100667);
+    expect(crc32(b.subarray(5, 77))).toBe(2133976878);
+  });
 });
 
 describe('zip reader', () => {
