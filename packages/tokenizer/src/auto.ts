@@ -41,7 +41,9 @@ export class AutoTokenizer {
     if (modelBytes && looksLikeTiktoken(modelBytes)) {
       const version = llama3_version ?? '3';
       const json = tiktokenToTokenizerJson(new TextDecoder().decode(modelBytes), { version });
-      const merged = { ...llama3TokenizerConfig({ version }), ...config };
+      // The converted tokenizer.json names its own added tokens (by version); a folder's table is not applied on top.
+      const { added_tokens_decoder: _ignored, ...rest } = config;
+      const merged = { ...llama3TokenizerConfig({ version }), ...rest };
       return new PreTrainedTokenizerFast({ config: merged, tokenizer_json: json, name_or_path: directory.name });
     }
     const llama = cls === null ? !hasJson : LLAMA_CLASSES.has(cls);

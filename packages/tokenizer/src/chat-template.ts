@@ -15,11 +15,16 @@ class RaisedByTemplate extends Error {}
 
 const compiled = new Map<string, Template>();
 
+// @huggingface/jinja declares its own raise_exception global (throwing a plain Error), which cannot be
+// redefined; templates call ours under a private name so that a raised error is told apart from a
+// broken template.
+const RAISE = '__cria_raise_exception';
+
 function compile(source: string): Template {
   let t = compiled.get(source);
   if (!t) {
     try {
-      t = new Template(source);
+      t = new Template(source.replace(/\braise_exception\b/g, RAISE));
     } catch (error) {
       throw new ChatTemplateError(`chat template does not parse: ${(error as Error).message}`, { cause: error });
     }
@@ -49,7 +54,7 @@ export function renderChatTemplate(source: string, variables: Record<string, unk
   try {
     return template.render({
       ...variables,
-      raise_exception: (message: unknown) => {
+      [RAISE]: (message: unknown) => {
         throw new RaisedByTemplate(String(message));
       },
     });
