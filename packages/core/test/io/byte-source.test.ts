@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArgumentError, type ByteSource, FileFormatError, blobSource, bytesSource, countingSource, fileSource, httpSource } from '../../src/index.js';
@@ -48,6 +48,18 @@ describe('byte sources', () => {
     const source = await fileSource(join(dir, 'a'));
     await source.close();
     await expect(source.read(0, 1)).rejects.toThrow(/after close/);
+  });
+
+  it('fileSource reports a file that shrank while open', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const path = join(dir, 'shrinking.bin');
+    await writeFile(path, content);
+    const source = await fileSource(path);
+    await truncate(path, 100);
+    await expect(source.read(50, 100)).rejects.toThrow(FileFormatError);
+    await expect(source.read(50, 100)).rejects.toThrow(/file ended at byte 100 while reading 100 bytes at offset 50/);
+    await source.close();
   });
 
   it('bytesSource reads copies of memory', async () => {

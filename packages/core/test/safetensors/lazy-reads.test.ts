@@ -52,3 +52,27 @@ describe('a sharded checkpoint is read by ranges', () => {
     await checkpoint.close();
   });
 });
+
+describe('closing', () => {
+  it('close() (or await using) closes every shard, and reads after it fail', async () => {
+    const directory = countingDirectory(nodeDirectory(fixture('models', 'tiny-llama2-gqa-f16-sharded')));
+    const closed: string[] = [];
+    const spy: ModelDirectory = {
+      ...directory,
+      async open(file) {
+        const source = await directory.open(file);
+        return { ...source, name: source.name, size: source.size, read: (o, l) => source.read(o, l), close: async () => void closed.push(file) };
+      },
+    };
+    {
+      await using checkpoint = (await openSafetensors(spy)) as Awaited<ReturnType<typeof openSafetensors>> & AsyncDisposable;
+      expect(checkpoint.keys().length).toBeGreaterThan(0);
+    }
+    expect(closed.sort()).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    const checkpoint = await openSafetensors(spy);
+    await checkpoint.close();
+    await checkpoint.close();
+    await expect(checkpoint.get('model.norm.weight')).rejects.toThrow(/after close\(\)/);
+  });
+});
+
