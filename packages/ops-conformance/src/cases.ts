@@ -25,9 +25,11 @@ function embeddingCases(): OpCase[] {
 }
 
 function rmsNormCases(): OpCase[] {
-  return WEIGHTS.flatMap((w) => [
+  return WEIGHTS.flatMap((w): OpCase[] => [
     { op: 'rmsNorm', name: `rmsNorm [2,3,77] eps=1e-5 ${short(w)}`, shapes: { x: [2, 3, 77], weight: [77] }, dtypes: ['float32', w], params: { eps: 1e-5 }, bound: BOUND.elementwise },
     { op: 'rmsNorm', name: `rmsNorm [1,1,1000] eps=1e-6 ${short(w)}`, shapes: { x: [1, 1, 1000], weight: [1000] }, dtypes: ['float32', w], params: { eps: 1e-6, amplitude: 3 }, bound: BOUND.elementwise },
+  ]).concat([
+    { op: 'rmsNorm', name: 'rmsNorm [3,4096] eps=1e-5 bf16', shapes: { x: [3, 4096], weight: [4096] }, dtypes: ['float32', 'bfloat16'], params: { eps: 1e-5 }, bound: BOUND.elementwise } satisfies OpCase,
   ]);
 }
 
@@ -40,6 +42,7 @@ function linearCases(): OpCase[] {
       { op: 'linear', name: `linear decode x[1,1,256] W[1000,256] ${short(w)}`, shapes: { x: [1, 1, 256], weight: [1000, 256] }, dtypes: ['float32', w], params: {}, bound: BOUND.reduction },
     );
   }
+  cases.push({ op: 'linear', name: 'linear long K x[2,4099] W[67,4099] f16', shapes: { x: [2, 4099], weight: [67, 4099] }, dtypes: ['float32', 'float16'], params: {}, bound: BOUND.reduction });
   cases.push({ op: 'linear', name: 'linear x[4,24] W[40,24] bias f32 weight bf16', shapes: { x: [4, 24], weight: [40, 24], bias: [40] }, dtypes: ['float32', 'bfloat16', 'float32'], params: {}, bound: BOUND.reduction });
   return cases;
 }
@@ -111,6 +114,8 @@ const ATTENTION_LAYOUTS: readonly [string, AttentionLayout][] = [
   ['prefill GQA 8/2 hd=64 S=5 past 7 padded f32 mask', { batch: 2, seq: 5, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 20, kvLength: 12, mask: 'float32', maskLeadingZeros: [0, 3] }],
   ['decode GQA 8/2 hd=128 S=1 kv=33 int32 mask with holes', { batch: 2, seq: 1, numHeads: 8, numKvHeads: 2, headDim: 128, maxLength: 40, kvLength: 33, mask: 'int32', maskLeadingZeros: [2, 0], maskHoles: [[10], [5, 6, 31]] }],
   ['prefill left-padded: padded queries see no key (zeros) GQA 6/3 hd=24', { batch: 2, seq: 9, numHeads: 6, numKvHeads: 3, headDim: 24, maxLength: 9, kvLength: 9, mask: 'int32', maskLeadingZeros: [0, 4] }],
+  ['long decode GQA 32/8 hd=128 S=1 kv=1000 of 1024', { batch: 1, seq: 1, numHeads: 32, numKvHeads: 8, headDim: 128, maxLength: 1024, kvLength: 1000 }],
+  ['prefill S=64 past 33 GQA 8/2 hd=64 padded', { batch: 2, seq: 64, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 100, kvLength: 97, mask: 'float32', maskLeadingZeros: [0, 20] }],
   ['first token S=1 kv=1 MQA 4/1 hd=64', { batch: 1, seq: 1, numHeads: 4, numKvHeads: 1, headDim: 64, maxLength: 8, kvLength: 1 }],
 ];
 
@@ -134,6 +139,7 @@ function softmaxCases(): OpCase[] {
     { op: 'softmax', name: 'softmax [3,77]', shapes: { x: [3, 77] }, dtypes: ['float32'], params: {}, bound: BOUND.elementwise },
     { op: 'softmax', name: 'softmax [2,129] amplitude 30', shapes: { x: [2, 129] }, dtypes: ['float32'], params: { amplitude: 30 }, bound: BOUND.elementwise },
     { op: 'softmax', name: 'softmax [1,32000]', shapes: { x: [1, 32000] }, dtypes: ['float32'], params: { amplitude: 8 }, bound: BOUND.elementwise },
+    { op: 'softmax', name: 'softmax [2,128256]', shapes: { x: [2, 128256] }, dtypes: ['float32'], params: { amplitude: 8 }, bound: BOUND.elementwise },
   ];
 }
 

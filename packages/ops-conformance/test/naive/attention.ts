@@ -40,7 +40,7 @@ export function naiveAttention(a: NaiveAttentionArgs): { probs: number[][][][]; 
           for (let d = 0; d < a.headDim; d++) dot += a.q[((b * a.seq + s) * a.numHeads + h) * a.headDim + d]! * cacheAt(a.k, b, kvHead, j, d);
           scores.push(dot * a.scale);
         }
-        const max = Math.max(...scores);
+        const max = scores.reduce((m, v) => Math.max(m, v), -Infinity);
         const exps = scores.map((x) => (max === -Infinity ? 0 : Math.exp(x - max)));
         const total = exps.reduce((sum, e) => sum + e, 0);
         const p = exps.map((e) => (total === 0 ? 0 : e / total));

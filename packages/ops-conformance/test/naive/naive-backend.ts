@@ -164,7 +164,7 @@ export class NaiveBackend implements Backend {
     const xs = values(x);
     for (let r = 0; r < x.size / n; r++) {
       const row = xs.slice(r * n, (r + 1) * n);
-      const max = Math.max(...row);
+      const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
       const total = row.reduce((s, v) => s + Math.exp(v - max), 0);
       for (const v of row) out.push(Math.exp(v - max) / total);
     }
