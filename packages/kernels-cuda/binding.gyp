@@ -31,7 +31,7 @@
         {
           "rule_name": "nvcc",
           "extension": "cu",
-          "inputs": ["<(RULE_INPUT_PATH)"],
+          "inputs": ["<(RULE_INPUT_PATH)", "native/common.cuh", "native/kernels.h"],
           "outputs": ["<(INTERMEDIATE_DIR)/<(RULE_INPUT_ROOT).o"],
           "process_outputs_as_sources": 1,
           "action": [

@@ -4,11 +4,9 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 #include <cstdint>
+#include "kernels.h"
 
 namespace cria {
-
-// The dtype codes the TypeScript side passes (src/binding.ts DTYPE_CODE).
-enum DTypeCode : int { kF32 = 0, kF16 = 1, kBF16 = 2, kI32 = 3 };
 
 template <typename T> __device__ __forceinline__ float toFloat(T v);
 template <> __device__ __forceinline__ float toFloat<float>(float v) { return v; }

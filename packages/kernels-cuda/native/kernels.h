@@ -6,6 +6,9 @@
 
 namespace cria {
 
+// The dtype codes the TypeScript side passes (src/binding.ts DTYPE_CODE).
+enum DTypeCode : int { kF32 = 0, kF16 = 1, kBF16 = 2, kI32 = 3 };
+
 struct AttentionShape {
   int64_t batch, seqLen;      // B, S (queries)
   int numHeads, numKvHeads, headDim;

@@ -3,7 +3,7 @@
 // succeeds, so the package still builds and the backend reports "addon not built" at run time.
 // Usage: node scripts/build-addon.mjs   (run by `pnpm build` after tsup)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,13 +59,36 @@ const require = createRequire(import.meta.url);
 const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
 const nodedir = process.env.CRIA_NODEDIR ?? '/usr';
 console.log(`@cria/kernels-cuda: building the CUDA addon with ${found.home} (libraries: ${libDir}, node headers: ${nodedir})`);
-const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, `--jobs=${process.env.CRIA_BUILD_JOBS ?? 2}`], {
-  cwd: packageDir,
-  stdio: 'inherit',
-  env: { ...process.env, CRIA_CUDA_HOME: found.home, CRIA_CUDA_LIBDIR: libDir, PATH: `${join(found.home, 'bin')}:${process.env.PATH}` },
-});
-if (result.status !== 0) {
+const env = { ...process.env, CRIA_CUDA_HOME: found.home, CRIA_CUDA_LIBDIR: libDir, PATH: `${join(found.home, 'bin')}:${process.env.PATH}` };
+const gyp = (...args) => spawnSync(process.execPath, [nodeGyp, ...args], { cwd: packageDir, stdio: 'inherit', env });
+
+// Builds of this package may start concurrently (turbo in several shells): take a lock so two node-gyp runs
+// never share build/. Incremental: `configure` + `build` recompiles only what changed.
+const lock = join(packageDir, 'build-addon.lock');
+const waitStart = Date.now();
+for (;;) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch {
+    const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+    else if (Date.now() - waitStart > 30 * 60_000) {
+      console.error(`@cria/kernels-cuda: ${lock} is held by another build; remove it if no build is running`);
+      process.exit(1);
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  }
+}
+let status;
+try {
+  status = gyp('configure', `--nodedir=${nodedir}`).status;
+  if (status === 0) status = gyp('build', `--jobs=${process.env.CRIA_BUILD_JOBS ?? 2}`).status;
+} finally {
+  rmSync(lock, { recursive: true, force: true });
+}
+if (status !== 0) {
   // A toolkit is here, so a failure is a real compile error: fail the build.
   console.error('@cria/kernels-cuda: node-gyp failed building the CUDA addon');
-  process.exit(result.status ?? 1);
+  process.exit(status ?? 1);
 }

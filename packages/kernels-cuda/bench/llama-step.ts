@@ -1,0 +1,148 @@
+// A Llama forward pass written directly on the backend ops (what @cria/models does per step), for timing the
+// CUDA backend on real model shapes without a checkpoint: random bf16 weights, float32 KV cache.
+import type { Tensor } from '@cria/core';
+import type { CudaBackend } from '../src/backend.js';
+import type { LlamaShape } from './model-shapes.js';
+
+interface Layer {
+  inputNorm: Tensor;
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  o: Tensor;
+  postNorm: Tensor;
+  gate: Tensor;
+  up: Tensor;
+  down: Tensor;
+  kCache: Tensor;
+  vCache: Tensor;
+}
+
+export interface LlamaWeights {
+  shape: LlamaShape;
+  embed: Tensor;
+  layers: Layer[];
+  norm: Tensor;
+  lmHead: Tensor;
+  invFreq: Tensor;
+  maxLength: number;
+  dispose(): void;
+}
+
+/** Fills a new bf16 tensor by repeating one random chunk (uploaded through the pinned staging path). */
+function randomBf16(backend: CudaBackend, shape: number[], chunk: Uint16Array): Tensor {
+  const t = backend.zeros(shape, 'bfloat16');
+  const ptr = t.storage.handle as bigint;
+  for (let offset = 0; offset < t.byteLength; offset += chunk.byteLength) {
+    const n = Math.min(chunk.byteLength, t.byteLength - offset);
+    backend.context.upload(ptr, new Uint16Array(chunk.buffer, 0, n / 2), offset);
+  }
+  return t;
+}
+
+export function randomLlama(backend: CudaBackend, s: LlamaShape, maxLength: number): LlamaWeights {
+  const chunk = new Uint16Array(8 << 20);
+  let state = 12345;
+  for (let i = 0; i < chunk.length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    // bf16 of a value in about ±0.03: sign, exponent 121..122, random mantissa
+    chunk[i] = ((state >>> 31) << 15) | ((121 + ((state >>> 20) & 1)) << 7) | ((state >>> 8) & 0x7f);
+  }
+  const ones = backend.upload(new Uint16Array(s.hidden).fill(0x3f80), [s.hidden], 'bfloat16');
+  const q = s.heads * s.headDim;
+  const kv = s.kvHeads * s.headDim;
+  const layers: Layer[] = [];
+  for (let i = 0; i < s.layers; i++) {
+    layers.push({
+      inputNorm: ones.view([s.hidden]),
+      q: randomBf16(backend, [q, s.hidden], chunk),
+      k: randomBf16(backend, [kv, s.hidden], chunk),
+      v: randomBf16(backend, [kv, s.hidden], chunk),
+      o: randomBf16(backend, [s.hidden, q], chunk),
+      postNorm: ones.view([s.hidden]),
+      gate: randomBf16(backend, [s.intermediate, s.hidden], chunk),
+      up: randomBf16(backend, [s.intermediate, s.hidden], chunk),
+      down: randomBf16(backend, [s.hidden, s.intermediate], chunk),
+      kCache: backend.zeros([1, s.kvHeads, maxLength, s.headDim], 'float32'),
+      vCache: backend.zeros([1, s.kvHeads, maxLength, s.headDim], 'float32'),
+    });
+  }
+  const embed = randomBf16(backend, [s.vocab, s.hidden], chunk);
+  const lmHead = s.tied ? embed.view([s.vocab, s.hidden]) : randomBf16(backend, [s.vocab, s.hidden], chunk);
+  const invFreq = backend.upload(Float32Array.from({ length: s.headDim / 2 }, (_, i) => 1 / 500000 ** ((2 * i) / s.headDim)), [s.headDim / 2], 'float32');
+  const norm = ones;
+  return {
+    shape: s,
+    embed,
+    layers,
+    norm,
+    lmHead,
+    invFreq,
+    maxLength,
+    dispose() {
+      for (const l of layers) for (const t of Object.values(l)) t.dispose();
+      for (const t of [embed, lmHead, invFreq, norm]) t.dispose();
+    },
+  };
+}
+
+/**
+ * One forward step over `ids` ([1, S] int32 on the device) at cache offset `past`: returns the argmax id of
+ * the last position ([1] int32). Every intermediate is disposed.
+ */
+export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, positions: Tensor, past: number): Tensor {
+  const s = w.shape;
+  const seq = ids.shape[1]!;
+  const eps = 1e-5;
+  let x = backend.embedding(w.embed, ids);
+  for (const l of w.layers) {
+    const h = backend.rmsNorm(x, l.inputNorm, eps);
+    const q0 = backend.linear(h, l.q);
+    const k0 = backend.linear(h, l.k);
+    const v = backend.linear(h, l.v);
+    h.dispose();
+    const q = backend.rope(q0, positions, w.invFreq, { numHeads: s.heads, headDim: s.headDim, attentionScaling: 1 });
+    const k = backend.rope(k0, positions, w.invFreq, { numHeads: s.kvHeads, headDim: s.headDim, attentionScaling: 1 });
+    q0.dispose();
+    k0.dispose();
+    backend.kvWrite(l.kCache, k, past);
+    backend.kvWrite(l.vCache, v, past);
+    k.dispose();
+    v.dispose();
+    const a = backend.attention(q, l.kCache, l.vCache, { numHeads: s.heads, numKvHeads: s.kvHeads, headDim: s.headDim, kvLength: past + seq, scale: 1 / Math.sqrt(s.headDim) });
+    q.dispose();
+    const o = backend.linear(a, l.o);
+    a.dispose();
+    const x1 = backend.add(x, o);
+    x.dispose();
+    o.dispose();
+    const h2 = backend.rmsNorm(x1, l.postNorm, eps);
+    const g = backend.linear(h2, l.gate);
+    const u = backend.linear(h2, l.up);
+    h2.dispose();
+    const m = backend.siluMul(g, u);
+    g.dispose();
+    u.dispose();
+    const d = backend.linear(m, l.down);
+    m.dispose();
+    x = backend.add(x1, d);
+    x1.dispose();
+    d.dispose();
+  }
+  const last = seq === 1 ? x : sliceLastRow(backend, x, s.hidden);
+  if (last !== x) x.dispose();
+  const n = backend.rmsNorm(last, w.norm, eps);
+  last.dispose();
+  const logits = backend.linear(n, w.lmHead);
+  n.dispose();
+  const next = backend.argmax(logits);
+  logits.dispose();
+  return next;
+}
+
+function sliceLastRow(backend: CudaBackend, x: Tensor, hidden: number): Tensor {
+  const rows = x.size / hidden;
+  const out = backend.zeros([1, 1, hidden], 'float32');
+  backend.context.copy(out.storage.handle as bigint, (x.storage.handle as bigint) + BigInt((rows - 1) * hidden * 4), hidden * 4);
+  return out;
+}

@@ -1,0 +1,130 @@
+// Timings on the device: CUDA events around enqueued work; medians of repeated runs.
+import type { Tensor } from '@cria/core';
+import type { CudaBackend } from '../src/backend.js';
+import { llamaStep, randomLlama } from './llama-step.js';
+import { LLAMA_2_7B, LLAMA_3_2_1B, type LlamaShape, decodeWeightBytes, matmulFlops } from './model-shapes.js';
+
+async function gpuMs(backend: CudaBackend, work: () => Tensor[] | void, iterations: number): Promise<number> {
+  for (const t of work() ?? []) t.dispose();
+  await backend.synchronize();
+  const a = backend.context.recordTimer();
+  for (let i = 0; i < iterations; i++) for (const t of work() ?? []) t.dispose();
+  const b = backend.context.recordTimer();
+  await backend.synchronize();
+  return backend.context.timeSince(a, b) / iterations;
+}
+
+function bf16Random(backend: CudaBackend, shape: number[]): Tensor {
+  const n = shape.reduce((x, y) => x * y, 1);
+  const chunk = new Uint16Array(Math.min(n, 4 << 20));
+  for (let i = 0; i < chunk.length; i++) chunk[i] = 0x3c00 | (i * 2654435761 % 127) | ((i & 1) << 15);
+  const t = backend.zeros(shape, 'bfloat16');
+  for (let off = 0; off < t.byteLength; off += chunk.byteLength) {
+    const bytes = Math.min(chunk.byteLength, t.byteLength - off);
+    backend.context.upload(t.storage.handle as bigint, new Uint16Array(chunk.buffer, 0, bytes / 2), off);
+  }
+  return t;
+}
+
+async function copyBandwidth(backend: CudaBackend): Promise<number> {
+  const bytes = 1 << 30;
+  const src = backend.zeros([bytes / 4], 'float32');
+  const dst = backend.zeros([bytes / 4], 'float32');
+  const ms = await gpuMs(backend, () => backend.context.copy(dst.storage.handle as bigint, src.storage.handle as bigint, bytes), 20);
+  src.dispose();
+  dst.dispose();
+  const gbps = (2 * bytes) / (ms / 1000) / 1e9;
+  console.log(`device-to-device copy 1 GiB: ${ms.toFixed(3)} ms, ${gbps.toFixed(0)} GB/s (read + write)`);
+  return gbps;
+}
+
+async function matvecRates(backend: CudaBackend, copyGbps: number): Promise<void> {
+  const shapes: [number, number][] = [[2048, 2048], [512, 2048], [8192, 2048], [2048, 8192], [128256, 2048], [4096, 4096], [11008, 4096], [4096, 11008], [32000, 4096]];
+  for (const [m, k] of shapes) {
+    const w = bf16Random(backend, [m, k]);
+    const x = backend.upload(new Float32Array(k).fill(0.5), [1, k], 'float32');
+    const ms = await gpuMs(backend, () => [backend.linear(x, w)], 50);
+    const gbps = (m * k * 2) / (ms / 1000) / 1e9;
+    console.log(`matvec bf16 W[${m},${k}] x[1]: ${(ms * 1000).toFixed(1)} us, ${gbps.toFixed(0)} GB/s = ${((100 * gbps) / copyGbps).toFixed(0)}% of copy bandwidth`);
+    w.dispose();
+    x.dispose();
+  }
+}
+
+async function gemmRates(backend: CudaBackend): Promise<void> {
+  const shapes: [number, number, number][] = [[2048, 2048, 8192], [2048, 8192, 2048], [2048, 4096, 4096], [2048, 4096, 11008]];
+  for (const [rows, k, m] of shapes) {
+    const w = bf16Random(backend, [m, k]);
+    const x = backend.upload(new Float32Array(rows * k).fill(0.25), [rows, k], 'float32');
+    const ms = await gpuMs(backend, () => [backend.linear(x, w)], 10);
+    const tflops = (2 * rows * k * m) / (ms / 1000) / 1e12;
+    console.log(`gemm bf16 x[${rows},${k}] W[${m},${k}]: ${ms.toFixed(3)} ms, ${tflops.toFixed(1)} TFLOP/s`);
+    w.dispose();
+    x.dispose();
+  }
+}
+
+async function llamaRun(backend: CudaBackend, shape: LlamaShape, copyGbps: number, matmulTflops: number | undefined): Promise<void> {
+  const prompt = 128;
+  const newTokens = 256;
+  const prefillLength = 2048;
+  const w = randomLlama(backend, shape, prefillLength);
+  await backend.synchronize();
+  const idsOf = (n: number, start: number) => backend.upload(Int32Array.from({ length: n }, (_, i) => (start + i * 7919) % shape.vocab), [1, n], 'int32');
+  const positionsOf = (n: number, start: number) => backend.upload(Int32Array.from({ length: n }, (_, i) => start + i), [1, n], 'int32');
+
+  // Decode: prefill 128 tokens, then 256 greedy steps, each reading its token back (as generate() does).
+  let ids = idsOf(prompt, 1);
+  let pos = positionsOf(prompt, 0);
+  let next = llamaStep(backend, w, ids, pos, 0);
+  ids.dispose();
+  pos.dispose();
+  await backend.read(next);
+  const start = performance.now();
+  for (let step = 0; step < newTokens; step++) {
+    pos = positionsOf(1, prompt + step);
+    const token = next.view([1, 1]);
+    next.dispose();
+    next = llamaStep(backend, w, token, pos, prompt + step);
+    token.dispose();
+    pos.dispose();
+    await backend.read(next);
+  }
+  const decodeS = (performance.now() - start) / 1000;
+  next.dispose();
+  const tokS = newTokens / decodeS;
+  const boundTokS = (copyGbps * 1e9) / decodeWeightBytes(shape);
+  console.log(`${shape.name} decode (batch 1, prompt ${prompt}, ${newTokens} new): ${tokS.toFixed(1)} tok/s; bandwidth bound ${boundTokS.toFixed(1)} tok/s (${(decodeWeightBytes(shape) / 1e9).toFixed(2)} GB/token) -> ${((100 * tokS) / boundTokS).toFixed(0)}%`);
+
+  // Prefill: one 2048-token forward pass (cache from slot 0).
+  ids = idsOf(prefillLength, 3);
+  pos = positionsOf(prefillLength, 0);
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    await backend.synchronize();
+    const t0 = performance.now();
+    const out = llamaStep(backend, w, ids, pos, 0);
+    await backend.read(out);
+    times.push(performance.now() - t0);
+    out.dispose();
+  }
+  ids.dispose();
+  pos.dispose();
+  times.sort((a, b) => a - b);
+  const prefillS = times[1]! / 1000;
+  const flops = matmulFlops(shape, prefillLength);
+  const achieved = flops / prefillS / 1e12;
+  const vsRate = matmulTflops ? ` = ${((100 * achieved) / matmulTflops).toFixed(0)}% of the measured bf16 matmul rate ${matmulTflops} TFLOP/s` : '';
+  console.log(`${shape.name} prefill ${prefillLength} tokens: ${(prefillLength / prefillS).toFixed(0)} tok/s (${(prefillS * 1000).toFixed(1)} ms, ${achieved.toFixed(1)} matmul TFLOP/s${vsRate})`);
+  w.dispose();
+  await backend.synchronize();
+}
+
+export async function runPerf(backend: CudaBackend, args: string[]): Promise<void> {
+  const rateArg = args.find((a) => a.startsWith('--matmul-tflops='));
+  const matmulTflops = rateArg ? Number(rateArg.split('=')[1]) : undefined;
+  const copyGbps = await copyBandwidth(backend);
+  await matvecRates(backend, copyGbps);
+  await gemmRates(backend);
+  for (const shape of [LLAMA_3_2_1B, LLAMA_2_7B]) await llamaRun(backend, shape, copyGbps, matmulTflops);
+}

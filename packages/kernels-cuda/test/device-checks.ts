@@ -1,0 +1,105 @@
+// Checks that need a CUDA device, beyond the op-conformance table: the kernel paths that only larger shapes
+// reach (tensor-core GEMM, split matvec, flash and split-K attention, head sizes up to 256, half caches) and
+// CUDA graph replay. Each compares with a plain-loop reference from test/naive.ts. Used by the vitest suite
+// and by bench/device.ts on the GPU machine.
+import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
+import { relativeError } from '@cria/core/testing';
+import type { CudaBackend } from '../src/backend.js';
+import { type NaiveAttention, naiveAttention, naiveLinear, randomFloats } from './naive.js';
+
+export interface DeviceCheck {
+  name: string;
+  error: number;
+  bound: number;
+}
+
+type Half = 'float16' | 'bfloat16';
+const narrow = (x: Float32Array, dtype: Half): Uint16Array => (dtype === 'float16' ? float32ArrayToFloat16(x) : float32ArrayToBfloat16(x));
+const widen = (bits: Uint16Array, dtype: Half): Float32Array => (dtype === 'float16' ? float16ArrayToFloat32(bits) : bfloat16ArrayToFloat32(bits));
+
+async function linearCheck(backend: CudaBackend, name: string, rows: number, k: number, m: number, dtype: 'float32' | Half, withBias: boolean, bound: number, seed: number): Promise<DeviceCheck> {
+  const x = randomFloats(rows * k, seed);
+  const w32 = randomFloats(m * k, seed + 1, 0.2);
+  const bias = withBias ? randomFloats(m, seed + 2) : undefined;
+  const wHost = dtype === 'float32' ? w32 : narrow(w32, dtype);
+  const wExact = dtype === 'float32' ? w32 : widen(wHost as Uint16Array, dtype);
+  const xt = backend.upload(x, [rows, k], 'float32');
+  const wt = backend.upload(wHost, [m, k], dtype);
+  const bt = bias ? backend.upload(bias, [m], 'float32') : undefined;
+  const out = backend.linear(xt, wt, bt);
+  const got = (await backend.read(out)) as Float32Array;
+  for (const t of [xt, wt, bt, out]) t?.dispose();
+  return { name, error: relativeError(got, naiveLinear(x, wExact, bias, rows, k, m)), bound };
+}
+
+async function attentionCheck(backend: CudaBackend, name: string, a: NaiveAttention & { cache: 'float32' | Half; maskLeading?: number[] }, seed: number): Promise<DeviceCheck> {
+  const { batch, seq, numHeads, numKvHeads, headDim, maxLength, kvLength } = a;
+  const q = randomFloats(batch * seq * numHeads * headDim, seed, 2);
+  const cacheSize = batch * numKvHeads * maxLength * headDim;
+  const k32 = randomFloats(cacheSize, seed + 1, 2);
+  const v32 = randomFloats(cacheSize, seed + 2);
+  const kHost = a.cache === 'float32' ? k32 : narrow(k32, a.cache);
+  const vHost = a.cache === 'float32' ? v32 : narrow(v32, a.cache);
+  const kExact = a.cache === 'float32' ? k32 : widen(kHost as Uint16Array, a.cache);
+  const vExact = a.cache === 'float32' ? v32 : widen(vHost as Uint16Array, a.cache);
+  let mask: Int32Array | undefined;
+  if (a.maskLeading) {
+    mask = new Int32Array(batch * kvLength).fill(1);
+    a.maskLeading.forEach((zeros, b) => mask!.fill(0, b * kvLength, b * kvLength + zeros));
+  }
+  const qt = backend.upload(q, [batch, seq, numHeads * headDim], 'float32');
+  const kt = backend.upload(kHost, [batch, numKvHeads, maxLength, headDim], a.cache);
+  const vt = backend.upload(vHost, [batch, numKvHeads, maxLength, headDim], a.cache);
+  const mt = mask ? backend.upload(mask, [batch, kvLength], 'int32') : undefined;
+  const out = backend.attention(qt, kt, vt, { numHeads, numKvHeads, headDim, kvLength, scale: a.scale, ...(mt ? { mask: mt } : {}) });
+  const got = (await backend.read(out)) as Float32Array;
+  for (const t of [qt, kt, vt, mt, out]) t?.dispose();
+  const want = naiveAttention(q, kExact, vExact, { ...a, ...(mask ? { mask } : {}) });
+  return { name, error: relativeError(got, want), bound: 1e-4 };
+}
+
+async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
+  const n = 4096;
+  const a = backend.upload(randomFloats(n, 1), [n], 'float32');
+  const b = backend.upload(randomFloats(n, 2), [n], 'float32');
+  backend.beginCapture();
+  const sum = backend.add(a, b);
+  const doubled = backend.add(sum, sum);
+  const graph = backend.endCapture();
+  let worst = 0;
+  for (let step = 0; step < 3; step++) {
+    const fresh = randomFloats(n, 10 + step);
+    backend.write(a, fresh);
+    graph.replay();
+    const got = (await backend.read(doubled)) as Float32Array;
+    const bHost = randomFloats(n, 2);
+    const want = Float32Array.from(fresh, (x, i) => 2 * (x + bHost[i]!));
+    worst = Math.max(worst, relativeError(got, want));
+  }
+  sum.dispose();
+  doubled.dispose();
+  graph.dispose();
+  a.dispose();
+  b.dispose();
+  return { name: 'CUDA graph: add, add captured once, replayed 3 times over new inputs', error: worst, bound: 1e-6 };
+}
+
+export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck[]> {
+  const scale = (hd: number): number => 1 / Math.sqrt(hd);
+  return [
+    await linearCheck(backend, 'linear tensor-core bf16 x[70,256] W[200,256] +bias', 70, 256, 200, 'bfloat16', true, 1e-2, 11),
+    await linearCheck(backend, 'linear tensor-core f16 x[130,128] W[130,128]', 130, 128, 130, 'float16', false, 1e-2, 12),
+    await linearCheck(backend, 'linear matvec split-K bf16 x[1,4096] W[64,4096]', 1, 4096, 64, 'bfloat16', false, 1e-4, 13),
+    await linearCheck(backend, 'linear matvec 5 rows f16 x[5,512] W[300,512] +bias', 5, 512, 300, 'float16', true, 1e-4, 14),
+    await linearCheck(backend, 'linear matvec f32 x[2,1024] W[2048,1024]', 2, 1024, 2048, 'float32', false, 1e-4, 15),
+    await linearCheck(backend, 'linear SIMT f32 x[33,100] W[70,100] +bias', 33, 100, 70, 'float32', true, 1e-4, 16),
+    await linearCheck(backend, 'linear SIMT bf16 K%8!=0 x[20,36] W[50,36]', 20, 36, 50, 'bfloat16', false, 1e-4, 17),
+    await attentionCheck(backend, 'attention flash GQA 8/2 hd=64 S=40 past 10 int32 mask', { batch: 2, seq: 40, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 64, kvLength: 50, scale: scale(64), cache: 'float32', maskLeading: [0, 7] }, 21),
+    await attentionCheck(backend, 'attention flash hd=128 f16 cache S=33', { batch: 1, seq: 33, numHeads: 4, numKvHeads: 4, headDim: 128, maxLength: 40, kvLength: 33, scale: scale(128), cache: 'float16' }, 22),
+    await attentionCheck(backend, 'attention flash hd=256 bf16 cache S=20', { batch: 1, seq: 20, numHeads: 2, numKvHeads: 1, headDim: 256, maxLength: 24, kvLength: 24, scale: scale(256), cache: 'bfloat16' }, 23),
+    await attentionCheck(backend, 'attention split-K decode GQA 32/8 hd=64 kv=1500', { batch: 1, seq: 1, numHeads: 32, numKvHeads: 8, headDim: 64, maxLength: 2048, kvLength: 1500, scale: scale(64), cache: 'float32' }, 24),
+    await attentionCheck(backend, 'attention split-K S=3 hd=256 bf16 kv=300 padded', { batch: 2, seq: 3, numHeads: 4, numKvHeads: 2, headDim: 256, maxLength: 320, kvLength: 300, scale: scale(256), cache: 'bfloat16', maskLeading: [0, 40] }, 25),
+    await attentionCheck(backend, 'attention hd=96 (T=4 with idle lanes) S=17', { batch: 1, seq: 17, numHeads: 3, numKvHeads: 1, headDim: 96, maxLength: 17, kvLength: 17, scale: scale(96), cache: 'float32' }, 26),
+    await graphCheck(backend),
+  ];
+}
