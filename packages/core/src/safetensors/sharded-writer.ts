@@ -21,7 +21,11 @@ export interface ShardedSafetensorsWriter {
   files: string[];
   /** Writes one planned tensor's data at its place (any order; each tensor once). */
   write(name: string, data: TypedArray | Uint8Array): Promise<void>;
-  /** Finishes: fails if a planned tensor was never written; writes the index when there are several shards. */
+  /**
+   * Finishes: fails if a planned tensor was never written; writes the index when there are several
+   * shards; then removes files of an earlier save in `dir` that would make it ambiguous (stale shards,
+   * a stale model.safetensors or index).
+   */
   close(): Promise<void>;
 }
 
@@ -79,8 +83,9 @@ export async function createShardedSafetensorsWriter(dir: string, specs: readonl
   const metadata = withDefaultMetadata(options.metadata, where);
   const seen = new Set<string>();
   for (const spec of specs) {
-    if (seen.has(spec?.name)) throw new ArgumentError(`${where}: tensor '${spec.name}' is planned twice`);
-    seen.add(spec?.name);
+    if (typeof spec !== 'object' || spec === null) throw new ArgumentError(`${where}: each spec must be { name, dtype, shape }`);
+    if (seen.has(spec.name)) throw new ArgumentError(`${where}: tensor '${spec.name}' is planned twice`);
+    seen.add(spec.name);
   }
   const shards = planShards(specs, maxShardSize);
   const files = shardFileNames(prefix, shards.length);
@@ -134,12 +139,31 @@ export async function createShardedSafetensorsWriter(dir: string, specs: readonl
       }
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
+      const indexFile = `${prefix}.safetensors.index.json`;
       if (files.length > 1) {
         const weightMap: Record<string, string> = {};
         layouts.forEach((layout, i) => layout.tensors.forEach((t) => (weightMap[t.name] = files[i]!)));
         const totalSize = layouts.reduce((sum, layout) => sum + layout.dataSize, 0);
-        await fs.writeFile(join(dir, `${prefix}.safetensors.index.json`), safetensorsIndexText(totalSize, weightMap));
+        await fs.writeFile(join(dir, indexFile), safetensorsIndexText(totalSize, weightMap));
+      }
+      for (const stale of staleCheckpointFiles(await fs.readdir(dir), prefix, files, files.length > 1 ? indexFile : undefined)) {
+        await fs.rm(join(dir, stale), { force: true });
       }
     },
   };
 }
+
+/**
+ * Files of an earlier save in the same folder that the new checkpoint does not replace: shards named
+ * `<prefix>-NNNNN-of-NNNNN.safetensors` (transformers' save_pretrained removes these too), a
+ * `<prefix>.safetensors` beside new shards, and an index beside a new single file. Left in place
+ * they would make the folder ambiguous (readers would pick the stale index or file).
+ */
+export function staleCheckpointFiles(existing: readonly string[], prefix: string, written: readonly string[], indexFile: string | undefined): string[] {
+  const keep = new Set([...written, ...(indexFile ? [indexFile] : [])]);
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const shardPattern = new RegExp(`^${escaped}-\\d{5}-of-\\d{5}\\.safetensors$`);
+  const ours = (name: string) => shardPattern.test(name) || name === `${prefix}.safetensors` || name === `${prefix}.safetensors.index.json`;
+  return existing.filter((name) => ours(name) && !keep.has(name));
+}
+

@@ -202,6 +202,31 @@ describe('safetensors round trip', () => {
     await expect(writer.close()).rejects.toThrow(/never written: 'b'/);
   });
 
+  it('a new save replaces an earlier one in the same folder without leaving it ambiguous', async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const { writeFile } = await import('node:fs/promises');
+    for (const stale of ['model.safetensors', 'model-00003-of-00003.safetensors', 'model.safetensors.index.json']) await writeFile(join(dir, stale), 'stale');
+    for (const other of ['config.json', 'model-notes.txt', 'other-00001-of-00002.safetensors']) await writeFile(join(dir, other), 'keep');
+    const specs = [
+      { name: 'a', dtype: 'float32' as const, shape: [16] },
+      { name: 'b', dtype: 'float32' as const, shape: [16] },
+    ];
+    const sharded = await createShardedSafetensorsWriter(dir, specs, { maxShardSize: 64 });
+    for (const s of specs) await sharded.write(s.name, new Float32Array(16).fill(1));
+    await sharded.close();
+    expect((await readdir(dir)).sort()).toEqual(
+      ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model-notes.txt', 'model.safetensors.index.json', 'other-00001-of-00002.safetensors'].sort(),
+    );
+    const single = await createShardedSafetensorsWriter(dir, specs);
+    for (const s of specs) await single.write(s.name, new Float32Array(16).fill(2));
+    await single.close();
+    expect((await readdir(dir)).sort()).toEqual(['config.json', 'model-notes.txt', 'model.safetensors', 'other-00001-of-00002.safetensors'].sort());
+    const checkpoint = await openSafetensors(dir);
+    expect(Array.from((await (await checkpoint.get('a')).toFloat32()).slice(0, 2))).toEqual([2, 2]);
+    await checkpoint.close();
+  });
+
   it('refuses bad specs and sizes', async () => {
     const { dir, cleanup } = await tempDir();
     cleanups.push(cleanup);
