@@ -2,7 +2,7 @@
 // tensor at a time: each merged tensor is assembled in one buffer from its shards (read one shard
 // piece at a time), written at its planned place, and dropped. Peak memory is about one merged
 // tensor plus one shard piece, whatever the model's size.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError, DTYPE_BYTES, FileFormatError, createShardedSafetensorsWriter, shapeSize } from '@cria/core';
 import { openPytorchCheckpoint, type PytorchCheckpoint } from '../pytorch/checkpoint.js';
@@ -11,6 +11,7 @@ import { elementCopier, isOutputDType, type FloatDType } from './dtype-cast.js';
 import { buildGenerationConfig, buildHfConfig, pythonJson } from './hf-config.js';
 import { NUM_SHARDS, type LlamaVersion } from './llama-versions.js';
 import { readMetaParams, type MetaParams } from './meta-params.js';
+import { convertLlamaTokenizer } from './tokenizer.js';
 import { mergedShape, permutedRow, planTensors, type PlannedTensor } from './tensor-plan.js';
 
 export interface ConvertProgress {
@@ -37,8 +38,11 @@ export interface ConvertMetaOptions {
   instruct?: boolean;
   /** true (default): safetensors; false: one pytorch_model.bin. */
   safeSerialization?: boolean;
-  /** vocab_size for config.json; by default the merged embedding's row count (= the tokenizer's length). */
-  vocabSize?: number;
+  /**
+   * Convert `tokenizer.model` of the input folder too (default true when it exists); its length
+   * (base vocabulary + special tokens) is config.json's vocab_size, as in the script.
+   */
+  tokenizer?: boolean;
   onProgress?: (progress: ConvertProgress) => void;
 }
 
@@ -74,7 +78,10 @@ export async function convertMetaCheckpoint(options: ConvertMetaOptions): Promis
     const resolved = plan.map((p) => resolveTensor(p, shards, params));
     const outDtype: FloatDType = outDtypeOption === 'auto' ? sourceFloatDType(shards[0]!, resolved[0]!.plan.source) : outDtypeOption;
     const embed = resolved.find((r) => r.plan.name === 'model.embed_tokens.weight')!;
-    const vocabSize = options.vocabSize ?? embed.shape[0]!;
+    const tokenizerPath = join(inputDir, 'tokenizer.model');
+    const withTokenizer = options.tokenizer ?? (await exists(tokenizerPath));
+    const tokenizer = withTokenizer ? await convertLlamaTokenizer(tokenizerPath, outputDir, { version, instruct: options.instruct ?? false }) : undefined;
+    const vocabSize = tokenizer?.vocabSize ?? embed.shape[0]!;
     if (vocabSize !== embed.shape[0]) {
       throw new FileFormatError(join(inputDir, shardFiles[0]!), `the embedding has ${embed.shape[0]} rows but the tokenizer has ${vocabSize} tokens`);
     }
@@ -103,11 +110,20 @@ export async function convertMetaCheckpoint(options: ConvertMetaOptions): Promis
 
     await writeFile(join(outputDir, 'config.json'), pythonJson(config));
     await writeFile(join(outputDir, 'generation_config.json'), pythonJson(buildGenerationConfig(version, options.instruct ?? false)));
-    const files = [...writer.files, 'config.json', 'generation_config.json'];
+    const files = [...writer.files, 'config.json', 'generation_config.json', ...(tokenizer?.files ?? [])];
     if (safe && writer.files.length > 1) files.push('model.safetensors.index.json');
     return { files, config, tensors: resolved.length, bytes: bytesTotal, largestTensorBytes };
   } finally {
     await Promise.allSettled(shards.map((s) => s.close()));
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
