@@ -38,6 +38,7 @@ export class AutoTokenizer {
     }
     let modelBytes: Uint8Array | null = null;
     if (hasModel && (!use_fast || !hasJson)) modelBytes = await readBytes(directory, 'tokenizer.model');
+    const llama = cls === null ? !hasJson : LLAMA_CLASSES.has(cls);
     if (modelBytes && looksLikeTiktoken(modelBytes)) {
       const version = llama3_version ?? '3';
       const json = tiktokenToTokenizerJson(new TextDecoder().decode(modelBytes), { version });
@@ -46,8 +47,8 @@ export class AutoTokenizer {
       const merged = { ...llama3TokenizerConfig({ version }), ...rest };
       return new PreTrainedTokenizerFast({ config: merged, tokenizer_json: json, name_or_path: directory.name });
     }
-    const llama = cls === null ? !hasJson : LLAMA_CLASSES.has(cls);
-    if (use_fast && hasJson) {
+    if (use_fast && (hasJson || llama)) {
+      // A Llama folder with only tokenizer.model: LlamaTokenizerFast converts it, as transformers does.
       if (llama) return LlamaTokenizerFast.from_pretrained(directory, overrides);
       if (cls !== null && cls !== 'PreTrainedTokenizerFast' && !cls.endsWith('Fast')) {
         // A slow class name with a tokenizer.json: transformers uses the class's fast twin; without
