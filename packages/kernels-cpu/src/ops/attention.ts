@@ -1,3 +1,5 @@
+import { dot } from './dot.js';
+
 export interface AttentionShape {
   batch: number;
   seqLength: number;
@@ -38,9 +40,7 @@ export function queryProbabilities(
       probs[j] = -Infinity;
       continue;
     }
-    let dot = 0;
-    for (let d = 0; d < headDim; d++) dot += q[qBase + d]! * kCache[kBase + j * headDim + d]!;
-    probs[j] = dot * scale;
+    probs[j] = dot(q, qBase, kCache, kBase + j * headDim, headDim) * scale;
     if (probs[j]! > max) max = probs[j]!;
   }
   if (max === -Infinity) {
