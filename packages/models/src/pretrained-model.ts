@@ -1,6 +1,7 @@
 import { GenerationConfig, LlamaConfig } from '@cria/config';
-import { ArgumentError, type Backend, type DeviceName, getBackend, openSafetensors, toModelDirectory, type ModelDirectory } from '@cria/core';
-import { LOAD_DTYPES, type LoadDType, type WeightSource, loadWeights } from './loading/load-weights.js';
+import { ArgumentError, type Backend, type DeviceName, getBackend, toModelDirectory, type ModelDirectory } from '@cria/core';
+import { LOAD_DTYPES, type LoadDType, loadWeights } from './loading/load-weights.js';
+import { openCheckpoint } from './loading/open-checkpoint.js';
 import type { ForwardInput } from './llama/llama-model.js';
 import type { ModelOutput } from './modeling-outputs.js';
 import { Module } from './nn/module.js';
@@ -43,7 +44,7 @@ export abstract class LlamaPreTrainedModel extends Module {
 
   abstract forward(input: ForwardInput): Promise<ModelOutput>;
 
-  /** Loads config.json, generation_config.json and the safetensors weights (single file or shards) of `dir`. */
+  /** Loads config.json, generation_config.json and the weights of `dir` (safetensors or pytorch_model.bin, single or sharded). */
   static async from_pretrained<T extends LlamaPreTrainedModel>(this: ModelClass<T>, dir: string | ModelDirectory, options: FromPretrainedOptions = {}): Promise<T> {
     const dtype = options.dtype ?? 'auto';
     if (!LOAD_DTYPES.includes(dtype)) throw new ArgumentError(`from_pretrained: 'dtype' is '${String(dtype)}'; expected one of ${LOAD_DTYPES.join(', ')}`);
@@ -88,13 +89,4 @@ export abstract class LlamaPreTrainedModel extends Module {
   [Symbol.dispose](): void {
     this.dispose();
   }
-}
-
-async function openCheckpoint(directory: ModelDirectory): Promise<WeightSource & { close(): Promise<void> }> {
-  if (!(await directory.exists('model.safetensors')) && !(await directory.exists('model.safetensors.index.json'))) {
-    if (await directory.exists('pytorch_model.bin')) {
-      throw new ArgumentError(`${directory.name}: only pytorch_model.bin is there; convert it to safetensors first (cria convert), loading .bin directly is not supported yet`);
-    }
-  }
-  return openSafetensors(directory);
 }

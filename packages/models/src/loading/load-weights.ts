@@ -17,7 +17,7 @@ import type { Module, Parameter } from '../nn/module.js';
 /** What the loader needs of a checkpoint (a SafetensorsCheckpoint satisfies it). */
 export interface WeightSource {
   keys(): string[];
-  info(name: string): { dtype: DType | null; shape: number[] };
+  info(name: string): { dtype: DType | null; shape: readonly number[] };
   get(name: string): Promise<Tensor>;
 }
 
