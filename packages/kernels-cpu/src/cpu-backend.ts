@@ -115,16 +115,16 @@ export class CpuBackend implements Backend {
   }
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-    this.#check('linear', bias === undefined ? { x, weight } : { x, weight, bias });
+    this.#check('linear', bias == null ? { x, weight } : { x, weight, bias });
     requireMinRank('linear', 'x', x, 1);
     requireRank('linear', 'weight', weight, 2);
     const [outFeatures, inFeatures] = weight.shape as [number, number];
     requireDim('linear', 'x', x, -1, inFeatures, "weight's in_features, weight.shape[1]");
-    if (bias) {
+    if (bias != null) {
       requireRank('linear', 'bias', bias, 1);
       requireDim('linear', 'bias', bias, 0, outFeatures, "weight's out_features, weight.shape[0]");
     }
-    const out = linearKernel(this.#data(x) as Float32Array, rowsOf(x), inFeatures, widened(weight), outFeatures, bias && widened(bias));
+    const out = linearKernel(this.#data(x) as Float32Array, rowsOf(x), inFeatures, widened(weight), outFeatures, bias ? widened(bias) : undefined);
     return this.#output(out, [...x.shape.slice(0, -1), outFeatures]);
   }
 
@@ -168,7 +168,7 @@ export class CpuBackend implements Backend {
   }
 
   attention(q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor {
-    const mask = options?.mask;
+    const mask = options?.mask ?? undefined;
     this.#check('attention', mask === undefined ? { q, kCache, vCache } : { q, kCache, vCache, 'options.mask': mask });
     requireSameShape('attention', 'kCache', kCache, 'vCache', vCache);
     const shape = this.#attentionShape('attention', q, kCache, options);
@@ -177,7 +177,7 @@ export class CpuBackend implements Backend {
   }
 
   attentionWeights(q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor {
-    const mask = options?.mask;
+    const mask = options?.mask ?? undefined;
     this.#check('attentionWeights', mask === undefined ? { q, kCache } : { q, kCache, 'options.mask': mask });
     const shape = this.#attentionShape('attentionWeights', q, kCache, options);
     const out = attentionWeightsKernel(this.#data(q) as Float32Array, this.#data(kCache) as Float32Array, mask && this.#data(mask) as Float32Array | Int32Array, shape);
@@ -247,7 +247,7 @@ export class CpuBackend implements Backend {
     const maxLength = kCache.shape[2]!;
     if (kvLength > maxLength) throw new ArgumentError(`${op}: options.kvLength ${kvLength} exceeds the cache's maxLength ${maxLength}`);
     if (kvLength < seqLength) throw new ArgumentError(`${op}: options.kvLength ${kvLength} must be at least q's sequence length ${seqLength}`);
-    const mask = options.mask;
+    const mask = options.mask ?? undefined;
     if (mask) {
       requireRank(op, 'options.mask', mask, 2);
       requireDim(op, 'options.mask', mask, 0, batch, "q's batch");
