@@ -41,7 +41,7 @@ export class AutoTokenizer {
     const llama = cls === null ? !hasJson : LLAMA_CLASSES.has(cls);
     if (modelBytes && looksLikeTiktoken(modelBytes)) {
       const version = llama3_version ?? '3';
-      const json = tiktokenToTokenizerJson(new TextDecoder().decode(modelBytes), { version });
+      const json = tiktokenToTokenizerJson(new TextDecoder('utf-8', { ignoreBOM: true }).decode(modelBytes), { version });
       // The converted tokenizer.json names its own added tokens (by version); a folder's table is not applied on top.
       const { added_tokens_decoder: _ignored, ...rest } = config;
       const merged = { ...llama3TokenizerConfig({ version }), ...rest };

@@ -2,6 +2,9 @@
 // for the tokenizer.json path (AutoTokenizer -> LlamaTokenizerFast) and the tokenizer.model path
 // (LlamaTokenizer, the slow SentencePiece tokenizer).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSentencePieceModel, sentencePieceToTokenizerJson } from '../src/index.js';
 import { AutoTokenizer, LlamaTokenizer, LlamaTokenizerFast, type PreTrainedTokenizer, SentencePieceProcessor } from '../src/index.js';
 import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
 
@@ -41,6 +44,18 @@ describe('llama2 tokenizer.model', () => {
     expect(slow.encode(e.text)).toEqual(e.ids);
     expect(slow.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
     expect(slow.tokenize(e.text)).toEqual(e.tokens);
+  });
+  it('sentencePieceToTokenizerJson reproduces the fixture tokenizer.json', () => {
+    const dir = tokenizerDir('llama2');
+    const mine = sentencePieceToTokenizerJson(parseSentencePieceModel(new Uint8Array(readFileSync(join(dir, 'tokenizer.model')))));
+    const ref = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
+    const { model, ...rest } = mine;
+    const { model: refModel, ...refRest } = ref;
+    expect(rest).toEqual(refRest);
+    const { vocab, ...m } = model as { vocab: Record<string, number> };
+    const { vocab: refVocab, ...rm } = refModel;
+    expect(m).toEqual(rm);
+    expect(new Map(Object.entries(vocab))).toEqual(new Map(Object.entries(refVocab)));
   });
   it('SentencePieceProcessor gives sentencepiece 0.2.2 ids on every text', () => {
     const sp = slow.sp;

@@ -1,6 +1,8 @@
 // hf-tokenizers.json, llama3 set, through the public API: the tokenizer.json path (AutoTokenizer ->
 // PreTrainedTokenizerFast) and the tokenizer.model path (Meta's tiktoken file, converted on load).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AutoTokenizer, PreTrainedTokenizerFast, type PreTrainedTokenizer } from '../src/index.js';
 import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
 
@@ -38,6 +40,17 @@ describe('llama3 tokenizer.json (hf-tokenizers.json decode)', () => {
 });
 
 describe('llama3 tokenizer.model (tiktoken)', () => {
+  it('converts to the fixture tokenizer.json (vocab, merges, added tokens, every component)', () => {
+    const mine = (fromModel as PreTrainedTokenizerFast).toTokenizerJson();
+    const ref = JSON.parse(readFileSync(join(tokenizerDir('llama3'), 'tokenizer.json'), 'utf8'));
+    for (const key of ['added_tokens', 'normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const) expect(mine[key], key).toEqual(ref[key]);
+    const { vocab, merges, ...rest } = mine.model as { vocab: Record<string, number>; merges: string[] };
+    const { vocab: refVocab, merges: refMerges, ...refRest } = ref.model;
+    expect(rest).toEqual(refRest);
+    expect(merges.length).toBe(refMerges.length);
+    expect(merges.every((m, i) => m === refMerges[i])).toBe(true);
+    expect(new Map(Object.entries(vocab))).toEqual(new Map(Object.entries(refVocab)));
+  });
   it('loads as the same tokenizer', () => {
     expect(fromModel).toBeInstanceOf(PreTrainedTokenizerFast);
     expect(fromModel.vocab_size).toBe(128256);

@@ -5,8 +5,8 @@ import type { Fields } from './fields.js';
 /** A tokenizer.json decoder: tokens in, tokens out (decode_chain); the caller joins the result. */
 export type Decoder = (tokens: string[]) => string[];
 
-const utf8Lossy = new TextDecoder('utf-8');
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Lossy = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 const BYTE_TOKEN = /^<0x([0-9A-F]{2})>$/;
 

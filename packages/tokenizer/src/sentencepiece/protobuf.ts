@@ -62,7 +62,7 @@ export function readProtoFields(bytes: Uint8Array, file: string, where = 'messag
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function protoString(f: ProtoField, file: string, where: string): string {
   if (f.wire !== 2) throw new FileFormatError(file, `${where}: expected a string (wire type 2), got wire type ${f.wire}`);
