@@ -5,7 +5,10 @@ import { GROUP_INDEX, type WeightDType, enables, weightBinding } from './wgsl.js
 
 /** Rows of x the matrix-vector kernel handles in one pass (decode batches); more rows go to the tiled kernel. */
 export const MATVEC_MAX_ROWS = 8;
-export const MATVEC_THREADS = 64;
+export const MATVEC_THREADS = 256;
+/** Threads that share one output column of the matrix-vector kernel (MATVEC_THREADS / MATVEC_LANES columns per workgroup). */
+export const MATVEC_LANES = 16;
+export const MATVEC_COLUMNS = MATVEC_THREADS / MATVEC_LANES;
 /** Output tile of the tiled kernel: TILE rows of x by TILE output columns, each thread 4 x 4. */
 export const TILE = 32;
 const TILE_K = 16;
@@ -29,51 +32,60 @@ fn biasAt(col: u32) -> f32 { return ${v.bias ? 'load_b(params.mStart + col)' : '
 `;
 }
 
-/** One workgroup per output column; threads split K; `pairs` reads two weights at once (K even). */
+/**
+ * MATVEC_COLUMNS output columns per workgroup of MATVEC_THREADS threads: LANES threads per column split K
+ * (reading neighbouring weights together) and sum their partials in workgroup memory. `pairs` reads two
+ * weights at once (K even).
+ */
 export function matvecSource(v: LinearVariant, pairs: boolean): string {
   const T = MATVEC_THREADS;
+  const L = MATVEC_LANES;
   const R = MATVEC_MAX_ROWS;
   const accumulate = pairs
     ? /* wgsl */ `
-  let half = params.k / 2u;
-  let wBase = col * half;
-  for (var j = lid; j < half; j = j + ${T}u) {
-    let wv = load2_w(wBase + j);
-    for (var n = 0u; n < params.rows; n = n + 1u) {
-      let xi = n * params.k + 2u * j;
-      acc[n] = acc[n] + x[xi] * wv.x + x[xi + 1u] * wv.y;
-    }
-  }`
+    let half = params.k / 2u;
+    let wBase = col * half;
+    for (var j = lane; j < half; j = j + ${L}u) {
+      let wv = load2_w(wBase + j);
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        let xi = n * params.k + 2u * j;
+        acc[n] = acc[n] + x[xi] * wv.x + x[xi + 1u] * wv.y;
+      }
+    }`
     : /* wgsl */ `
-  let wBase = col * params.k;
-  for (var i = lid; i < params.k; i = i + ${T}u) {
-    let wv = load_w(wBase + i);
-    for (var n = 0u; n < params.rows; n = n + 1u) {
-      acc[n] = acc[n] + x[n * params.k + i] * wv;
-    }
-  }`;
+    let wBase = col * params.k;
+    for (var i = lane; i < params.k; i = i + ${L}u) {
+      let wv = load_w(wBase + i);
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        acc[n] = acc[n] + x[n * params.k + i] * wv;
+      }
+    }`;
   return /* wgsl */ `${header(v)}
 ${GROUP_INDEX}
 var<workgroup> partial: array<f32, ${T * R}>;
 
 @compute @workgroup_size(${T})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let col = groupIndex(wid, nwg);
-  if (col >= params.mCount) { return; }
+  let lane = lid % ${L}u;
+  let col = groupIndex(wid, nwg) * ${T / L}u + lid / ${L}u;
+  let inRange = col < params.mCount;
   var acc: array<f32, ${R}>;
-  ${accumulate}
+  if (inRange) {${accumulate}
+  }
   for (var n = 0u; n < ${R}u; n = n + 1u) { partial[n * ${T}u + lid] = acc[n]; }
   workgroupBarrier();
-  for (var stride = ${T / 2}u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) {
+  for (var stride = ${L / 2}u; stride > 0u; stride = stride >> 1u) {
+    if (lane < stride) {
       for (var n = 0u; n < params.rows; n = n + 1u) {
         partial[n * ${T}u + lid] = partial[n * ${T}u + lid] + partial[n * ${T}u + lid + stride];
       }
     }
     workgroupBarrier();
   }
-  if (lid < params.rows) {
-    out[lid * params.m + params.mStart + col] = partial[lid * ${T}u] + biasAt(col);
+  if (inRange && lane == 0u) {
+    for (var n = 0u; n < params.rows; n = n + 1u) {
+      out[n * params.m + params.mStart + col] = partial[n * ${T}u + lid] + biasAt(col);
+    }
   }
 }
 `;
