@@ -63,6 +63,7 @@ function ropeCases(): OpCase[] {
     ropeCase('rope prefill hd=24 heads=3 [2,7]', 2, 7, 3, 24, { firstPositions: [0, 0] }),
     ropeCase('rope decode hd=64 heads=8 past 37', 2, 1, 8, 64, { firstPositions: [37, 30] }),
     ropeCase('rope hd=128 heads=2 theta=5e5 positions ~2000', 1, 5, 2, 128, { firstPositions: [2041], ropeTheta: 500000 }),
+    ropeCase('rope long context hd=64 theta=5e5 positions ~131000', 1, 3, 2, 64, { firstPositions: [131000], ropeTheta: 500000 }),
     ropeCase('rope left-padded positions from -3, scaling 1.2', 2, 6, 4, 24, { firstPositions: [0, -3], attentionScaling: 1.2 }),
   ];
 }
