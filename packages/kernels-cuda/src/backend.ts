@@ -34,6 +34,7 @@ export interface CudaGraph {
 export class CudaBackend implements Backend {
   readonly name = 'cuda' as const;
   #disposed = false;
+  readonly #free = (p: DevicePtr): void => this.context.free(p);
 
   constructor(
     /** The native context: one device, one stream (low-level; for benchmarks and tools). */
@@ -55,7 +56,7 @@ export class CudaBackend implements Backend {
     this.#alive();
     const bytes = shapeSize(shape) * DTYPE_BYTES[dtype];
     const handle = this.context.alloc(bytes);
-    const storage = new Storage<DevicePtr>(handle, bytes, (p) => this.context.free(p));
+    const storage = new Storage<DevicePtr>(handle, bytes, this.#free);
     return new Tensor(this, storage, shape, dtype);
   }
 
@@ -73,7 +74,7 @@ export class CudaBackend implements Backend {
 
   /** Overwrites an existing tensor with host data (e.g. the inputs of a captured graph). */
   write(tensor: Tensor, data: TypedArray): void {
-    requireOwned(this, 'write', { tensor });
+    requireOwned(this, 'write', 'tensor', tensor);
     if (data.byteLength !== tensor.byteLength) {
       throw new ArgumentError(`write: data has ${data.byteLength} bytes; tensor ${shapeText(tensor.shape)} ${tensor.dtype} has ${tensor.byteLength}`);
     }
@@ -88,7 +89,7 @@ export class CudaBackend implements Backend {
   }
 
   async read(tensor: Tensor): Promise<TypedArray> {
-    requireOwned(this, 'read', { tensor });
+    requireOwned(this, 'read', 'tensor', tensor);
     const buffer = await this.context.download(ptr(tensor), tensor.byteLength);
     return typedArrayView(tensor.dtype, buffer, 0, tensor.size);
   }
@@ -141,9 +142,10 @@ export class CudaBackend implements Backend {
 
   // ---------------------------------------------------------------------------------------- ops
   embedding(weight: Tensor, ids: Tensor): Tensor {
-    requireOwned(this, 'embedding', { weight, ids });
+    requireOwned(this, 'embedding', 'weight', weight);
+    requireOwned(this, 'embedding', 'ids', ids);
     requireSupported('embedding', [weight.dtype, ids.dtype]);
-    requireRank('embedding', 'weight', weight, 2, '[vocab, hidden]');
+    requireRank('embedding', 'weight', weight, 2, () => '[vocab, hidden]');
     const [vocab, hidden] = weight.shape as [number, number];
     const out = this.#empty([...ids.shape, hidden], 'float32');
     this.context.embedding(code(weight.dtype), ptr(weight), ptr(ids), ptr(out), ids.size, vocab, hidden);
@@ -151,7 +153,8 @@ export class CudaBackend implements Backend {
   }
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    requireOwned(this, 'rmsNorm', { x, weight });
+    requireOwned(this, 'rmsNorm', 'x', x);
+    requireOwned(this, 'rmsNorm', 'weight', weight);
     requireSupported('rmsNorm', [x.dtype, weight.dtype]);
     requireFinite('rmsNorm', 'eps', eps);
     const hidden = lastDim('rmsNorm', 'x', x);
@@ -162,9 +165,11 @@ export class CudaBackend implements Backend {
   }
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-    requireOwned(this, 'linear', { x, weight, bias });
+    requireOwned(this, 'linear', 'x', x);
+    requireOwned(this, 'linear', 'weight', weight);
+    requireOwned(this, 'linear', 'bias', bias);
     requireSupported('linear', bias ? [x.dtype, weight.dtype, bias.dtype] : [x.dtype, weight.dtype]);
-    requireRank('linear', 'weight', weight, 2, '[outFeatures, inFeatures]');
+    requireRank('linear', 'weight', weight, 2, () => '[outFeatures, inFeatures]');
     const [m, k] = weight.shape as [number, number];
     const xk = lastDim('linear', 'x', x);
     if (xk !== k) throw new ArgumentError(`linear: x's last dimension (${xk}) must equal weight's in_features (${k}); x ${shapeText(x.shape)}, weight ${shapeText(weight.shape)}`);
@@ -182,14 +187,16 @@ export class CudaBackend implements Backend {
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
-    requireOwned(this, 'rope', { x, positions, invFreq });
+    requireOwned(this, 'rope', 'x', x);
+    requireOwned(this, 'rope', 'positions', positions);
+    requireOwned(this, 'rope', 'invFreq', invFreq);
     requireSupported('rope', [x.dtype, positions.dtype, invFreq.dtype]);
     const { numHeads, headDim, attentionScaling } = options;
     requireInteger('rope', 'options.numHeads', numHeads, 1);
     requireInteger('rope', 'options.headDim', headDim, 2);
     if (headDim % 2 !== 0) throw new ArgumentError(`rope: options.headDim must be even, got ${headDim}`);
     requireFinite('rope', 'options.attentionScaling', attentionScaling);
-    requireRank('rope', 'x', x, 3, `[batch, seq, numHeads * headDim] = [B, S, ${numHeads * headDim}]`);
+    requireRank('rope', 'x', x, 3, () => `[batch, seq, numHeads * headDim] = [B, S, ${numHeads * headDim}]`);
     const [b, s, width] = x.shape as [number, number, number];
     if (width !== numHeads * headDim) throw new ArgumentError(`rope: x's last dimension must be numHeads * headDim = ${numHeads * headDim}, got ${width}`);
     if (!sameShape(positions.shape, [b, s])) throw new ArgumentError(`rope: positions must be [${b}, ${s}] (x's batch and seq), got ${shapeText(positions.shape)}`);
@@ -200,10 +207,11 @@ export class CudaBackend implements Backend {
   }
 
   kvWrite(cache: Tensor, src: Tensor, offset: number): void {
-    requireOwned(this, 'kvWrite', { cache, src });
+    requireOwned(this, 'kvWrite', 'cache', cache);
+    requireOwned(this, 'kvWrite', 'src', src);
     requireSupported('kvWrite', [cache.dtype, src.dtype]);
-    requireRank('kvWrite', 'cache', cache, 4, '[batch, numKvHeads, maxLength, headDim]');
-    requireRank('kvWrite', 'src', src, 3, '[batch, seq, numKvHeads * headDim]');
+    requireRank('kvWrite', 'cache', cache, 4, () => '[batch, numKvHeads, maxLength, headDim]');
+    requireRank('kvWrite', 'src', src, 3, () => '[batch, seq, numKvHeads * headDim]');
     const [b, numKvHeads, maxLength, headDim] = cache.shape as [number, number, number, number];
     const [sb, s, width] = src.shape as [number, number, number];
     if (sb !== b || width !== numKvHeads * headDim) {
@@ -215,7 +223,10 @@ export class CudaBackend implements Backend {
 
   #attentionShape(op: 'attention' | 'attentionWeights', q: Tensor, k: Tensor, v: Tensor | undefined, options: AttentionOptions): NativeAttentionShape {
     const { numHeads, numKvHeads, headDim, kvLength, scale, mask } = options;
-    requireOwned(this, op, { q, kCache: k, vCache: v, 'options.mask': mask });
+    requireOwned(this, op, 'q', q);
+    requireOwned(this, op, 'kCache', k);
+    requireOwned(this, op, 'vCache', v);
+    requireOwned(this, op, 'options.mask', mask);
     const dtypes: DType[] = v ? [q.dtype, k.dtype, v.dtype] : [q.dtype, k.dtype];
     if (mask) dtypes.push(mask.dtype);
     requireSupported(op, dtypes);
@@ -224,10 +235,10 @@ export class CudaBackend implements Backend {
     requireInteger(op, 'options.headDim', headDim, 1, op === 'attention' ? MAX_ATTENTION_HEAD_DIM : Number.MAX_SAFE_INTEGER);
     requireFinite(op, 'options.scale', scale);
     if (numHeads % numKvHeads !== 0) throw new ArgumentError(`${op}: options.numHeads (${numHeads}) must be a multiple of options.numKvHeads (${numKvHeads})`);
-    requireRank(op, 'q', q, 3, `[batch, seq, numHeads * headDim] = [B, S, ${numHeads * headDim}]`);
+    requireRank(op, 'q', q, 3, () => `[batch, seq, numHeads * headDim] = [B, S, ${numHeads * headDim}]`);
     const [b, s, width] = q.shape as [number, number, number];
     if (width !== numHeads * headDim) throw new ArgumentError(`${op}: q's last dimension must be numHeads * headDim = ${numHeads * headDim}, got ${width}`);
-    requireRank(op, 'kCache', k, 4, '[batch, numKvHeads, maxLength, headDim]');
+    requireRank(op, 'kCache', k, 4, () => '[batch, numKvHeads, maxLength, headDim]');
     const maxLength = k.shape[2]!;
     const want = [b, numKvHeads, maxLength, headDim];
     if (!sameShape(k.shape, want)) throw new ArgumentError(`${op}: kCache must be ${shapeText(want)}, got ${shapeText(k.shape)}`);
@@ -262,7 +273,8 @@ export class CudaBackend implements Backend {
   }
 
   #elementwise(op: 'siluMul' | 'add', a: Tensor, b: Tensor, names: [string, string]): Tensor {
-    requireOwned(this, op, { [names[0]]: a, [names[1]]: b });
+    requireOwned(this, op, names[0], a);
+    requireOwned(this, op, names[1], b);
     requireSupported(op, [a.dtype, b.dtype]);
     if (!sameShape(a.shape, b.shape)) throw new ArgumentError(`${op}: ${names[0]} ${shapeText(a.shape)} and ${names[1]} ${shapeText(b.shape)} must have the same shape`);
     const out = this.#empty(a.shape, 'float32');
@@ -279,7 +291,7 @@ export class CudaBackend implements Backend {
   }
 
   softmax(x: Tensor): Tensor {
-    requireOwned(this, 'softmax', { x });
+    requireOwned(this, 'softmax', 'x', x);
     requireSupported('softmax', [x.dtype]);
     const n = lastDim('softmax', 'x', x);
     const out = this.#empty(x.shape, 'float32');
@@ -288,7 +300,7 @@ export class CudaBackend implements Backend {
   }
 
   argmax(x: Tensor): Tensor {
-    requireOwned(this, 'argmax', { x });
+    requireOwned(this, 'argmax', 'x', x);
     requireSupported('argmax', [x.dtype]);
     const n = lastDim('argmax', 'x', x);
     if (n === 0) throw new ArgumentError(`argmax: x's last dimension must be at least 1, got ${shapeText(x.shape)}`);
@@ -298,7 +310,7 @@ export class CudaBackend implements Backend {
   }
 
   topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-    requireOwned(this, 'topk', { x });
+    requireOwned(this, 'topk', 'x', x);
     requireSupported('topk', [x.dtype]);
     const n = lastDim('topk', 'x', x);
     requireInteger('topk', 'k', k, 1, n);
@@ -310,7 +322,7 @@ export class CudaBackend implements Backend {
   }
 
   cast(x: Tensor, dtype: DType): Tensor {
-    requireOwned(this, 'cast', { x });
+    requireOwned(this, 'cast', 'x', x);
     requireSupported('cast', [x.dtype, dtype]);
     const out = this.#empty(x.shape, dtype);
     this.context.cast(code(x.dtype), ptr(x), code(dtype), ptr(out), x.size);

@@ -6,14 +6,12 @@ export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** Throws unless every tensor is alive and lives on `owner`. */
-export function requireOwned(owner: object, op: string, tensors: Record<string, Tensor | undefined>): void {
-  for (const [name, t] of Object.entries(tensors)) {
-    if (t === undefined) continue;
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor`);
-    t.assertAlive(`${op}: ${name}`);
-    if (t.owner !== owner) throw new ArgumentError(`${op}: ${name} is on '${t.device}'; expected a tensor of this 'cuda' backend (upload it first)`);
-  }
+/** Throws unless `t` is a live tensor of `owner` (`name` names the argument of `op`). Skips undefined. */
+export function requireOwned(owner: object, op: string, name: string, t: Tensor | undefined): void {
+  if (t === undefined) return;
+  if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor`);
+  if (t.disposed || !t.storage.alive) t.assertAlive(`${op}: ${name}`);
+  if (t.owner !== owner) throw new ArgumentError(`${op}: ${name} is on '${t.device}'; expected a tensor of this 'cuda' backend (upload it first)`);
 }
 
 /** Throws UnsupportedOpError unless the op runs for these dtypes. */
@@ -31,8 +29,9 @@ export function requireFinite(op: string, name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ArgumentError(`${op}: ${name} must be a finite number, got ${String(value)}`);
 }
 
-export function requireRank(op: string, name: string, t: Tensor, rank: number, what: string): void {
-  if (t.shape.length !== rank) throw new ArgumentError(`${op}: ${name} must be ${what}, got ${shapeText(t.shape)}`);
+/** `what` describes the expected shape; it is a function so the hot path builds no message. */
+export function requireRank(op: string, name: string, t: Tensor, rank: number, what: () => string): void {
+  if (t.shape.length !== rank) throw new ArgumentError(`${op}: ${name} must be ${what()}, got ${shapeText(t.shape)}`);
 }
 
 /** The last dimension (throws for a scalar). */

@@ -184,6 +184,7 @@ __global__ __launch_bounds__(128) void attnFlashKernel(const float* __restrict__
       l[u] = l[u] * corr + warpSum(e);
 #pragma unroll
       for (int t = 0; t < T; ++t) acc[u][t] *= corr;
+#pragma unroll 8
       for (int j = 0; j < kFlashK; ++j) {
         const float pj = __shfl_sync(0xffffffffu, e, j);
 #pragma unroll

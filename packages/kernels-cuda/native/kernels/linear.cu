@@ -2,7 +2,7 @@
 //  - matvecKernel (rows <= 8, decode): each weight row streamed once with 16-byte loads, split over up to
 //    8 warps when M is small so every SM has loads in flight; x stays float32.
 //  - gemmWmmaKernel (float16/bfloat16 weights, prefill): tensor cores (WMMA 16x16x16, float32 accumulate),
-//    128x128x32 tiles, double-buffered shared memory; x is rounded to the weight's dtype in the tile load.
+//    128x128x32 tiles; x enters as a hi + lo pair of the weight's dtype so the float32 contract holds.
 //  - gemmSimtKernel (float32 weights, or shapes the others cannot take): 64x64 tiles, 4x4 per thread.
 #include <mma.h>
 #include "../common.cuh"
@@ -152,13 +152,24 @@ template <> __device__ __forceinline__ uint2 packFour<__nv_bfloat16>(float4 v) {
   return make_uint2(*reinterpret_cast<const unsigned int*>(&a), *reinterpret_cast<const unsigned int*>(&b));
 }
 
-// Requires K % 8 == 0 and 16-byte aligned x and weight.
+// x rounded to W loses ~2^-9 (bf16) of each activation, far above the float32 contract. So x is split into
+// hi = round(x) and lo = round(x - hi) and both products are accumulated: x is then carried to ~2^-18
+// (bf16) / ~2^-22 (f16) relative, while the weights are exact. Two MMAs per tile.
+template <typename W> __device__ __forceinline__ void splitFour(float4 v, uint2& hi, uint2& lo) {
+  hi = packFour<W>(v);
+  const W* h = reinterpret_cast<const W*>(&hi);
+  lo = packFour<W>(make_float4(v.x - toFloat<W>(h[0]), v.y - toFloat<W>(h[1]), v.z - toFloat<W>(h[2]), v.w - toFloat<W>(h[3])));
+}
+
+// Requires K % 8 == 0 and 16-byte aligned x and weight. One shared buffer, loads of the next tile in flight
+// (registers) while the current one is multiplied.
 template <typename W>
 __global__ __launch_bounds__(256) void gemmWmmaKernel(const float* __restrict__ x, const W* __restrict__ weight,
                                                       int biasDtype, const void* bias, float* __restrict__ out,
                                                       int64_t rows, int64_t K, int64_t M) {
-  __shared__ __align__(128) W As[2][kBM * kLds];
-  __shared__ __align__(128) W Bs[2][kBN * kLds];
+  __shared__ __align__(128) W Ahi[kBM * kLds];
+  __shared__ __align__(128) W Alo[kBM * kLds];
+  __shared__ __align__(128) W Bs[kBN * kLds];
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int64_t row0 = (int64_t)blockIdx.y * kBM, col0 = (int64_t)blockIdx.x * kBN;
   const int wm = warp / 4, wn = warp % 4;  // warp tile: 64 rows x 32 cols
@@ -186,40 +197,46 @@ __global__ __launch_bounds__(256) void gemmWmmaKernel(const float* __restrict__ 
       rb[i] = (r < M && k < K) ? __ldg(reinterpret_cast<const uint4*>(weight + r * K + k)) : make_uint4(0, 0, 0, 0);
     }
   };
-  auto storeShared = [&](int buf) {
+  auto storeShared = [&]() {
 #pragma unroll
-    for (int i = 0; i < 4; ++i)
-      *reinterpret_cast<uint2*>(&As[buf][(aRow + 32 * i) * kLds + aK]) = packFour<W>(ra[i]);
+    for (int i = 0; i < 4; ++i) {
+      uint2 hi, lo;
+      splitFour<W>(ra[i], hi, lo);
+      *reinterpret_cast<uint2*>(&Ahi[(aRow + 32 * i) * kLds + aK]) = hi;
+      *reinterpret_cast<uint2*>(&Alo[(aRow + 32 * i) * kLds + aK]) = lo;
+    }
 #pragma unroll
-    for (int i = 0; i < 2; ++i) *reinterpret_cast<uint4*>(&Bs[buf][(bRow + 64 * i) * kLds + bK]) = rb[i];
+    for (int i = 0; i < 2; ++i) *reinterpret_cast<uint4*>(&Bs[(bRow + 64 * i) * kLds + bK]) = rb[i];
   };
 
   const int64_t tiles = (K + kBK - 1) / kBK;
   loadGlobal(0);
-  storeShared(0);
-  __syncthreads();
   for (int64_t t = 0; t < tiles; ++t) {
-    const int buf = static_cast<int>(t & 1);
+    storeShared();
+    __syncthreads();
     if (t + 1 < tiles) loadGlobal((t + 1) * kBK);
 #pragma unroll
     for (int kk = 0; kk < kBK; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, W, wmma::row_major> a[4];
       wmma::fragment<wmma::matrix_b, 16, 16, 16, W, wmma::col_major> b[2];
 #pragma unroll
-      for (int i = 0; i < 4; ++i) wmma::load_matrix_sync(a[i], &As[buf][(wm * 64 + i * 16) * kLds + kk], kLds);
+      for (int j = 0; j < 2; ++j) wmma::load_matrix_sync(b[j], &Bs[(wn * 32 + j * 16) * kLds + kk], kLds);
 #pragma unroll
-      for (int j = 0; j < 2; ++j) wmma::load_matrix_sync(b[j], &Bs[buf][(wn * 32 + j * 16) * kLds + kk], kLds);
+      for (int i = 0; i < 4; ++i) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, W, wmma::row_major> hi, lo;
+        wmma::load_matrix_sync(hi, &Ahi[(wm * 64 + i * 16) * kLds + kk], kLds);
+        wmma::load_matrix_sync(lo, &Alo[(wm * 64 + i * 16) * kLds + kk], kLds);
 #pragma unroll
-      for (int i = 0; i < 4; ++i)
-#pragma unroll
-        for (int j = 0; j < 2; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+        for (int j = 0; j < 2; ++j) {
+          wmma::mma_sync(acc[i][j], lo, b[j], acc[i][j]);
+          wmma::mma_sync(acc[i][j], hi, b[j], acc[i][j]);
+        }
+      }
     }
-    if (t + 1 < tiles) storeShared(buf ^ 1);
     __syncthreads();
   }
 
-  // Epilogue through a 16x16 float scratch per warp (reusing As), adding the bias.
-  float* scratch = reinterpret_cast<float*>(&As[0][0]) + warp * 256;
+  // Epilogue through a 16x16 float scratch per warp (reusing Ahi: 8 warps x 1 KiB), adding the bias.
+  float* scratch = reinterpret_cast<float*>(&Ahi[0]) + warp * 256;
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
 #pragma unroll
