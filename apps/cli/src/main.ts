@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The cria command line: one table of commands, each in src/commands/.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { CriaError } from '@cria/core';
 import { UsageError } from './args.js';
 import { BENCH_HELP, benchCommand } from './commands/bench.js';
@@ -50,8 +52,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly || process.argv[1]?.endsWith('/cria') || process.argv[1]?.endsWith('/main.js')) {
+/** Whether this module is the program node was started with (not imported by a test or another module). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
