@@ -71,6 +71,12 @@ export interface TokenizerInit {
   name_or_path?: string;
 }
 
+/** A tokenizer instance is callable (as in transformers.js): `tokenizer(texts, options)` runs `_call`. */
+export interface PreTrainedTokenizer {
+  (text: string, options?: CallOptions): BatchEncoding<number[]>;
+  (text: string[], options?: CallOptions): BatchEncoding<number[][]>;
+}
+
 /**
  * The part of transformers' PreTrainedTokenizerBase that does not depend on the backend: special
  * tokens, encode/decode, batch calls with padding and truncation, chat templates. A tokenizer

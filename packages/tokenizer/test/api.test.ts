@@ -176,7 +176,11 @@ describe('slow decode rules', () => {
     expect(slow.convert_ids_to_tokens(ids)[0]!.startsWith('▁')).toBe(true);
     expect(slow.decode(ids)).toBe('Banana');
     expect(fast.decode(ids)).toBe('Banana');
-    expect(slow.decode(slow.encode(' Banana', { add_special_tokens: false }))).toBe(' Banana');
+    // transformers' slow decode strips the first piece's ▁ and sentencepiece then consumes the next
+    // leading ▁ too: " Banana" comes back as "Banana" there, while the fast decoder keeps the space.
+    const spaced = slow.encode(' Banana', { add_special_tokens: false });
+    expect(slow.decode(spaced)).toBe('Banana');
+    expect(fast.decode(spaced)).toBe(' Banana');
   });
   it('skip_special_tokens drops bos/eos', () => {
     expect(slow.decode([1, 15043, 2], { skip_special_tokens: true })).toBe('Hello');

@@ -199,41 +199,56 @@ export class SentencePieceProcessor {
     return this.decode(ids, literal);
   }
 
-  /** sentencepiece's DecodeIds: control pieces vanish, bytes join into UTF-8, ▁ becomes a space. */
+  /**
+   * sentencepiece's Decode: control pieces vanish, byte pieces join into UTF-8 (an invalid byte is
+   * U+FFFD), ▁ becomes a space, and the leading ▁ of the text (the dummy prefix) is consumed once; with
+   * remove_extra_whitespaces every leading ▁ is. `literal` gives the text of pieces that are not in the
+   * vocabulary (they decode to themselves).
+   */
   decode(ids: readonly number[], literal?: ReadonlyMap<number, string>): string {
-    let out = '';
+    let text = '';
     let bytes: number[] = [];
-    let atStart = true;
-    const stripLeading = this.addDummyPrefix || this.model.normalizer_spec.remove_extra_whitespaces;
+    let isBosWs = true;
+    let bosWsSeen = false;
+    const spec = this.model.normalizer_spec;
+    const consumeLeading = this.addDummyPrefix || spec.remove_extra_whitespaces;
+    const unkPiece = this.model.pieces[this.unkId]!.piece;
     const flush = (): void => {
       if (bytes.length === 0) return;
-      out += decodeBytesLikeSentencePiece(bytes);
+      text += decodeBytesLikeSentencePiece(bytes);
       bytes = [];
-      atStart = false;
     };
     for (let index = 0; index < ids.length; index++) {
       const id = ids[index]!;
       const p = this.model.pieces[id];
       if (!p) throw new ArgumentError(`decode: id ${id} is out of range for a SentencePiece model of ${this.size} pieces`);
-      if (p.type === PieceType.BYTE) {
+      const piece = literal?.get(index) ?? p.piece;
+      if (p.type === PieceType.BYTE && literal?.get(index) === undefined) {
         bytes.push(parseInt(p.piece.slice(3, 5), 16));
         continue;
       }
       flush();
-      if (p.type === PieceType.CONTROL) continue;
-      let text: string;
-      const own = literal?.get(index);
-      if (own !== undefined) text = own;
-      else if (p.type === PieceType.UNKNOWN) text = this.model.trainer_spec.unk_surface;
-      else {
-        let piece = p.piece;
-        if (atStart && stripLeading && piece.startsWith(SPACE)) piece = piece.slice(1);
-        text = piece.replaceAll(SPACE, ' ');
+      if (bosWsSeen || text !== '') isBosWs = false;
+      if (p.type === PieceType.CONTROL) {
+        bosWsSeen = false;
+        continue;
       }
-      out += text;
-      atStart = false;
+      if (p.type === PieceType.UNKNOWN) {
+        text += piece === unkPiece ? this.model.trainer_spec.unk_surface : piece;
+        bosWsSeen = false;
+        continue;
+      }
+      let body = piece;
+      let hasBosWs = false;
+      if (isBosWs && consumeLeading && body.startsWith(SPACE)) {
+        body = body.slice(SPACE.length);
+        hasBosWs = !spec.remove_extra_whitespaces;
+      }
+      text += body.replaceAll(SPACE, ' ');
+      bosWsSeen = hasBosWs;
     }
     flush();
-    return out;
+    return text;
   }
+
 }
