@@ -76,8 +76,14 @@ function castSource(random: SeededRandom, length: number, from: DType): TypedArr
   if (from === 'int32') {
     const ints = new Int32Array(length);
     for (let i = 0; i < length; i++) {
-      const kind = i % 3;
-      ints[i] = kind === 0 ? random.int(-70000, 70000) : kind === 1 ? random.int(-2147483648, 2147483647) : random.int(-(1 << 25), 1 << 25);
+      const kind = i % 4;
+      if (kind === 3) {
+        // One away from a tie between two bfloat16 neighbours: rounding to float32 first (as torch
+        // does) lands on the tie, rounding the integer once would not; backends must agree on which.
+        const exponent = random.int(25, 31);
+        const tie = (2 * random.int(128, 256) + 1) * 2 ** (exponent - 8);
+        ints[i] = Math.min(2147483647, tie + (random.next() < 0.5 ? 1 : -1)) * (random.next() < 0.5 ? -1 : 1);
+      } else ints[i] = kind === 0 ? random.int(-70000, 70000) : kind === 1 ? random.int(-2147483648, 2147483647) : random.int(-(1 << 25), 1 << 25);
     }
     return ints;
   }

@@ -19,23 +19,6 @@ function reader(data: TypedArray, from: CastDType): (i: number) => number {
   }
 }
 
-/**
- * Rounds a number to bfloat16 bits, nearest-even, in one step. float32ToBfloat16 first rounds to
- * float32, which would round twice for integers above 2^24 that float32 cannot hold exactly.
- */
-function numberToBfloat16(value: number): number {
-  if (Math.fround(value) === value || !Number.isFinite(value)) return float32ToBfloat16(value);
-  // |value| >= 2^24 here (an int32 not exact in float32): keep 8 significant bits, ties to even.
-  let exponent = Math.floor(Math.log2(Math.abs(value)));
-  if (2 ** exponent > Math.abs(value)) exponent--; // guard log2 rounding near powers of two
-  if (2 ** (exponent + 1) <= Math.abs(value)) exponent++;
-  const ulp = 2 ** (exponent - 7);
-  const scaled = value / ulp; // exact: value is an integer, ulp a power of two
-  let rounded = Math.round(scaled);
-  if (Math.abs(scaled % 1) === 0.5 && rounded % 2 !== 0) rounded -= 1; // ties to even (Math.round rounds ties up)
-  return float32ToBfloat16(rounded * ulp); // exact in bfloat16 now
-}
-
 /** float -> int32 as torch's .to(torch.int32): truncation toward zero; NaN -> 0, out of range saturates. */
 function numberToInt32(value: number): number {
   if (Number.isNaN(value)) return 0;
@@ -51,16 +34,17 @@ export function castKernel(data: TypedArray, length: number, from: CastDType, to
       for (let i = 0; i < length; i++) out[i] = read(i); // Float32Array stores round-to-nearest-even
       return out;
     }
+    // int32 sources go through float32 first, as torch converts them (c10::Half and c10::BFloat16 are
+    // built from a float): an int32 beyond 2^24 is rounded to float32, then to 16 bits. For float16
+    // that is exact anyway (such values overflow to Inf); for bfloat16 it can round twice, as torch does.
     case 'float16': {
       const out = new Uint16Array(length);
-      // Every source value is exact in float32 or (int32 beyond 2^24) far above float16's range, so
-      // rounding through float32 cannot round twice.
       for (let i = 0; i < length; i++) out[i] = float32ToFloat16(read(i));
       return out;
     }
     case 'bfloat16': {
       const out = new Uint16Array(length);
-      for (let i = 0; i < length; i++) out[i] = numberToBfloat16(read(i));
+      for (let i = 0; i < length; i++) out[i] = float32ToBfloat16(read(i));
       return out;
     }
     case 'int32': {

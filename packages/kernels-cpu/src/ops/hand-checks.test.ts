@@ -155,10 +155,11 @@ describe('cast', () => {
   it('float32 -> bfloat16 rounds to nearest, ties to even', () => {
     expect(list(cpu.cast(f32([1 + 2 ** -8, 1 + 3 * 2 ** -8, -1]), 'bfloat16'))).toEqual([0x3f80, 0x3f82, 0xbf80]);
   });
-  it('int32 -> bfloat16 rounds once (not through float32)', () => {
-    // 2^24 + 2^16 + 1 lies just above the tie between 2^24 (0x4b80) and 2^24 + 2^17 (0x4b81).
-    // Through float32 it would become the tie 2^24 + 2^16 and round (to even) down to 0x4b80.
-    expect(list(cpu.cast(i32([2 ** 24 + 2 ** 16 + 1, 2 ** 24 + 2 ** 16]), 'bfloat16'))).toEqual([0x4b81, 0x4b80]);
+  it('int32 -> bfloat16 goes through float32, as torch does', () => {
+    // 2^24 + 2^16 + 1 is not a float32: it rounds (tie, to even) to 2^24 + 2^16, which is the tie between
+    // bfloat16 2^24 (0x4b80) and 2^24 + 2^17 (0x4b81) and rounds to even, 0x4b80. Rounding the integer
+    // once would give 0x4b81; torch builds a BFloat16 from a float and gives 0x4b80.
+    expect(list(cpu.cast(i32([2 ** 24 + 2 ** 16 + 1, 2 ** 24 + 2 ** 17 + 2 ** 16 + 2]), 'bfloat16'))).toEqual([0x4b80, 0x4b82]);
   });
   it('float -> int32 truncates toward zero, NaN -> 0, saturates', () => {
     expect(list(cpu.cast(f32([2.7, -2.7, NaN, 3e9, -3e9]), 'int32'))).toEqual([2, -2, 0, 2147483647, -2147483648]);

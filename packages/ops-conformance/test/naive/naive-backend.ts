@@ -196,7 +196,8 @@ export class NaiveBackend implements Backend {
   }
 
   cast(x: Tensor, dtype: DType): Tensor {
-    const xs = values(x);
+    // torch turns an int32 into a float first (c10::Half / c10::BFloat16 are built from a float).
+    const xs = x.dtype === 'int32' && (dtype === 'float16' || dtype === 'bfloat16') ? values(x).map(Math.fround) : values(x);
     switch (dtype) {
       case 'float32':
         return hostTensor(Float32Array.from(xs), x.shape, dtype, this);
