@@ -36,6 +36,16 @@ export class PickleBuilder {
     } while (!(v === 0n && (bytes[bytes.length - 1]! & 0x80) === 0) && !(v === -1n && (bytes[bytes.length - 1]! & 0x80) !== 0));
     return this.raw(0x8a, bytes.length, ...bytes);
   }
+  /** LONG1 of any integer (two's complement, little-endian). */
+  long(value: bigint): this {
+    const bytes: number[] = [];
+    let v = value;
+    do {
+      bytes.push(Number(v & 0xffn));
+      v >>= 8n;
+    } while (!(v === 0n && (bytes[bytes.length - 1]! & 0x80) === 0) && !(v === -1n && (bytes[bytes.length - 1]! & 0x80) !== 0));
+    return this.raw(0x8a, bytes.length, ...bytes);
+  }
   float(value: number): this {
     const bytes = new Uint8Array(8);
     new DataView(bytes.buffer).setFloat64(0, value, false);

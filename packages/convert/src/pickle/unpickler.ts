@@ -2,7 +2,7 @@
 // calls anything by itself: every GLOBAL/STACK_GLOBAL goes through `policy.resolveGlobal`, every
 // REDUCE/NEWOBJ/BUILD through `policy.call`/`policy.build`, every persistent id through
 // `policy.persistentLoad`, and each may refuse. The stack, memo and mark depth are bounded.
-import { PickleDict, PickleError, PickleGlobal, PickleSet, PickleTuple, describe, type PickleValue } from './values.js';
+import { PickleDict, PickleError, PickleGlobal, PickleTruncatedError, PickleSet, PickleTuple, describe, type PickleValue } from './values.js';
 
 export interface PicklePolicy {
   /** Resolves `module.name` or throws a PickleError naming it. */
@@ -28,7 +28,26 @@ type Slot = PickleValue | typeof MARK;
 
 /** Runs the pickle in `data` and returns the value STOP leaves on the stack. */
 export function unpickle(data: Uint8Array, file: string, policy: PicklePolicy, limits: UnpickleLimits = DEFAULT_UNPICKLE_LIMITS): PickleValue {
-  return new Machine(data, file, policy, limits).run();
+  const { value, end } = unpickleAt(data, 0, file, policy, limits);
+  if (end !== data.byteLength) throw new PickleError(file, `pickle has ${data.byteLength - end} bytes after its STOP opcode`);
+  return value;
+}
+
+/**
+ * Runs the pickle that starts at `start` (several pickles may follow each other, as in the legacy
+ * torch.save format) and returns its value and the offset just past its STOP. A pickle cut short
+ * throws PickleTruncatedError.
+ */
+export function unpickleAt(
+  data: Uint8Array,
+  start: number,
+  file: string,
+  policy: PicklePolicy,
+  limits: UnpickleLimits = DEFAULT_UNPICKLE_LIMITS,
+): { value: PickleValue; end: number } {
+  const machine = new Machine(data, file, policy, limits, start);
+  const value = machine.run();
+  return { value, end: machine.position };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -46,8 +65,18 @@ class Machine {
     readonly file: string,
     readonly policy: PicklePolicy,
     readonly limits: UnpickleLimits,
+    start = 0,
   ) {
     this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.#pos = start;
+  }
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  truncated(message: string): never {
+    throw new PickleTruncatedError(this.file, `pickle is truncated: ${message}`);
   }
 
   fail(message: string): never {
@@ -57,7 +86,7 @@ class Machine {
   run(): PickleValue {
     for (;;) {
       const at = this.#pos;
-      if (at >= this.data.byteLength) this.fail(`is truncated: no STOP opcode before the end (${this.data.byteLength} bytes)`);
+      if (at >= this.data.byteLength) this.truncated(`no STOP opcode before the end (${this.data.byteLength} bytes)`);
       const op = this.data[this.#pos++]!;
       const done = this.step(op, at);
       if (done) {
@@ -312,7 +341,7 @@ class Machine {
   // --- input ---
   advance(n: number): number {
     const at = this.#pos;
-    if (n > this.data.byteLength - at) this.fail(`is truncated: needs ${n} bytes at byte ${at}, only ${this.data.byteLength - at} remain`);
+    if (n > this.data.byteLength - at) this.truncated(`needs ${n} bytes at byte ${at}, only ${this.data.byteLength - at} remain`);
     this.#pos += n;
     return at;
   }
@@ -331,7 +360,7 @@ class Machine {
   }
   u64(): number {
     const v = this.#view.getBigUint64(this.advance(8), true);
-    if (v > BigInt(this.data.byteLength)) this.fail(`declares a length of ${v} bytes, more than the whole pickle`);
+    if (v > BigInt(this.data.byteLength)) this.truncated(`declares a length of ${v} bytes, more than the ${this.data.byteLength} bytes read`);
     return Number(v);
   }
   utf8(n: number): string {
@@ -345,7 +374,7 @@ class Machine {
   line(): string {
     const start = this.#pos;
     const end = this.data.indexOf(0x0a, start);
-    if (end < 0) this.fail(`is truncated: a text argument at byte ${start} has no newline`);
+    if (end < 0) this.truncated(`a text argument at byte ${start} has no newline`);
     this.#pos = end + 1;
     return latin1.decode(this.data.subarray(start, end));
   }

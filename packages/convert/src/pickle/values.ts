@@ -82,3 +82,6 @@ export function describe(value: PickleValue | undefined): string {
 
 /** A pickle that is malformed, truncated, or asks for something the allow-list refuses. */
 export class PickleError extends FileFormatError {}
+
+/** The pickle ended before its STOP: more bytes might complete it (the legacy reader reads on). */
+export class PickleTruncatedError extends PickleError {}

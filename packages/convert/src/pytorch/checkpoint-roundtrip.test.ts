@@ -89,7 +89,7 @@ describe('PyTorch checkpoint writer and reader', () => {
     const z2 = await ZipWriter.create(missing);
     await z2.addEntry('m/data.pkl', encodeTorchSavePickle([{ name: 'w', storageKey: '7', dtype: 'float32', storageNumel: 1, storageOffset: 0, shape: [1], stride: [1] }]));
     await z2.close();
-    await expect(openPytorchCheckpoint(missing)).rejects.toThrow(/tensor 'w' uses storage '7', but the archive has no m\/data\/7/);
+    await expect(openPytorchCheckpoint(missing)).rejects.toThrow(/tensor 'w' uses storage '7', but the checkpoint has no m\/data\/7/);
 
     const evil = join(dir, 'evil.pth');
     const z3 = await ZipWriter.create(evil);

@@ -184,6 +184,10 @@ export class TorchPicklePolicy implements PicklePolicy {
     if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(key)) this.fail(`storage key must be a plain name, got ${describe(key)}`);
     if (typeof location !== 'string') this.fail(`storage location must be a str, got ${describe(location)}`);
     if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) this.fail(`storage '${key}' size must be a non-negative int, got ${describe(numel)}`);
+    const viewMetadata = pid.items[5];
+    if (pid.items.length > 6 || (viewMetadata !== undefined && viewMetadata !== null)) {
+      this.fail(`storage '${key}' is a view of another storage (legacy view_metadata), which is not supported`);
+    }
     const dtype = STORAGE_TYPES[type.name]!;
     const known = this.storages.get(key);
     if (known) {

@@ -20,7 +20,8 @@ export interface TorchSaveTensor {
   readonly stride: readonly number[];
 }
 
-export function encodeTorchSavePickle(tensors: readonly TorchSaveTensor[]): Uint8Array {
+/** `legacy`: persistent ids carry the legacy format's sixth item (view_metadata None). */
+export function encodeTorchSavePickle(tensors: readonly TorchSaveTensor[], options: { legacy?: boolean } = {}): Uint8Array {
   const p = new PickleBuilder().proto(2);
   p.global('collections', 'OrderedDict');
   const orderedDict = p.put();
@@ -43,7 +44,9 @@ export function encodeTorchSavePickle(tensors: readonly TorchSaveTensor[]): Uint
     if (storage !== undefined) {
       p.get(storage);
     } else {
-      p.mark().string('storage').global('torch', STORAGE_TYPE_NAMES[t.dtype]).string(t.storageKey).string('cpu').int(t.storageNumel).tuple();
+      p.mark().string('storage').global('torch', STORAGE_TYPE_NAMES[t.dtype]).string(t.storageKey).string('cpu').int(t.storageNumel);
+      if (options.legacy) p.none();
+      p.tuple();
       p.binpersid();
       storageSlots.set(t.storageKey, p.put());
     }
