@@ -19,7 +19,7 @@ function reader(data: TypedArray, from: CastDType): (i: number) => number {
   }
 }
 
-/** float -> int32 as torch's .to(torch.int32): truncation toward zero; NaN -> 0, out of range saturates. */
+/** float -> int32 as torch's .to(torch.int32) on CUDA: truncation toward zero; NaN -> 0, out of range saturates. */
 function numberToInt32(value: number): number {
   if (Number.isNaN(value)) return 0;
   const truncated = Math.trunc(value);
