@@ -1,6 +1,7 @@
 // @cria/convert: Meta checkpoints to Hugging Face layout, through a PyTorch reader that runs no code.
 export { openPytorchCheckpoint, type PytorchCheckpoint, type PytorchTensorInfo } from './pytorch/checkpoint.js';
 export { createPytorchCheckpointWriter, type PytorchCheckpointWriter, type PytorchTensorSpec, type PytorchWriterOptions } from './pytorch/checkpoint-writer.js';
+export { createShardedPytorchWriter, type ShardedPytorchWriter } from './pytorch/sharded-bin-writer.js';
 export { encodeTorchSavePickle, type TorchSaveTensor } from './pytorch/torch-save-pickle.js';
 export { TorchPicklePolicy, allowedGlobalNames, type TensorRef, type StorageRef, type TorchDType } from './pytorch/torch-policy.js';
 export { unpickle, DEFAULT_UNPICKLE_LIMITS, type PicklePolicy, type UnpickleLimits } from './pickle/unpickler.js';

@@ -179,6 +179,28 @@ describe('merging model-parallel shards and permuting q/k, against a naive refer
     expect(bin.keys().sort()).toEqual([...f32.keys()].sort());
     for (const name of bin.keys()) expect(Buffer.from(await bin.getBytes(name)).equals(Buffer.from(f32.get(name)!.bytes)), name).toBe(true);
     await bin.close();
+
+    // sharded .bin with an index under a small max_shard_size
+    const shardedOut = join(work, 'v2-mp4-bin-sharded');
+    const sharded = await convertMetaCheckpoint({ inputDir: dir, outputDir: shardedOut, llamaVersion: '2', torchDtype: 'float32', safeSerialization: false, maxShardSize: '10KB' });
+    const index = JSON.parse(readFileSync(join(shardedOut, 'pytorch_model.bin.index.json'), 'utf8')) as { weight_map: Record<string, string>; metadata: { total_size: number } };
+    const shardFiles = [...new Set(Object.values(index.weight_map))].sort();
+    expect(shardFiles.length).toBeGreaterThan(1);
+    expect(sharded.files).toContain('pytorch_model.bin.index.json');
+    expect(shardFiles[0]).toMatch(/^pytorch_model-00001-of-000\d\d\.bin$/);
+    let total = 0;
+    for (const file of shardFiles) {
+      const part = await openPytorchCheckpoint(join(shardedOut, file));
+      for (const name of part.keys()) {
+        expect(index.weight_map[name]).toBe(file);
+        const bytes = await part.getBytes(name);
+        total += bytes.byteLength;
+        expect(Buffer.from(bytes).equals(Buffer.from(f32.get(name)!.bytes)), name).toBe(true);
+      }
+      await part.close();
+    }
+    expect(total).toBe(index.metadata.total_size);
+    expect(Object.keys(index.weight_map).sort()).toEqual([...f32.keys()].sort());
   });
 });
 

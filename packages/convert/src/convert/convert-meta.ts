@@ -6,7 +6,7 @@ import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError, DTYPE_BYTES, FileFormatError, createShardedSafetensorsWriter, shapeSize } from '@cria/core';
 import { openPytorchCheckpoint, type PytorchCheckpoint } from '../pytorch/checkpoint.js';
-import { createPytorchCheckpointWriter } from '../pytorch/checkpoint-writer.js';
+import { createShardedPytorchWriter } from '../pytorch/sharded-bin-writer.js';
 import { elementCopier, isOutputDType, type FloatDType } from './dtype-cast.js';
 import { buildGenerationConfig, buildHfConfig, pythonJson } from './hf-config.js';
 import { NUM_SHARDS, type LlamaVersion } from './llama-versions.js';
@@ -36,7 +36,7 @@ export interface ConvertMetaOptions {
   /** Largest safetensors shard: bytes or '5GB'-style (default '5GB', as save_pretrained). */
   maxShardSize?: number | string;
   instruct?: boolean;
-  /** true (default): safetensors; false: one pytorch_model.bin. */
+  /** true (default): safetensors; false: pytorch_model.bin (sharded with an index past maxShardSize). */
   safeSerialization?: boolean;
   /**
    * Convert `tokenizer.model` of the input folder too (default true when it exists); its length
@@ -95,7 +95,7 @@ export async function convertMetaCheckpoint(options: ConvertMetaOptions): Promis
     const safe = options.safeSerialization ?? true;
     const writer = safe
       ? await createShardedSafetensorsWriter(outputDir, specs, { maxShardSize: options.maxShardSize ?? '5GB', metadata: { format: 'pt' } })
-      : await binWriter(join(outputDir, 'pytorch_model.bin'), specs);
+      : await createShardedPytorchWriter(outputDir, specs, { maxShardSize: options.maxShardSize ?? '5GB' });
 
     // Two buffers for the whole run: one merged tensor and one shard piece, reused tensor after tensor.
     const scratch = { out: new ScratchBuffer(largestTensorBytes), piece: new ScratchBuffer(0) };
@@ -111,7 +111,7 @@ export async function convertMetaCheckpoint(options: ConvertMetaOptions): Promis
     await writeFile(join(outputDir, 'config.json'), pythonJson(config));
     await writeFile(join(outputDir, 'generation_config.json'), pythonJson(buildGenerationConfig(version, options.instruct ?? false)));
     const files = [...writer.files, 'config.json', 'generation_config.json', ...(tokenizer?.files ?? [])];
-    if (safe && writer.files.length > 1) files.push('model.safetensors.index.json');
+    if (writer.files.length > 1) files.push(safe ? 'model.safetensors.index.json' : 'pytorch_model.bin.index.json');
     return { files, config, tensors: resolved.length, bytes: bytesTotal, largestTensorBytes };
   } finally {
     await Promise.allSettled(shards.map((s) => s.close()));
@@ -236,9 +236,4 @@ class ScratchBuffer {
     if (bytes > this.#buffer.byteLength) this.#buffer = new ArrayBuffer(bytes);
     return new Uint8Array(this.#buffer, 0, bytes);
   }
-}
-
-async function binWriter(path: string, specs: { name: string; dtype: FloatDType; shape: number[] }[]) {
-  const writer = await createPytorchCheckpointWriter(path, specs, { archiveName: 'pytorch_model' });
-  return { files: ['pytorch_model.bin'], write: writer.write, close: writer.close };
 }
