@@ -43,6 +43,8 @@ const longCases: OpCase[] = [
   attentionCase('attention', 'long prefill S=150 kv=150 (3 key tiles) padded', 150, 150, 160, true),
   attentionCase('attention', 'decode S=1 kv=200 no mask', 1, 200, 200, false),
   attentionCase('attentionWeights', 'long prefill S=150 kv=150 padded', 150, 150, 160, true),
+  { op: 'linear', name: 'matvec (lanes) x[2,1,300] W[70,300] +bias bf16', shapes: { x: [2, 1, 300], weight: [70, 300], bias: [70] }, dtypes: ['float32', 'bfloat16', 'bfloat16'], params: {}, bound: BOUND.reduction },
+  { op: 'linear', name: 'matvec (lanes) x[8,301] W[40,301] f16 odd K', shapes: { x: [8, 301], weight: [40, 301] }, dtypes: ['float32', 'float16'], params: {}, bound: BOUND.reduction },
   { op: 'linear', name: 'tiled linear x[70,130] W[33,130]', shapes: { x: [70, 130], weight: [33, 130] }, dtypes: ['float32', 'float32'], params: {}, bound: BOUND.reduction },
   { op: 'linear', name: 'tiled linear x[9,3] W[65,3] +bias f16', shapes: { x: [9, 3], weight: [65, 3], bias: [65] }, dtypes: ['float32', 'float16', 'float16'], params: {}, bound: BOUND.reduction },
   { op: 'linear', name: 'linear decode W[65600,4]: columns beyond 65535 workgroups', shapes: { x: [1, 1, 4], weight: [65600, 4] }, dtypes: ['float32', 'bfloat16'], params: {}, bound: BOUND.reduction },

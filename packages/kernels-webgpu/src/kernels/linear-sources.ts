@@ -91,6 +91,35 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
 }
 
+/** K up to this uses the narrow matrix-vector kernel (one thread per column, no workgroup reduction). */
+export const NARROW_MAX_K = 128;
+
+/** One thread per output column looping over all of K: for short rows, where a reduction costs more than it saves. */
+export function matvecNarrowSource(v: LinearVariant): string {
+  const T = MATVEC_THREADS;
+  const R = MATVEC_MAX_ROWS;
+  return /* wgsl */ `${header(v)}
+${GROUP_INDEX}
+@compute @workgroup_size(${T})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let col = groupIndex(wid, nwg) * ${T}u + lid;
+  if (col >= params.mCount) { return; }
+  var acc: array<f32, ${R}>;
+  let wBase = col * params.k;
+  for (var i = 0u; i < params.k; i = i + 1u) {
+    let wv = load_w(wBase + i);
+    for (var n = 0u; n < params.rows; n = n + 1u) {
+      acc[n] = acc[n] + x[n * params.k + i] * wv;
+    }
+  }
+  let b = biasAt(col);
+  for (var n = 0u; n < params.rows; n = n + 1u) {
+    out[n * params.m + params.mStart + col] = acc[n] + b;
+  }
+}
+`;
+}
+
 /** Workgroup (x: column tile, y: row tile) of 8 x 8 threads computing a TILE x TILE block through shared tiles of K. */
 export function tiledSource(v: LinearVariant): string {
   return /* wgsl */ `${header(v)}

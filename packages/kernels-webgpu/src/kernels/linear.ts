@@ -2,7 +2,9 @@
 import { ArgumentError, type Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { expectRank, expectShape, lastDim } from '../validate.js';
-import { type LinearVariant, MATVEC_COLUMNS, MATVEC_MAX_ROWS, TILE, matvecSource, tiledSource } from './linear-sources.js';
+import {
+  type LinearVariant, MATVEC_COLUMNS, MATVEC_MAX_ROWS, MATVEC_THREADS, NARROW_MAX_K, TILE, matvecNarrowSource, matvecSource, tiledSource,
+} from './linear-sources.js';
 import { grid, type WeightDType } from './wgsl.js';
 
 export function linear(ctx: KernelContext, x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
@@ -30,13 +32,18 @@ export function linear(ctx: KernelContext, x: Tensor, weight: Tensor, bias?: Ten
   const rowsPerChunk = buffers.length > 1 ? chunkElements / k : m;
 
   if (rows <= MATVEC_MAX_ROWS) {
-    // Few rows: the matrix-vector kernel, MATVEC_COLUMNS output columns per workgroup.
+    // Few rows (decode): a matrix-vector kernel. Short rows: one thread per column; else MATVEC_COLUMNS
+    // columns per workgroup with lanes splitting K.
+    const narrow = k <= NARROW_MAX_K;
     const pairs = k % 2 === 0;
-    const pipeline = ctx.pipeline(`linear:matvec:${key}:${pairs}`, () => matvecSource(variant, pairs));
+    const pipeline = narrow
+      ? ctx.pipeline(`linear:narrow:${key}`, () => matvecNarrowSource(variant))
+      : ctx.pipeline(`linear:matvec:${key}:${pairs}`, () => matvecSource(variant, pairs));
+    const perGroup = narrow ? MATVEC_THREADS : MATVEC_COLUMNS;
     buffers.forEach((chunk, c) => {
       const mStart = c * rowsPerChunk;
       const mCount = Math.min(rowsPerChunk, m - mStart);
-      ctx.dispatch(pipeline, [{ u32: rows }, { u32: k }, { u32: m }, { u32: mStart }, { u32: mCount }], [xBuffer, chunk, ...biasBuffers, outBuffer], grid(Math.ceil(mCount / MATVEC_COLUMNS)));
+      ctx.dispatch(pipeline, [{ u32: rows }, { u32: k }, { u32: m }, { u32: mStart }, { u32: mCount }], [xBuffer, chunk, ...biasBuffers, outBuffer], grid(Math.ceil(mCount / perGroup)));
     });
     return out;
   }
