@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture } from '@cria/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LlamaForCausalLM } from '@cria/models';
+import { AutoTokenizer } from '@cria/tokenizer';
 import { main } from '../src/main.js';
 
 function capture() {
@@ -27,6 +29,18 @@ describe('cria generate', () => {
     // the golden greedy continuation (its eos id 2 does not occur in it, so generation runs all 16 steps)
     expect(streamed).toEqual(greedy.output_ids.slice(prompt.length));
     expect(io.err()).toMatch(/prefill 8 tokens at [\d.]+ tok\/s, decode 16 tokens at [\d.]+ tok\/s/);
+  });
+
+  it('with --prompt, streams the text the tokenizer decodes from the model\'s greedy ids', async () => {
+    const dir = fixture('models', 'llama2c-260k');
+    const tokenizer = await AutoTokenizer.from_pretrained(dir);
+    const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' });
+    const prompt = tokenizer.encode('Once upon a time');
+    const [ids] = await model.generate([prompt], { max_new_tokens: 12 });
+    model.dispose();
+    const io = capture();
+    expect(await main(['generate', '--model', dir, '--prompt', 'Once upon a time', '--max-new-tokens', '12', '--device', 'cpu'])).toBe(0);
+    expect(io.out()).toBe('Once upon a time' + tokenizer.decode(ids!.slice(prompt.length), { skip_special_tokens: true }) + '\n');
   });
 
   it('unknown flags, devices and missing --model are usage errors naming them', async () => {

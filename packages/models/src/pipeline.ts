@@ -72,7 +72,7 @@ function attach<F extends object, M extends LlamaPreTrainedModel>(fn: F, task: P
 export async function pipeline<T extends PipelineTask>(task: T, dir: string, options: PipelineOptions = {}): Promise<PipelineFor[T]> {
   if (!PIPELINE_TASKS.includes(task)) throw new ArgumentError(`pipeline: task '${String(task)}' is not one of ${PIPELINE_TASKS.join(', ')}`);
   const loadOptions = { ...(options.device ? { device: options.device } : {}), ...(options.dtype ? { dtype: options.dtype } : {}) };
-  const tokenizer = typeof options.tokenizer === 'object' ? options.tokenizer : await AutoTokenizer.from_pretrained(options.tokenizer ?? dir);
+  const tokenizer = options.tokenizer === undefined || typeof options.tokenizer === 'string' ? await AutoTokenizer.from_pretrained(options.tokenizer ?? dir) : options.tokenizer;
   switch (task) {
     case 'text-generation': {
       const model = await LlamaForCausalLM.from_pretrained(dir, loadOptions);
