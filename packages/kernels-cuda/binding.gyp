@@ -12,6 +12,7 @@
       "sources": [
         "native/addon.cc",
         "native/context.cc",
+        "native/cublaslt.cc",
         "native/kernels/elementwise.cu",
         "native/kernels/rows.cu",
         "native/kernels/rope_kv.cu",

@@ -16,7 +16,7 @@ for f in "$here"/native/*.cc; do
     -c "$f" -o "$obj/$(basename "$f" .cc).o" &
 done
 wait
-for o in elementwise rows rope_kv linear attention addon context; do test -f "$obj/$o.o" || { echo "missing $o.o"; exit 1; }; done
+for o in elementwise rows rope_kv linear attention addon context cublaslt; do test -f "$obj/$o.o" || { echo "missing $o.o"; exit 1; }; done
 libdir="$cuda/lib64"; test -f "$libdir/libcudart_static.a" || libdir="$cuda/targets/x86_64-linux/lib"
 g++ -shared -o "$out" "$obj"/*.o -L"$libdir" -lcudart_static -ldl -lrt -lpthread
 echo "built $out"

@@ -35,6 +35,7 @@ if (!p.available) {
 }
 const backend = await createBackend();
 console.log(`device: ${backend.deviceInfo.name} (sm ${backend.deviceInfo.computeCapability}, ${backend.deviceInfo.multiProcessorCount} SMs)`);
+console.log(`prefill GEMM engine: ${JSON.stringify(backend.context.gemmInfo())}`);
 let failures = 0;
 if (mode === 'check' || mode === 'all') failures += await check(backend);
 if (mode === 'perf' || mode === 'all') await runPerf(backend, process.argv.slice(3));

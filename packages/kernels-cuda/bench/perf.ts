@@ -120,9 +120,37 @@ async function llamaRun(backend: CudaBackend, shape: LlamaShape, copyGbps: numbe
   await backend.synchronize();
 }
 
+/** Host time per op: through the backend (checks, Tensor, alloc/free) and straight to the native context. */
+async function hostOverhead(backend: CudaBackend): Promise<void> {
+  const x = backend.upload(new Float32Array(2048).fill(1), [1, 2048], 'float32');
+  const out = backend.zeros([1, 2048], 'float32');
+  const n = 20000;
+  for (let round = 0; round < 2; round++) {
+    await backend.synchronize();
+    let t0 = performance.now();
+    for (let i = 0; i < n; i++) backend.add(x, x).dispose();
+    const viaBackend = ((performance.now() - t0) * 1000) / n;
+    await backend.synchronize();
+    const px = x.storage.handle as bigint;
+    const po = out.storage.handle as bigint;
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) backend.context.add(px, px, po, 2048);
+    const native = ((performance.now() - t0) * 1000) / n;
+    await backend.synchronize();
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) backend.context.free(backend.context.alloc(8192));
+    const allocFree = ((performance.now() - t0) * 1000) / n;
+    await backend.synchronize();
+    if (round === 1) console.log(`host time per op: backend.add ${viaBackend.toFixed(2)} us (native add launch ${native.toFixed(2)} us, alloc+free ${allocFree.toFixed(2)} us)`);
+  }
+  x.dispose();
+  out.dispose();
+}
+
 export async function runPerf(backend: CudaBackend, args: string[]): Promise<void> {
   const rateArg = args.find((a) => a.startsWith('--matmul-tflops='));
   const matmulTflops = rateArg ? Number(rateArg.split('=')[1]) : undefined;
+  await hostOverhead(backend);
   const copyGbps = await copyBandwidth(backend);
   await matvecRates(backend, copyGbps);
   await gemmRates(backend);

@@ -103,6 +103,9 @@ class ReadWorker : public Napi::AsyncWorker {
   size_t bytes_;
 };
 
+// Below this many rows the WMMA kernel (or matvec) is as fast and needs no split buffers.
+constexpr int64_t kCublasLtMinRows = 64;
+
 int dtypeArg(const Napi::CallbackInfo& info, size_t i) {
   const int64_t d = intArg(info, i);
   if (d < kF32 || d > kI32) throw Napi::RangeError::New(info.Env(), "unknown dtype code " + std::to_string(d));
@@ -122,6 +125,7 @@ void Context::define(Napi::Env env, Napi::Object exports) {
       InstanceMethod("synchronize", &Context::synchronize),
       InstanceMethod("memoryInfo", &Context::memoryInfo),
       InstanceMethod("dispose", &Context::dispose),
+      InstanceMethod("gemmInfo", &Context::gemmInfo),
       InstanceMethod("embedding", &Context::embedding),
       InstanceMethod("rmsNorm", &Context::rmsNorm),
       InstanceMethod("linear", &Context::linear),
@@ -159,6 +163,7 @@ Context::Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(inf
     check(env, cudaMallocHost(&staging_[i], kStagingBytes), "cudaMallocHost");
     check(env, cudaEventCreateWithFlags(&stagingDone_[i], cudaEventDisableTiming), "cudaEventCreate");
   }
+  lt_.open();  // optional: without it the WMMA kernel serves prefill
   live_ = true;
 }
 
@@ -186,6 +191,7 @@ void Context::release() {
   for (cudaEvent_t e : timers_) cudaEventDestroy(e);
   timers_.clear();
   cudaStreamSynchronize(stream_);
+  lt_.close();
   for (int i = 0; i < 2; ++i) {
     if (stagingDone_[i]) cudaEventDestroy(stagingDone_[i]);
     if (staging_[i]) cudaFreeHost(staging_[i]);
@@ -360,13 +366,37 @@ Napi::Value Context::rmsNorm(const Napi::CallbackInfo& info) {
 }
 
 // linear(x, weightDtype, weight, biasDtype (-1: none), bias, out, rows, K, M)
+// Prefill-sized GEMMs with half weights go to cuBLASLt when it was found, else to the WMMA kernel.
 Napi::Value Context::linear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int64_t biasDtype = intArg(info, 3);
-  CRIA_LAUNCH("linear", launchLinear(stream_, static_cast<const float*>(ptrArg(info, 0)), dtypeArg(info, 1), ptrArg(info, 2),
-                                     static_cast<int>(biasDtype), biasDtype < 0 ? nullptr : ptrArg(info, 4),
-                                     static_cast<float*>(ptrArg(info, 5)), intArg(info, 6), intArg(info, 7), intArg(info, 8)));
+  requireLive(env);
+  const float* x = static_cast<const float*>(ptrArg(info, 0));
+  const int weightDtype = dtypeArg(info, 1);
+  const void* weight = ptrArg(info, 2);
+  const int biasDtype = static_cast<int>(intArg(info, 3));
+  const void* bias = biasDtype < 0 ? nullptr : ptrArg(info, 4);
+  float* out = static_cast<float*>(ptrArg(info, 5));
+  const int64_t rows = intArg(info, 6), K = intArg(info, 7), M = intArg(info, 8);
+  if (lt_.available() && rows >= kCublasLtMinRows && K % 8 == 0 && K > 0 && (weightDtype == kF16 || weightDtype == kBF16)) {
+    const cudaError_t err = lt_.linear(stream_, x, weightDtype, weight, biasDtype, bias, out, rows, K, M);
+    if (err != cudaErrorNotSupported) {
+      check(env, err, "linear (cuBLASLt)");
+      return env.Undefined();
+    }
+  }
+  check(env, launchLinear(stream_, x, weightDtype, weight, biasDtype, bias, out, rows, K, M), "linear");
   return env.Undefined();
+}
+
+// gemmInfo() -> which engine serves prefill GEMMs with half weights.
+Napi::Value Context::gemmInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("cublasLt", Napi::Boolean::New(env, lt_.available()));
+  result.Set("library", Napi::String::New(env, lt_.library()));
+  result.Set("reason", Napi::String::New(env, lt_.why()));
+  result.Set("minRows", Napi::Number::New(env, kCublasLtMinRows));
+  return result;
 }
 
 // rope(x, positions, invFreq, out, tokens, numHeads, headDim, attentionScaling)

@@ -6,6 +6,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cublaslt.h"
+
 namespace cria {
 
 class Context : public Napi::ObjectWrap<Context> {
@@ -27,6 +29,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value synchronize(const Napi::CallbackInfo& info);
   Napi::Value memoryInfo(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
+  Napi::Value gemmInfo(const Napi::CallbackInfo& info);
   // ops
   Napi::Value embedding(const Napi::CallbackInfo& info);
   Napi::Value rmsNorm(const Napi::CallbackInfo& info);
@@ -73,6 +76,7 @@ class Context : public Napi::ObjectWrap<Context> {
   };
   std::vector<Graph*> graphs_;
   std::vector<cudaEvent_t> timers_;
+  CublasLt lt_;  // the prefill GEMM when libcublasLt is present
 };
 
 }  // namespace cria

@@ -25,6 +25,10 @@ cudaError_t launchRmsNorm(cudaStream_t stream, const float* x, int weightDtype, 
 // out[rows, M] = x[rows, K] · weight[M, K]^T (+ bias[M]). `biasDtype` -1 without bias.
 cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, const void* weight, int biasDtype,
                          const void* bias, float* out, int64_t rows, int64_t K, int64_t M);
+// x (float32) -> hi = round(x), lo = round(x - hi) in float16 or bfloat16 (halfDtype), n elements.
+cudaError_t launchSplitHalves(cudaStream_t stream, const float* x, int halfDtype, void* hi, void* lo, int64_t n);
+// out[rows, M] += bias[M].
+cudaError_t launchAddBias(cudaStream_t stream, float* out, int biasDtype, const void* bias, int64_t rows, int64_t M);
 cudaError_t launchRope(cudaStream_t stream, const float* x, const int* positions, const float* invFreq, float* out,
                        int64_t tokens, int numHeads, int headDim, float attentionScaling);
 cudaError_t launchKvWrite(cudaStream_t stream, int cacheDtype, void* cache, const float* src, int64_t batch,

@@ -52,6 +52,8 @@ export interface NativeContext {
   synchronize(): Promise<void>;
   memoryInfo(): { free: number; total: number; poolReserved: number; poolUsed: number };
   dispose(): void;
+  /** Which engine serves prefill GEMMs with half weights: cuBLASLt (dlopen'ed) from `minRows` rows, else WMMA. */
+  gemmInfo(): { cublasLt: boolean; library: string; reason: string; minRows: number };
 
   embedding(weightDtype: number, weight: DevicePtr, ids: DevicePtr, out: DevicePtr, count: number, vocab: number, hidden: number): void;
   rmsNorm(x: DevicePtr, weightDtype: number, weight: DevicePtr, out: DevicePtr, rows: number, hidden: number, eps: number): void;

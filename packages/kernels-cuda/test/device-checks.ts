@@ -86,9 +86,14 @@ async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
 
 export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck[]> {
   const scale = (hd: number): number => 1 / Math.sqrt(hd);
+  const gemm = backend.context.gemmInfo();
+  const large = gemm.cublasLt ? 'cuBLASLt' : 'WMMA';
   return [
-    await linearCheck(backend, 'linear tensor-core bf16 x[70,256] W[200,256] +bias', 70, 256, 200, 'bfloat16', true, 1e-5, 11),
-    await linearCheck(backend, 'linear tensor-core f16 x[130,128] W[130,128]', 130, 128, 130, 'float16', false, 1e-5, 12),
+    await linearCheck(backend, `linear ${large} bf16 x[70,256] W[200,256] +bias`, 70, 256, 200, 'bfloat16', true, 1e-5, 11),
+    await linearCheck(backend, `linear ${large} f16 x[130,128] W[130,128]`, 130, 128, 130, 'float16', false, 1e-5, 12),
+    await linearCheck(backend, `linear ${large} bf16 x[300,1024] W[520,1024]`, 300, 1024, 520, 'bfloat16', false, 1e-5, 18),
+    await linearCheck(backend, 'linear WMMA bf16 x[40,256] W[136,256] +bias', 40, 256, 136, 'bfloat16', true, 1e-5, 19),
+    await linearCheck(backend, 'linear WMMA f16 x[63,64] W[33,64]', 63, 64, 33, 'float16', false, 1e-5, 20),
     await linearCheck(backend, 'linear matvec split-K bf16 x[1,4096] W[64,4096]', 1, 4096, 64, 'bfloat16', false, 1e-4, 13),
     await linearCheck(backend, 'linear matvec 5 rows f16 x[5,512] W[300,512] +bias', 5, 512, 300, 'float16', true, 1e-4, 14),
     await linearCheck(backend, 'linear matvec f32 x[2,1024] W[2048,1024]', 2, 1024, 2048, 'float32', false, 1e-4, 15),

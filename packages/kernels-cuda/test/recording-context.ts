@@ -36,6 +36,7 @@ export function recordingContext(): NativeContext & { calls: RecordedCall[]; liv
     synchronize: async () => {},
     memoryInfo: () => ({ free: 0, total: 0, poolReserved: 0, poolUsed: 0 }),
     dispose: record('dispose'),
+    gemmInfo: () => ({ cublasLt: false, library: '', reason: 'recording context', minRows: 64 }),
     embedding: record('embedding'),
     rmsNorm: record('rmsNorm'),
     linear: record('linear'),

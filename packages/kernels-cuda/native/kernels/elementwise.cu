@@ -49,11 +49,8 @@ __global__ void castToIntKernel(const From* x, int* out, int64_t n) {
     out[i] = __float2int_rz(toFloat<From>(x[i]));
 }
 
-// int32 -> float rounds once, to nearest even, straight to the target type.
-template <typename To> __device__ __forceinline__ To fromInt(int v);
-template <> __device__ __forceinline__ float fromInt<float>(int v) { return __int2float_rn(v); }
-template <> __device__ __forceinline__ __half fromInt<__half>(int v) { return __int2half_rn(v); }
-template <> __device__ __forceinline__ __nv_bfloat16 fromInt<__nv_bfloat16>(int v) { return __int2bfloat16_rn(v); }
+// int32 -> float16 / bfloat16 goes through float32 (two roundings to nearest even), as torch does.
+template <typename To> __device__ __forceinline__ To fromInt(int v) { return fromFloat<To>(__int2float_rn(v)); }
 
 template <typename To>
 __global__ void castFromIntKernel(const int* x, To* out, int64_t n) {

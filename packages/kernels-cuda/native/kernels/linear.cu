@@ -322,7 +322,41 @@ cudaError_t launchLinearTyped(cudaStream_t stream, const float* x, const W* w, i
   return cudaGetLastError();
 }
 
+template <typename H>
+__global__ void splitHalvesKernel(const float* __restrict__ x, H* __restrict__ hi, H* __restrict__ lo, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+    const float v = x[i];
+    const H h = fromFloat<H>(v);
+    hi[i] = h;
+    lo[i] = fromFloat<H>(v - toFloat<H>(h));
+  }
+}
+
+__global__ void addBiasKernel(float* __restrict__ out, int biasDtype, const void* bias, int64_t rows, int64_t M) {
+  const int64_t n = rows * M;
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    out[i] += loadAsFloat(bias, biasDtype, i % M);
+}
+
 }  // namespace
+
+cudaError_t launchSplitHalves(cudaStream_t stream, const float* x, int halfDtype, void* hi, void* lo, int64_t n) {
+  if (n == 0) return cudaSuccess;
+  if (halfDtype == kF16)
+    splitHalvesKernel<__half><<<blocksFor(n, 256), 256, 0, stream>>>(x, static_cast<__half*>(hi), static_cast<__half*>(lo), n);
+  else if (halfDtype == kBF16)
+    splitHalvesKernel<__nv_bfloat16><<<blocksFor(n, 256), 256, 0, stream>>>(x, static_cast<__nv_bfloat16*>(hi),
+                                                                            static_cast<__nv_bfloat16*>(lo), n);
+  else
+    return cudaErrorInvalidValue;
+  return cudaGetLastError();
+}
+
+cudaError_t launchAddBias(cudaStream_t stream, float* out, int biasDtype, const void* bias, int64_t rows, int64_t M) {
+  if (rows * M == 0) return cudaSuccess;
+  addBiasKernel<<<blocksFor(rows * M, 256), 256, 0, stream>>>(out, biasDtype, bias, rows, M);
+  return cudaGetLastError();
+}
 
 cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, const void* weight, int biasDtype,
                          const void* bias, float* out, int64_t rows, int64_t K, int64_t M) {
