@@ -127,8 +127,7 @@ export class TokenizerPipeline {
         const words = this.preTokenizer ? this.preTokenizer([piece]) : [piece];
         for (const w of words) {
           if (w.text.length === 0) continue;
-          const ids = this.model.tokenizeWord(w.text);
-          for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+          this.model.tokenizeWord(w.text, out);
         }
       }
     }

@@ -18,9 +18,36 @@ function splitEach(pieces: Piece[], split: (text: string) => string[]): Piece[] 
   const out: Piece[] = [];
   for (const piece of pieces) {
     const parts = split(piece.text);
-    parts.forEach((text, i) => out.push({ text, atStart: piece.atStart && i === 0 && piece.text.startsWith(text) }));
+    for (let i = 0; i < parts.length; i++) {
+      const text = parts[i]!;
+      out.push({ text, atStart: piece.atStart && i === 0 && piece.text.startsWith(text) });
+    }
   }
   return out;
+}
+
+/** Isolated split by a regex without building ranges: gaps and matches in order, empty ones dropped. */
+function isolatedRegexSplit(re: RegExp): (text: string) => string[] {
+  return (text) => {
+    const out: string[] = [];
+    let prev = 0;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (end === start) {
+        re.lastIndex = start + ((text.codePointAt(start) ?? 0) > 0xffff ? 2 : 1);
+        if (start >= text.length) break;
+        continue;
+      }
+      if (prev !== start) out.push(text.slice(prev, start));
+      out.push(m[0]);
+      prev = end;
+    }
+    if (prev < text.length) out.push(prev === 0 ? text : text.slice(prev));
+    return out;
+  };
 }
 
 function splitter(ranges: (text: string) => Ranges, behavior: SplitBehavior, invert = false): (text: string) => string[] {
@@ -52,6 +79,10 @@ export function buildPreTokenizer(f: Fields): PreTokenizer {
       if (pattern.kind === 'string') ranges = (text) => stringRanges(pattern.value, text);
       else {
         const re = compileRegex(pattern.value);
+        if (behavior === 'Isolated') {
+          const fast = isolatedRegexSplit(re);
+          return (pieces) => splitEach(pieces, fast);
+        }
         ranges = (text) => regexRanges(re, text);
       }
       return (pieces) => splitEach(pieces, splitter(ranges, behavior, invert));
@@ -59,14 +90,13 @@ export function buildPreTokenizer(f: Fields): PreTokenizer {
     case 'ByteLevel': {
       const addPrefixSpace = f.bool('add_prefix_space', true);
       const useRegex = f.bool('use_regex', true);
-      const re = compileRegex(GPT2_PATTERN);
-      const split = splitter((text) => regexRanges(re, text), 'Isolated');
+      const split = isolatedRegexSplit(compileRegex(GPT2_PATTERN));
       return (pieces) => {
         const out: Piece[] = [];
         for (const piece of pieces) {
           const text = addPrefixSpace && !piece.text.startsWith(' ') ? ' ' + piece.text : piece.text;
           const parts = useRegex ? split(text) : text.length > 0 ? [text] : [];
-          parts.forEach((p, i) => out.push({ text: toByteLevel(p), atStart: piece.atStart && i === 0 }));
+          for (let i = 0; i < parts.length; i++) out.push({ text: toByteLevel(parts[i]!), atStart: piece.atStart && i === 0 });
         }
         return out;
       };

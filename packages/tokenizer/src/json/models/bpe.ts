@@ -32,6 +32,8 @@ export class BpeModel implements Model {
   private readonly unkId: number | undefined;
   private readonly byteIds: (number | undefined)[];
   private symbols = new Int32Array(256);
+  /** The char code a long word may be cut before (see tokenizeWord), or -1. */
+  private readonly splitChar: number;
 
   constructor(readonly options: BpeOptions) {
     const file = options.file ?? 'tokenizer.json';
@@ -58,6 +60,7 @@ export class BpeModel implements Model {
       if (this.unkId === undefined) throw new FileFormatError(file, `model.unk_token "${options.unkToken}" is not in model.vocab`);
     }
     this.byteIds = BYTE_PIECES.map((p) => this.vocab.get(p));
+    this.splitChar = safeSplitChar(this.vocab, options);
   }
 
   static fromJson(f: Fields): BpeModel {
@@ -107,8 +110,34 @@ export class BpeModel implements Model {
     return this.idToTokenTable[id];
   }
 
-  /** Token ids of one pre-tokenized word (cached). */
-  tokenizeWord(word: string): number[] {
+  /**
+   * Appends the ids of one pre-tokenized word. A long word (Llama 2 has no pre-tokenizer: the whole
+   * text is one word) is cut before each "▁" that follows another character when no token of the
+   * vocabulary contains such a pair: no merge can then cross the cut, so BPE on the parts gives the
+   * same tokens as on the whole, and the parts are cached like words.
+   */
+  tokenizeWord(word: string, out: number[]): void {
+    const split = this.splitChar;
+    if (split < 0 || word.length < 2) {
+      const ids = this.tokenizeCached(word);
+      for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+      return;
+    }
+    let start = 0;
+    let prev = word.charCodeAt(0);
+    for (let i = 1; i <= word.length; i++) {
+      const c = i < word.length ? word.charCodeAt(i) : -1;
+      if (c === -1 || (c === split && prev !== split)) {
+        const ids = this.tokenizeCached(word.slice(start, i));
+        for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+        start = i;
+      }
+      prev = c;
+    }
+  }
+
+  /** Token ids of one word, cached. */
+  private tokenizeCached(word: string): number[] {
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
     const ids = this.tokenizeUncached(word);
@@ -163,4 +192,16 @@ export class BpeModel implements Model {
     }
     return this.merger.merge(symbols, n);
   }
+}
+
+/** '▁' when it is a token and no token holds it right after another character; otherwise -1. */
+function safeSplitChar(vocab: Map<string, number>, o: BpeOptions): number {
+  const SPACE = '\u2581';
+  if (o.ignoreMerges || o.continuingSubwordPrefix !== null || o.endOfWordSuffix !== null || !vocab.has(SPACE)) return -1;
+  for (const token of vocab.keys()) {
+    for (let i = token.indexOf(SPACE, 1); i > 0; i = token.indexOf(SPACE, i + 1)) {
+      if (token[i - 1] !== SPACE) return -1;
+    }
+  }
+  return SPACE.charCodeAt(0);
 }
