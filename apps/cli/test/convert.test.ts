@@ -8,7 +8,9 @@ import { fixture, relativeError } from '@cria/core/testing';
 import { LlamaForCausalLM, disposeOutput } from '@cria/models';
 import { AutoTokenizer } from '@cria/tokenizer';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { convertCommand } from '../src/commands/convert.js';
+import { convertCommand, progressBar } from '../src/commands/convert.js';
+import { createPytorchCheckpointWriter, openPytorchCheckpoint } from '@cria/convert';
+import { copyFileSync, mkdirSync } from 'node:fs';
 
 const F32_TOLERANCE = 1e-4;
 const work = mkdtempSync(join(tmpdir(), 'cria-cli-convert-'));
@@ -122,5 +124,45 @@ describe('cria convert, end to end', () => {
     const stderr = captureStderr();
     expect(await convertCommand(['--input_dir', fixture('meta', 'meta-llama3.1-tiny', 'meta'), '--output_dir', out, '--llama_version', '3.1', '--model_size', 'tokenizer_only', '--instruct'])).toBe(0);
     expect(stderr()).toMatch(/tokenizer\.json, tokenizer_config\.json, special_tokens_map\.json \(128256 tokens\)/);
+  });
+
+  it('--verify fails (exit 1) when the converted model gives non-finite logits', async () => {
+    const source = fixture('meta', 'llama2c-260k', 'meta');
+    const input = join(work, 'nan-meta');
+    mkdirSync(input, { recursive: true });
+    copyFileSync(join(source, 'params.json'), join(input, 'params.json'));
+    const original = await openPytorchCheckpoint(join(source, 'consolidated.00.pth'));
+    const names = original.keys();
+    const writer = await createPytorchCheckpointWriter(
+      join(input, 'consolidated.00.pth'),
+      names.map((name) => ({ name, dtype: original.info(name).torchDtype, shape: original.info(name).shape })),
+    );
+    for (const name of names) {
+      const bytes = await original.getBytes(name);
+      if (name === 'norm.weight') new Float32Array(bytes.buffer).fill(Number.NaN);
+      await writer.write(name, bytes);
+    }
+    await writer.close();
+    await original.close();
+    const stderr = captureStderr();
+    const code = await convertCommand(['--input_dir', input, '--output_dir', join(work, 'nan-hf'), '--llama_version', '2', '--torch_dtype', 'float32', '--verify', '--device', 'cpu']);
+    expect(code).toBe(1);
+    expect(stderr()).toMatch(/cria convert: verify: logit 0 of the last position is NaN/);
+  });
+
+  it('the progress bar redraws one line on a terminal and prints every 10% on a pipe', () => {
+    const tty: string[] = [];
+    const bar = progressBar({ isTTY: true, write: (t: string) => tty.push(t) });
+    bar.update({ done: 1, total: 2, bytesDone: 5e6, bytesTotal: 1e7, tensor: 'model.norm.weight' });
+    bar.update({ done: 2, total: 2, bytesDone: 1e7, bytesTotal: 1e7, tensor: 'lm_head.weight' });
+    bar.done();
+    expect(tty[0]).toBe(`\r[${'#'.repeat(15)}${'-'.repeat(15)}] 1/2 tensors 5.0 MB/10.0 MB model.norm.weight\x1b[K`);
+    expect(tty[2]).toBe('\n');
+    const pipe: string[] = [];
+    const quiet = progressBar({ isTTY: false, write: (t: string) => pipe.push(t) });
+    for (let i = 1; i <= 100; i++) quiet.update({ done: i, total: 100, bytesDone: i, bytesTotal: 100, tensor: `t${i}` });
+    expect(pipe).toHaveLength(11); // at the first tensor, then at 10%, 20%, ... 100%
+    expect(pipe[0]).toBe(`[${'-'.repeat(30)}] 1% 1/100 tensors\n`);
+    expect(pipe[10]).toBe(`[${'#'.repeat(30)}] 100% 100/100 tensors\n`);
   });
 });

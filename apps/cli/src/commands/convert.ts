@@ -142,7 +142,7 @@ function formatBytes(n: number): string {
 }
 
 /** A one-line progress bar redrawn in place on a terminal; on a pipe, a line every 10%. */
-function progressBar(stream: NodeJS.WriteStream) {
+export function progressBar(stream: { isTTY?: boolean; write(text: string): unknown }) {
   const width = 30;
   let lastDecile = -1;
   return {
