@@ -27,14 +27,7 @@ export class PickleBuilder {
     if (Number.isInteger(value) && value >= 0 && value < 256) return this.raw(0x4b, value);
     if (Number.isInteger(value) && value >= 0 && value < 65536) return this.raw(0x4d, value & 0xff, value >>> 8);
     if (Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) return this.raw(0x4a, ...le(BigInt(value), 4));
-    // LONG1 with the two's-complement little-endian bytes.
-    let v = BigInt(value);
-    const bytes: number[] = [];
-    do {
-      bytes.push(Number(v & 0xffn));
-      v >>= 8n;
-    } while (!(v === 0n && (bytes[bytes.length - 1]! & 0x80) === 0) && !(v === -1n && (bytes[bytes.length - 1]! & 0x80) !== 0));
-    return this.raw(0x8a, bytes.length, ...bytes);
+    return this.long(BigInt(value));
   }
   /** LONG1 of any integer (two's complement, little-endian). */
   long(value: bigint): this {
