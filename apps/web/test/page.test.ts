@@ -1,0 +1,72 @@
+// The chat page in headless Chromium (WebGPU on SwiftShader): it loads llama2c-260k from a local URL,
+// generates greedily, and the text must equal what the same ChatSession code generates on the cpu backend.
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nodeDirectory, registerBackend } from '@cria/core';
+import { fixture, fixturesDir } from '@cria/core/testing';
+import { type Browser, chromium } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ChatSession } from '../src/chat-session.js';
+import { serveFolders } from './static-server.js';
+
+const APP = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ARTIFACTS = join(APP, 'test-results');
+const PROMPT = 'Once upon a time, there was a little cat';
+const MAX_NEW_TOKENS = 24;
+
+// Debian's chromium as the machine notes give it, plus WebGPU on SwiftShader.
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
+];
+
+let outDir: string;
+let server: Awaited<ReturnType<typeof serveFolders>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'cria-web-'));
+  await build({ root: APP, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  server = await serveFolders({ '/fixtures/': fixturesDir(), '/': outDir });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+it('loads llama2c-260k from a URL on WebGPU and streams the same greedy text as the cpu backend', async () => {
+  registerBackend('cpu', () => import('@cria/kernels-cpu'));
+  const reference = await ChatSession.load(nodeDirectory(fixture('models', 'llama2c-260k')), { device: 'cpu' });
+  const expected = await reference.reply([{ role: 'user', content: PROMPT }], { max_new_tokens: MAX_NEW_TOKENS });
+  reference.dispose();
+  expect(expected.tokens).toBe(MAX_NEW_TOKENS);
+  expect(expected.text.length).toBeGreaterThan(10);
+
+  const page = await browser.newPage();
+  const logs: string[] = [];
+  page.on('console', (message) => logs.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => logs.push(`pageerror: ${error.message}`));
+  await page.goto(`${server.url}/?model=/fixtures/models/llama2c-260k/`);
+  await page.locator('#status[data-state]').waitFor({ timeout: 120_000 });
+  expect(await page.locator('#status').getAttribute('data-state'), `${await page.locator('#error').textContent()}\n${logs.join('\n')}`).toBe('ready');
+  await expect.poll(() => page.locator('#status').textContent()).toContain('on webgpu');
+
+  await page.fill('#max-tokens', String(MAX_NEW_TOKENS));
+  await page.fill('#prompt', PROMPT);
+  await page.click('#send');
+  const reply = page.locator('li.assistant[data-state="done"]');
+  await reply.waitFor({ timeout: 120_000 });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'web-chat.png'), fullPage: true });
+
+  expect(await page.locator('#error').isHidden(), await page.locator('#error').textContent() ?? '').toBe(true);
+  expect(await reply.textContent()).toBe(expected.text);
+  expect(await page.locator('#speed').textContent()).toMatch(new RegExp(`^${MAX_NEW_TOKENS} tokens, [0-9.]+ tokens/s$`));
+  await page.close();
+});
