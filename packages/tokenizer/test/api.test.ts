@@ -127,15 +127,6 @@ describe('special tokens and the post-processor', () => {
     tok.update_post_processor();
     expect(tok.encode('Hello')).toEqual([2, ...body, 2]);
   });
-  it('Llama 3 uses its tokenizer.json post-processor and cleans up spaces as its config says', async () => {
-    const tok = await AutoTokenizer.from_pretrained(tokenizerDir('llama3'));
-    const ids = tok.encode('Hello , world .');
-    expect(ids[0]).toBe(128000);
-    expect(tok.clean_up_tokenization_spaces).toBe(true);
-    expect(tok.decode(ids, { skip_special_tokens: true })).toBe('Hello, world.');
-    expect(tok.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false })).toBe('Hello , world .');
-    expect(tok.padding_side).toBe('right');
-  });
 });
 
 describe('save_pretrained', () => {

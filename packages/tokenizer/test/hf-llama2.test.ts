@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseSentencePieceModel, sentencePieceToTokenizerJson } from '../src/index.js';
 import { AutoTokenizer, LlamaTokenizer, LlamaTokenizerFast, type PreTrainedTokenizer, SentencePieceProcessor } from '../src/index.js';
 import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
+import { chatTemplateSuite } from './suites/chat-templates.js';
 
 const set = vectors<HfVectors>('hf-tokenizers.json').sets.llama2;
 let fast: PreTrainedTokenizer;
@@ -70,3 +71,5 @@ describe('llama2 tokenizer.model', () => {
     for (const e of set.encode) expect(sp.decode(e.sentencepiece_ids!)).toBe(e.text.replaceAll('\u2581', ' '));
   });
 });
+
+chatTemplateSuite('llama2', () => fast);

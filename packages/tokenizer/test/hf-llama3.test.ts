@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoTokenizer, PreTrainedTokenizerFast, type PreTrainedTokenizer } from '../src/index.js';
 import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
+import { chatTemplateSuite } from './suites/chat-templates.js';
+import { llama3OtherSuite } from './suites/llama3-other.js';
 
 const set = vectors<HfVectors>('hf-tokenizers.json').sets.llama3;
 let fast: PreTrainedTokenizer;
@@ -60,5 +62,19 @@ describe('llama3 tokenizer.model (tiktoken)', () => {
     expect(fromModel.encode(e.text)).toEqual(e.ids);
     expect(fromModel.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
     expect(fromModel.decode(e.ids, { skip_special_tokens: true, ...noClean })).toBe(e.decoded);
+  });
+});
+
+chatTemplateSuite('llama3', () => fast);
+llama3OtherSuite(() => fast);
+
+describe('Llama 3 API details', () => {
+  it('uses its tokenizer.json post-processor and cleans up spaces as its config says', () => {
+    const ids = fast.encode('Hello , world .');
+    expect(ids[0]).toBe(128000);
+    expect(fast.clean_up_tokenization_spaces).toBe(true);
+    expect(fast.decode(ids, { skip_special_tokens: true })).toBe('Hello, world.');
+    expect(fast.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false })).toBe('Hello , world .');
+    expect(fast.padding_side).toBe('right');
   });
 });

@@ -22,7 +22,8 @@ export function buildDecoder(f: Fields): Decoder {
     case 'Replace': {
       const pattern = f.pattern('pattern');
       const content = f.string('content');
-      if (pattern.kind === 'string') return (tokens) => tokens.map((t) => t.split(pattern.value).join(content));
+      const needle = pattern.value;
+      if (pattern.kind === 'string') return (tokens) => (needle === '' ? tokens : tokens.map((t) => (t.includes(needle) ? t.replaceAll(needle, content) : t)));
       const re = compileRegex(pattern.value);
       return (tokens) => tokens.map((t) => t.replace(re, () => content));
     }
@@ -40,7 +41,7 @@ export function buildDecoder(f: Fields): Decoder {
           bytes = [];
         };
         for (const t of tokens) {
-          const m = t.length === 6 ? BYTE_TOKEN.exec(t) : null;
+          const m = t.length === 6 && t.charCodeAt(0) === 60 ? BYTE_TOKEN.exec(t) : null;
           if (m) bytes.push(parseInt(m[1]!, 16));
           else {
             flush();
@@ -56,22 +57,14 @@ export function buildDecoder(f: Fields): Decoder {
       const content = f.string('content');
       const start = f.int('start', 0);
       const stop = f.int('stop', 0);
+      // Strips up to `start` leading and `stop` trailing copies of `content` (one character) per token.
       return (tokens) =>
         tokens.map((t) => {
-          const chars = [...t];
-          let startCut = 0;
-          for (let i = 0; i < start && i < chars.length; i++) {
-            if (chars[i] === content) startCut = i + 1;
-            else break;
-          }
-          let stopCut = chars.length;
-          for (let i = 0; i < stop; i++) {
-            const index = chars.length - i - 1;
-            if (index < 0) break;
-            if (chars[index] === content) stopCut = index;
-            else break;
-          }
-          return chars.slice(startCut, Math.max(startCut, stopCut)).join('');
+          let begin = 0;
+          for (let i = 0; i < start && t.startsWith(content, begin); i++) begin += content.length;
+          let end = t.length;
+          for (let i = 0; i < stop && end - content.length >= begin && t.startsWith(content, end - content.length); i++) end -= content.length;
+          return begin === 0 && end === t.length ? t : t.slice(begin, end);
         });
     }
     case 'ByteLevel':

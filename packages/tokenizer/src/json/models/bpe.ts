@@ -32,6 +32,8 @@ export class BpeModel implements Model {
   private readonly unkId: number | undefined;
   private readonly byteIds: (number | undefined)[];
   private symbols = new Int32Array(256);
+  /** Ids of the one-character tokens of the Basic Multilingual Plane, by char code (-1: none). */
+  private readonly charIds: Int32Array;
   /** The char code a long word may be cut before (see tokenizeWord), or -1. */
   private readonly splitChar: number;
 
@@ -61,6 +63,8 @@ export class BpeModel implements Model {
     }
     this.byteIds = BYTE_PIECES.map((p) => this.vocab.get(p));
     this.splitChar = safeSplitChar(this.vocab, options);
+    this.charIds = new Int32Array(65536).fill(-1);
+    for (const [token, id] of this.vocab) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
   }
 
   static fromJson(f: Fields): BpeModel {
@@ -160,7 +164,17 @@ export class BpeModel implements Model {
     let lastWasUnk = false;
     let i = 0;
     const plain = o.continuingSubwordPrefix === null && o.endOfWordSuffix === null;
+    const charIds = this.charIds;
     while (i < word.length) {
+      if (plain) {
+        const fast = charIds[word.charCodeAt(i)]!;
+        if (fast >= 0) {
+          symbols[n++] = fast;
+          lastWasUnk = false;
+          i++;
+          continue;
+        }
+      }
       const cp = word.codePointAt(i)!;
       const len = cp > 0xffff ? 2 : 1;
       let piece = len === 1 ? word[i]! : word.slice(i, i + 2);

@@ -1,20 +1,18 @@
 // chat-templates.json: jinja2 renderings as transformers does them, and their ids.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { AutoTokenizer, ChatTemplateError, type ChatMessage, type PreTrainedTokenizer } from '../src/index.js';
-import { tokenizerDir, vectors } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ChatTemplateError, type ChatMessage, type PreTrainedTokenizer } from '../../src/index.js';
+import { vectors } from '../helpers.js';
 
 type Case = { tokenizer: 'llama2' | 'llama3'; messages: ChatMessage[]; add_generation_prompt: boolean; rendered?: string; ids?: number[]; error?: string };
 const cases = vectors<{ cases: Case[] }>('chat-templates.json').cases;
-const toks: Partial<Record<'llama2' | 'llama3', PreTrainedTokenizer>> = {};
 
-beforeAll(async () => {
-  toks.llama2 = await AutoTokenizer.from_pretrained(tokenizerDir('llama2'));
-  toks.llama3 = await AutoTokenizer.from_pretrained(tokenizerDir('llama3'));
-});
-
-describe('chat-templates.json', () => {
-  it.each(cases.map((c, i) => [i, c.tokenizer, c.error ? 'error' : 'render', c] as const))('#%i %s %s', (_i, _t, _k, c) => {
-    const tok = toks[c.tokenizer]!;
+/** The cases of chat-templates.json for one tokenizer folder, run on the tokenizer `get` returns. */
+export function chatTemplateSuite(name: 'llama2' | 'llama3', get: () => PreTrainedTokenizer): void {
+describe(`chat-templates.json (${name})`, () => {
+  const mine = cases.map((c, i) => [i, c] as const).filter(([, c]) => c.tokenizer === name);
+  it('has cases', () => expect(mine.length).toBeGreaterThan(0));
+  it.each(mine.map(([i, c]) => [i, c.error ? 'error' : 'render', c] as const))('#%i %s', (_i, _k, c) => {
+    const tok = get();
     const opts = { add_generation_prompt: c.add_generation_prompt };
     if (c.error !== undefined) {
       expect(() => tok.apply_chat_template(c.messages, { ...opts, tokenize: false })).toThrow(ChatTemplateError);
@@ -28,3 +26,4 @@ describe('chat-templates.json', () => {
     expect(dict.attention_mask).toEqual(c.ids!.map(() => 1));
   });
 });
+}

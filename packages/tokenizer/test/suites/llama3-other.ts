@@ -1,16 +1,19 @@
 // llama.cpp's llama-bpe test, llama3-tokenizer-js's self-test and transformers' Llama 3 value, on llama3/.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AutoTokenizer, type PreTrainedTokenizer } from '../src/index.js';
-import { label, tokenizerDir, vectors } from './helpers.js';
+import { AutoTokenizer, type PreTrainedTokenizer } from '../../src/index.js';
+import { label, tokenizerDir, vectors } from '../helpers.js';
 
+const noClean = { clean_up_tokenization_spaces: false };
+
+/** llama.cpp-llama-bpe, llama3-tokenizer-js and transformers' Llama 3 value, on the tokenizer.json tokenizer `get` returns. */
+export function llama3OtherSuite(get: () => PreTrainedTokenizer): void {
 let tok: PreTrainedTokenizer;
 let tok31: PreTrainedTokenizer;
 beforeAll(async () => {
-  tok = await AutoTokenizer.from_pretrained(tokenizerDir('llama3'));
+  tok = get();
   // llama3-tokenizer-js names ids 128000-128255 as Llama 3.1 does: Meta's tokenizer.model converted as 3.1.
   tok31 = await AutoTokenizer.from_pretrained(tokenizerDir('llama3'), { use_fast: false, llama3_version: '3.1' });
 });
-const noClean = { clean_up_tokenization_spaces: false };
 
 describe('llama.cpp-llama-bpe.json', () => {
   const cases = vectors<{ text: string; ids_no_special: number[] }[]>('llama.cpp-llama-bpe.json');
@@ -62,3 +65,4 @@ describe('transformers-tests.json llama3_tiktoken', () => {
     expect(ids).toEqual(c.ids_bos_eos);
   });
 });
+}
