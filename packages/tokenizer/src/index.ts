@@ -21,7 +21,8 @@ export { translateRegex, compileRegex } from './regex/translate.js';
 
 export { parseSentencePieceModel, PieceType, type SentencePieceModel, type SentencePiece, type TrainerSpec, type NormalizerSpec } from './sentencepiece/model.js';
 export { SentencePieceProcessor } from './sentencepiece/processor.js';
-export { sentencePieceToTokenizerJson, type SentencePieceToJsonOptions } from './sentencepiece/to-json.js';
+export { sentencePieceToTokenizerJson, llamaTemplateProcessing, type SentencePieceToJsonOptions } from './sentencepiece/to-json.js';
+export { sentencePieceTokenizerConfig, LLAMA2_CHAT_TEMPLATE, type SentencePieceConfigOptions } from './sentencepiece/config.js';
 
 export { parseTiktoken, type TiktokenEntry } from './tiktoken/parse.js';
 export { tiktokenToTokenizerJson, llama3TokenizerConfig, type TiktokenToJsonOptions } from './tiktoken/to-json.js';
