@@ -120,18 +120,31 @@ __global__ void attnCombineKernel(const float* __restrict__ partials, float* __r
   }
 }
 
-constexpr int kFlashQ = 32, kFlashK = 32, kFlashWarps = 4, kQPerWarp = kFlashQ / kFlashWarps;
+constexpr int kFlashQ = 64, kFlashK = 64, kFlashThreads = 128;
 
-// grid: x = query tile, y = b * numHeads + h. Dynamic shared memory: Q [32][hd], K [32][hd+1], V [32][hd].
-template <typename C, int T>
-__global__ __launch_bounds__(128) void attnFlashKernel(const float* __restrict__ q, const C* __restrict__ k,
-                                                       const C* __restrict__ v, float* __restrict__ out, Params p) {
+// Shared memory of attnFlashKernel, in floats: Qt [hd][64] (scaled q, transposed), Kt [hd][65] (transposed,
+// padded), Vs [64][hd], Ps [64][65] (scores, then probabilities), and per query m, l, correction.
+__host__ __device__ constexpr size_t flashSmemFloats(int hd) {
+  return (size_t)hd * kFlashQ + (size_t)hd * (kFlashK + 1) + (size_t)kFlashK * hd + (size_t)kFlashQ * (kFlashK + 1) + 3 * kFlashQ;
+}
+
+// grid: x = 64-query tile, y = b * numHeads + h; 128 threads. Register-tiled on CUDA cores (float32 throughout):
+// each thread computes 4 queries x 8 keys of every score tile and owns 4 queries x DT dims of the output
+// (dims tx + 8 i). Online softmax per query over 64-key tiles; tiles past the block's last query are skipped.
+template <typename C, int DT>
+__global__ __launch_bounds__(kFlashThreads) void attnFlashKernel(const float* __restrict__ q, const C* __restrict__ k,
+                                                                 const C* __restrict__ v, float* __restrict__ out,
+                                                                 Params p) {
   extern __shared__ float smem[];
   const int hd = p.headDim;
-  float* Qs = smem;
-  float* Ks = Qs + kFlashQ * hd;
-  float* Vs = Ks + kFlashK * (hd + 1);
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  float* Qt = smem;                          // [hd][64]
+  float* Kt = Qt + hd * kFlashQ;             // [hd][65]
+  float* Vs = Kt + hd * (kFlashK + 1);       // [64][hd]
+  float* Ps = Vs + kFlashK * hd;             // [64][65]
+  float* rowM = Ps + kFlashQ * (kFlashK + 1);
+  float* rowL = rowM + kFlashQ;
+  float* rowCorr = rowL + kFlashQ;
+  const int tid = threadIdx.x, tx = tid % 8, ty = tid / 8;  // ty: queries ty*4 .. ty*4+3
   const int h = static_cast<int>(blockIdx.y % p.numHeads);
   const int64_t b = blockIdx.y / p.numHeads;
   const int kvh = h / (p.numHeads / p.numKvHeads);
@@ -139,72 +152,122 @@ __global__ __launch_bounds__(128) void attnFlashKernel(const float* __restrict__
   const int64_t qCount = min((int64_t)kFlashQ, p.seqLen - q0);
   const int64_t width = (int64_t)p.numHeads * hd;
   const int64_t cacheBase = ((b * p.numKvHeads + kvh) * p.maxLength) * hd;
+  const int64_t firstPos = p.kvLength - p.seqLen + q0;  // cache slot of the block's first query
 
-  for (int e = threadIdx.x; e < kFlashQ * hd; e += blockDim.x) {
+  for (int e = tid; e < kFlashQ * hd; e += kFlashThreads) {
     const int qi = e / hd, d = e % hd;
-    Qs[e] = qi < qCount ? q[(b * p.seqLen + q0 + qi) * width + (int64_t)h * hd + d] * p.scale : 0.f;
+    Qt[d * kFlashQ + qi] = qi < qCount ? q[(b * p.seqLen + q0 + qi) * width + (int64_t)h * hd + d] * p.scale : 0.f;
   }
-  float m[kQPerWarp], l[kQPerWarp], acc[kQPerWarp][T];
+  if (tid < kFlashQ) { rowM[tid] = -INFINITY; rowL[tid] = 0.f; }
+  float acc[4][DT];
 #pragma unroll
-  for (int u = 0; u < kQPerWarp; ++u) {
-    m[u] = -INFINITY;
-    l[u] = 0.f;
+  for (int r = 0; r < 4; ++r)
 #pragma unroll
-    for (int t = 0; t < T; ++t) acc[u][t] = 0.f;
-  }
-  const int64_t keyEnd = p.kvLength - p.seqLen + q0 + qCount;  // one past the block's last visible slot
+    for (int i = 0; i < DT; ++i) acc[r][i] = 0.f;
+
+  const int64_t keyEnd = firstPos + qCount;  // one past the block's last visible slot
   for (int64_t kt = 0; kt < keyEnd; kt += kFlashK) {
-    __syncthreads();
-    for (int e = threadIdx.x; e < kFlashK * hd; e += blockDim.x) {
+    __syncthreads();  // previous tile fully consumed (and Qt / row state written on the first pass)
+    for (int e = tid; e < kFlashK * hd; e += kFlashThreads) {
       const int j = e / hd, d = e % hd;
       const int64_t key = kt + j;
       const bool in = key < p.kvLength;
-      Ks[j * (hd + 1) + d] = in ? toFloat<C>(k[cacheBase + key * hd + d]) : 0.f;
+      Kt[d * (kFlashK + 1) + j] = in ? toFloat<C>(k[cacheBase + key * hd + d]) : 0.f;
       Vs[j * hd + d] = in ? toFloat<C>(v[cacheBase + key * hd + d]) : 0.f;
     }
     __syncthreads();
-    const int64_t myKey = kt + lane;
-    const bool keyOk = myKey < p.kvLength && keyAllowed(p, b, myKey);
+
+    // Scores: queries ty*4 + r, keys tx + 8 c.
+    float sc[4][8];
 #pragma unroll
-    for (int u = 0; u < kQPerWarp; ++u) {
-      const int qi = warp * kQPerWarp + u;
-      if (qi >= qCount) break;
-      const int64_t qpos = p.kvLength - p.seqLen + q0 + qi;
-      const float* qrow = Qs + qi * hd;
-      const float* krow = Ks + lane * (hd + 1);
-      float s = 0.f;
-      for (int d = 0; d < hd; ++d) s = fmaf(qrow[d], krow[d], s);
-      const bool visible = keyOk && myKey <= qpos;
-      s = visible ? s : -INFINITY;
-      const float tileMax = warpMax(s);
-      if (tileMax == -INFINITY) continue;
-      const float mNew = fmaxf(m[u], tileMax);
-      const float corr = safeExp(m[u], mNew);
-      const float e = visible ? expf(s - mNew) : 0.f;
-      l[u] = l[u] * corr + warpSum(e);
+    for (int r = 0; r < 4; ++r)
 #pragma unroll
-      for (int t = 0; t < T; ++t) acc[u][t] *= corr;
-#pragma unroll 8
-      for (int j = 0; j < kFlashK; ++j) {
-        const float pj = __shfl_sync(0xffffffffu, e, j);
+      for (int c = 0; c < 8; ++c) sc[r][c] = 0.f;
+    for (int d = 0; d < hd; ++d) {
+      const float4 qv = *reinterpret_cast<const float4*>(&Qt[d * kFlashQ + ty * 4]);
+      const float* krow = Kt + d * (kFlashK + 1) + tx;
 #pragma unroll
-        for (int t = 0; t < T; ++t) {
-          const int d = lane + 32 * t;
-          if (d < hd) acc[u][t] = fmaf(pj, Vs[j * hd + d], acc[u][t]);
+      for (int c = 0; c < 8; ++c) {
+        const float kv = krow[8 * c];
+        sc[0][c] = fmaf(qv.x, kv, sc[0][c]);
+        sc[1][c] = fmaf(qv.y, kv, sc[1][c]);
+        sc[2][c] = fmaf(qv.z, kv, sc[2][c]);
+        sc[3][c] = fmaf(qv.w, kv, sc[3][c]);
+      }
+    }
+#pragma unroll
+    for (int c = 0; c < 8; ++c) {
+      const int j = tx + 8 * c;
+      const int64_t key = kt + j;
+      const bool keyOk = key < p.kvLength && keyAllowed(p, b, key);
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        const int qi = ty * 4 + r;
+        const bool visible = keyOk && qi < qCount && key <= firstPos + qi;
+        Ps[qi * (kFlashK + 1) + j] = visible ? sc[r][c] : -INFINITY;
+      }
+    }
+    __syncthreads();
+
+    // Online softmax: threads 2r and 2r+1 share query row r (32 keys each).
+    {
+      const int row = tid / 2, half = tid % 2;
+      float* srow = Ps + row * (kFlashK + 1) + half * 32;
+      float tileMax = -INFINITY;
+      for (int j = 0; j < 32; ++j) tileMax = fmaxf(tileMax, srow[j]);
+      tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, 1));
+      const float mOld = rowM[row];
+      const float mNew = fmaxf(mOld, tileMax);
+      float sum = 0.f;
+      for (int j = 0; j < 32; ++j) {
+        const float e = safeExp(srow[j], mNew);
+        srow[j] = e;
+        sum += e;
+      }
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      __syncwarp();
+      if (half == 0) {
+        const float corr = mNew == -INFINITY ? 1.f : safeExp(mOld, mNew);
+        rowCorr[row] = corr;
+        rowL[row] = rowL[row] * corr + sum;
+        rowM[row] = mNew;
+      }
+    }
+    __syncthreads();
+
+    // Output: acc[r][i] for query ty*4 + r, dim tx + 8 i.
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const float corr = rowCorr[ty * 4 + r];
+#pragma unroll
+      for (int i = 0; i < DT; ++i) acc[r][i] *= corr;
+    }
+    for (int j = 0; j < kFlashK; ++j) {
+      float pr[4];
+#pragma unroll
+      for (int r = 0; r < 4; ++r) pr[r] = Ps[(ty * 4 + r) * (kFlashK + 1) + j];
+      const float* vrow = Vs + j * hd + tx;
+#pragma unroll
+      for (int i = 0; i < DT; ++i) {
+        if (tx + 8 * i < hd) {
+          const float vv = vrow[8 * i];
+#pragma unroll
+          for (int r = 0; r < 4; ++r) acc[r][i] = fmaf(pr[r], vv, acc[r][i]);
         }
       }
-      m[u] = mNew;
     }
   }
+  __syncthreads();
 #pragma unroll
-  for (int u = 0; u < kQPerWarp; ++u) {
-    const int qi = warp * kQPerWarp + u;
-    if (qi >= qCount) break;
+  for (int r = 0; r < 4; ++r) {
+    const int qi = ty * 4 + r;
+    if (qi >= qCount) continue;
+    const float l = rowL[qi];
     float* dst = out + (b * p.seqLen + q0 + qi) * width + (int64_t)h * hd;
 #pragma unroll
-    for (int t = 0; t < T; ++t) {
-      const int d = lane + 32 * t;
-      if (d < hd) dst[d] = l[u] > 0.f ? acc[u][t] / l[u] : 0.f;
+    for (int i = 0; i < DT; ++i) {
+      const int d = tx + 8 * i;
+      if (d < hd) dst[d] = l > 0.f ? acc[r][i] / l : 0.f;
     }
   }
 }
@@ -262,6 +325,32 @@ int lanesPerDim(int headDim) {  // T: dims per lane, rounded up to a compiled va
   return t <= 1 ? 1 : t <= 2 ? 2 : t <= 4 ? 4 : t <= 8 ? 8 : 0;
 }
 
+template <typename C, int DT>
+cudaError_t runFlashDT(cudaStream_t stream, const float* q, const C* k, const C* v, float* out, const Params& p) {
+  const size_t smemBytes = sizeof(float) * flashSmemFloats(p.headDim);
+  static bool raised = false;  // per template instance
+  if (!raised) {
+    const cudaError_t err = cudaFuncSetAttribute(attnFlashKernel<C, DT>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                 static_cast<int>(sizeof(float) * flashSmemFloats(8 * DT)));
+    if (err != cudaSuccess) return err;
+    raised = true;
+  }
+  const int64_t tiles = (p.seqLen + kFlashQ - 1) / kFlashQ;
+  if (p.batch * p.numHeads > 65535 || tiles > 0x7fffffffLL) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(p.batch * p.numHeads));
+  attnFlashKernel<C, DT><<<grid, kFlashThreads, smemBytes, stream>>>(q, k, v, out, p);
+  return cudaGetLastError();
+}
+
+template <typename C>
+cudaError_t runFlash(cudaStream_t stream, const float* q, const C* k, const C* v, float* out, const Params& p) {
+  if (p.headDim <= 32) return runFlashDT<C, 4>(stream, q, k, v, out, p);
+  if (p.headDim <= 64) return runFlashDT<C, 8>(stream, q, k, v, out, p);
+  if (p.headDim <= 128) return runFlashDT<C, 16>(stream, q, k, v, out, p);
+  if (p.headDim <= 256) return runFlashDT<C, 32>(stream, q, k, v, out, p);
+  return cudaErrorInvalidValue;
+}
+
 template <typename C, int T>
 cudaError_t runAttention(cudaStream_t stream, const float* q, const C* k, const C* v, float* out, const Params& p) {
   const int64_t rows = p.batch * p.seqLen * p.numHeads;
@@ -293,19 +382,7 @@ cudaError_t runAttention(cudaStream_t stream, const float* q, const C* k, const 
     const cudaError_t freeErr = cudaFreeAsync(partials, stream);
     return err != cudaSuccess ? err : freeErr;
   }
-  const size_t smemBytes = sizeof(float) * (kFlashQ * p.headDim + kFlashK * (p.headDim + 1) + kFlashK * p.headDim);
-  static bool raised = false;  // per template instance
-  if (!raised) {
-    const cudaError_t err = cudaFuncSetAttribute(attnFlashKernel<C, T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                 static_cast<int>(sizeof(float) * (96 * 256 + 32)));
-    if (err != cudaSuccess) return err;
-    raised = true;
-  }
-  const int64_t tiles = (p.seqLen + kFlashQ - 1) / kFlashQ;
-  if (p.batch * p.numHeads > 65535) return cudaErrorInvalidValue;
-  const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(p.batch * p.numHeads));
-  attnFlashKernel<C, T><<<grid, 128, smemBytes, stream>>>(q, k, v, out, p);
-  return cudaGetLastError();
+  return runFlash<C>(stream, q, k, v, out, p);
 }
 
 }  // namespace
