@@ -105,7 +105,6 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
   for (const field of CONFIG_FIELDS) if (options[field] !== undefined) overrides[field] = options[field];
   if (overrides.eos_token_id === null || (Array.isArray(overrides.eos_token_id) && overrides.eos_token_id.length === 0)) overrides.eos_token_id = null;
   const config = (options.generation_config ?? model.generation_config).update(overrides);
-  if (config.eos_token_id !== null && options.eos_token_id === null) config.eos_token_id = null;
   const eos = config.eosTokenIds;
   const pad = config.pad_token_id ?? eos[0] ?? 0;
 

@@ -1,6 +1,7 @@
 // The heads on top of LlamaModel, as transformers' LlamaFor* classes (same module names, same outputs).
 import type { LlamaConfig } from '@cria/config';
 import { ArgumentError, type Backend, type Tensor } from '@cria/core';
+import type { GenerateInputs, GenerateOptions } from '../generation/generate.js';
 import { type IntInput, toIntRows } from '../inputs.js';
 import { binaryCrossEntropyWithLogits, causalLmLoss, crossEntropy, meanSquaredError } from '../loss.js';
 import type { ModelOutput } from '../modeling-outputs.js';
@@ -78,9 +79,10 @@ export class LlamaForCausalLM extends LlamaPreTrainedModel {
     await resizeTokenEmbeddings(this, newNumTokens, padToMultipleOf);
   }
 
-  async generate(...args: Parameters<typeof import('../generation/generate.js').generate> extends [unknown, ...infer R] ? R : never): Promise<number[][]> {
-    const { generate } = await import('../generation/generate.js');
-    return generate(this, ...args);
+  /** transformers' generate(): every row's sequence including the prompt (see generation/generate.ts). */
+  async generate(inputs: GenerateInputs, options: GenerateOptions = {}): Promise<number[][]> {
+    const { generate } = await import('../generation/generate.js'); // generate.ts imports this file's types only
+    return generate(this, inputs, options);
   }
 }
 
