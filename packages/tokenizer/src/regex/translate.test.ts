@@ -21,6 +21,7 @@ describe('translateRegex (Rust/Oniguruma semantics on JS RegExp)', () => {
     expect(all("(?i:'s|'ll)", "it's IT'S it'ſ we'LL x's")).toEqual(["'s", "'S", "'ſ", "'LL", "'s"]);
     expect(all('(?i:k)', 'kK\u212a')).toEqual(['k', 'K', '\u212a']);
     expect(all('(?i:a)b', 'AB Ab ab')).toEqual(['Ab', 'ab']);
+    expect(all('(?i:[xy])', 'xXyY')).toEqual(['x', 'X', 'y', 'Y']);
   });
   it('\\A and \\z anchor the text; ^ and $ are line anchors (Ruby syntax)', () => {
     expect(all('\\A +| +\\z', '  a  b  ')).toEqual(['  ', '  ']);
@@ -33,7 +34,7 @@ describe('translateRegex (Rust/Oniguruma semantics on JS RegExp)', () => {
     expect(translateRegex('[^\\r\\n\\p{L}\\p{N}]?\\p{L}+')).toBe('[^\\r\\n\\p{L}\\p{N}]?\\p{L}+');
   });
   it('refuses what it cannot translate faithfully, naming the pattern', () => {
-    for (const p of ['(?>a)', 'a++', '\\G', '(\\w)\\1', '[[:alpha:]]', '(?x)a']) expect(() => translateRegex(p), p).toThrow(ArgumentError);
+    for (const p of ['(?>a)', 'a++', '\\G', '(\\w)\\1', '[[:alpha:]]', '(?x)a', '(?i:[a-z])']) expect(() => translateRegex(p), p).toThrow(ArgumentError);
     expect(() => translateRegex('(a')).toThrow(/"\(a"/);
   });
 });

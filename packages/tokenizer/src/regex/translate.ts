@@ -246,6 +246,7 @@ class Translator {
         this.fail('class intersection (&&)');
       } else {
         if (this.caseless && /\p{L}/u.test(ch)) {
+          if (p[this.pos + ch.length] === '-' || cls.endsWith('-')) this.fail('a letter range in a case-insensitive class');
           const variants = caseVariants(ch);
           cls += variants.map(escapeInClass).join('');
         } else cls += ch === ']' || ch === '[' ? `\\${ch}` : ch;
