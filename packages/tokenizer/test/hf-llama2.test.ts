@@ -46,6 +46,11 @@ describe('llama2 tokenizer.model', () => {
     expect(slow.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
     expect(slow.tokenize(e.text)).toEqual(e.tokens);
   });
+  it('tokenizer.json and tokenizer.model agree on the llama3 set\'s texts too', () => {
+    const other = vectors<HfVectors>('hf-tokenizers.json').sets.llama3.encode.map((e) => e.text);
+    const differ = other.filter((t) => JSON.stringify(fast.encode(t)) !== JSON.stringify(slow.encode(t)));
+    expect(differ).toEqual([]);
+  });
   it('sentencePieceToTokenizerJson reproduces the fixture tokenizer.json', () => {
     const dir = tokenizerDir('llama2');
     const mine = sentencePieceToTokenizerJson(parseSentencePieceModel(new Uint8Array(readFileSync(join(dir, 'tokenizer.model')))));

@@ -53,6 +53,11 @@ describe('llama3 tokenizer.model (tiktoken)', () => {
     expect(merges.every((m, i) => m === refMerges[i])).toBe(true);
     expect(new Map(Object.entries(vocab))).toEqual(new Map(Object.entries(refVocab)));
   });
+  it('tokenizer.json and tokenizer.model agree on the llama2 set\'s texts too', () => {
+    const other = vectors<HfVectors>('hf-tokenizers.json').sets.llama2.encode.map((e) => e.text);
+    const differ = other.filter((t) => JSON.stringify(fast.encode(t)) !== JSON.stringify(fromModel.encode(t)));
+    expect(differ).toEqual([]);
+  });
   it('loads as the same tokenizer', () => {
     expect(fromModel).toBeInstanceOf(PreTrainedTokenizerFast);
     expect(fromModel.vocab_size).toBe(128256);
