@@ -43,6 +43,15 @@ describe('tokenizer conversion', () => {
     }
   });
 
+  it('Llama 2 --instruct: tokenizer_config carries the Llama 2 chat template, as the reference does', async () => {
+    const out = join(work, 'llama2i');
+    await convertLlamaTokenizer(fixture('tokenizers', 'llama2', 'tokenizer.model'), out, { version: '2', instruct: true });
+    const config = JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(typeof config.chat_template).toBe('string');
+    const reference = JSON.parse(readFileSync(fixture('tokenizers', 'llama2', 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config.chat_template).toBe(reference.chat_template);
+  });
+
   it('Llama 3.1 --instruct: eot eos, the 3.1 special tokens and a chat template', async () => {
     const out = join(work, 'llama31i');
     await convertLlamaTokenizer(fixture('tokenizers', 'llama3', 'tokenizer.model'), out, { version: '3.1', instruct: true });

@@ -4,8 +4,8 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileFormatError } from '@cria/core';
-import { llama3TokenizerConfig, parseSentencePieceModel, sentencePieceToTokenizerJson, tiktokenToTokenizerJson, type TokenizerJson } from '@cria/tokenizer';
-import { CONTEXT_LENGTH_FOR_VERSION, isLlama3, type LlamaVersion } from './llama-versions.js';
+import { llama3TokenizerConfig, parseSentencePieceModel, sentencePieceTokenizerConfig, sentencePieceToTokenizerJson, tiktokenToTokenizerJson, type TokenizerJson } from '@cria/tokenizer';
+import { isLlama3, type LlamaVersion } from './llama-versions.js';
 import { pythonJson } from './hf-config.js';
 
 export interface TokenizerConversionResult {
@@ -47,20 +47,14 @@ export async function convertLlamaTokenizer(
   const unk = pieceAt(model.trainer_spec.unk_id ?? 0, '<unk>');
   const bos = pieceAt(model.trainer_spec.bos_id ?? 1, '<s>');
   const eos = pieceAt(model.trainer_spec.eos_id ?? 2, '</s>');
+  // LlamaTokenizer's settings (and, with --instruct, the Llama 2 chat template) from @cria/tokenizer;
+  // the token names and the added-token table from this model.
   const config: Record<string, unknown> = {
-    add_bos_token: true,
-    add_eos_token: false,
+    ...sentencePieceTokenizerConfig({ version: options.version === '1' ? '1' : '2', instruct }),
     added_tokens_decoder: addedTokensDecoder,
     bos_token: bos,
-    clean_up_tokenization_spaces: false,
     eos_token: eos,
-    legacy: true,
-    model_max_length: CONTEXT_LENGTH_FOR_VERSION[options.version],
-    pad_token: null,
-    sp_model_kwargs: {},
-    tokenizer_class: 'LlamaTokenizer',
     unk_token: unk,
-    use_default_system_prompt: false,
   };
   await writeTokenizerFiles(outputDir, json, config, { bos_token: addedToken(bos), eos_token: addedToken(eos), unk_token: addedToken(unk) });
   await copyFile(tokenizerModelPath, join(outputDir, 'tokenizer.model'));
