@@ -5,6 +5,8 @@
 //    128x128x32 tiles; x enters as a hi + lo pair of the weight's dtype so the float32 contract holds.
 //  - gemmSimtKernel (float32 weights, or shapes the others cannot take): 64x64 tiles, 4x4 per thread.
 #include <mma.h>
+
+#include <cmath>
 #include "../common.cuh"
 #include "../kernels.h"
 
@@ -52,7 +54,8 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
 
 constexpr int kMatvecWarps = 8;
 
-// Block: 8 warps; `split` warps share one output row (split in {1, 2, 4, 8}).
+// Block: 8 warps; `split` warps share one output row (split in {1, 2, 4, 8}); a block strides over rows when
+// the grid is smaller than the matrix.
 template <typename W, int R>
 __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x, const W* __restrict__ weight,
                                                     int biasDtype, const void* bias, float* __restrict__ out,
@@ -61,69 +64,105 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
   __shared__ float partial[kMatvecWarps][R];
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int rowsPerBlock = kMatvecWarps / split;
-  const int64_t m = (int64_t)blockIdx.x * rowsPerBlock + warp / split;
   const int part = warp % split;
-  float acc[R];
+  const int64_t step = (int64_t)split * 32 * N;
+  for (int64_t base = (int64_t)blockIdx.x * rowsPerBlock; base < M; base += (int64_t)gridDim.x * rowsPerBlock) {
+    const int64_t m = base + warp / split;
+    float acc[R];
 #pragma unroll
-  for (int r = 0; r < R; ++r) acc[r] = 0.f;
-  if (m < M) {
-    const W* wrow = weight + m * K;
-    const int64_t step = (int64_t)split * 32 * N;
-    int64_t k0 = ((int64_t)part * 32 + lane) * N;
+    for (int r = 0; r < R; ++r) acc[r] = 0.f;
+    if (m < M) {
+      const W* wrow = weight + m * K;
+      int64_t k0 = ((int64_t)part * 32 + lane) * N;
 #pragma unroll 4
-    for (; k0 < K; k0 += step) {
-      const uint4 raw = loadStreaming(reinterpret_cast<const uint4*>(wrow + k0));
-      float w[N];
-      Pack16<W>::unpack(raw, w);
+      for (; k0 < K; k0 += step) {
+        const uint4 raw = loadStreaming(reinterpret_cast<const uint4*>(wrow + k0));
+        float w[N];
+        Pack16<W>::unpack(raw, w);
 #pragma unroll
-      for (int r = 0; r < R; ++r) {
-        if (r < rows) {
-          const float4* xr = reinterpret_cast<const float4*>(x + (int64_t)r * K + k0);
+        for (int r = 0; r < R; ++r) {
+          if (r < rows) {
+            const float4* xr = reinterpret_cast<const float4*>(x + (int64_t)r * K + k0);
 #pragma unroll
-          for (int q = 0; q < N / 4; ++q) {
-            const float4 xv = __ldg(xr + q);
-            acc[r] = fmaf(w[4 * q], xv.x, acc[r]);
-            acc[r] = fmaf(w[4 * q + 1], xv.y, acc[r]);
-            acc[r] = fmaf(w[4 * q + 2], xv.z, acc[r]);
-            acc[r] = fmaf(w[4 * q + 3], xv.w, acc[r]);
+            for (int q = 0; q < N / 4; ++q) {
+              const float4 xv = __ldg(xr + q);
+              acc[r] = fmaf(w[4 * q], xv.x, acc[r]);
+              acc[r] = fmaf(w[4 * q + 1], xv.y, acc[r]);
+              acc[r] = fmaf(w[4 * q + 2], xv.z, acc[r]);
+              acc[r] = fmaf(w[4 * q + 3], xv.w, acc[r]);
+            }
           }
         }
       }
     }
-  }
 #pragma unroll
-  for (int r = 0; r < R; ++r) acc[r] = warpSum(acc[r]);
-  if (split == 1) {
-    if (lane == 0 && m < M) {
-      const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+    for (int r = 0; r < R; ++r) acc[r] = warpSum(acc[r]);
+    if (split == 1) {
+      if (lane == 0 && m < M) {
+        const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
 #pragma unroll
-      for (int r = 0; r < R; ++r)
-        if (r < rows) out[(int64_t)r * M + m] = acc[r] + b;
+        for (int r = 0; r < R; ++r)
+          if (r < rows) out[(int64_t)r * M + m] = acc[r] + b;
+      }
+      continue;
     }
-    return;
-  }
-  if (lane == 0) {
+    if (lane == 0) {
 #pragma unroll
-    for (int r = 0; r < R; ++r) partial[warp][r] = acc[r];
+      for (int r = 0; r < R; ++r) partial[warp][r] = acc[r];
+    }
+    __syncthreads();
+    if (part == 0 && lane < R && lane < rows && m < M) {
+      float sum = 0.f;
+      for (int q = 0; q < split; ++q) sum += partial[warp + q][lane];
+      const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+      out[(int64_t)lane * M + m] = sum + b;
+    }
+    __syncthreads();  // partial is reused by the next rows
   }
-  __syncthreads();
-  if (part == 0 && lane < R && lane < rows && m < M) {
-    float s = 0.f;
-    for (int p = 0; p < split; ++p) s += partial[warp + p][lane];
-    const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
-    out[(int64_t)lane * M + m] = s + b;
+}
+
+// Blocks the GPU keeps resident for the matvec kernel (8 per SM at 256 threads), once per process.
+int residentMatvecBlocks() {
+  static int blocks = 0;
+  if (blocks == 0) {
+    int device = 0, sms = 0;
+    if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms <= 0) {
+      cudaGetLastError();
+      sms = 132;
+    }
+    blocks = sms * 8;
   }
+  return blocks;
+}
+
+// How many warps share a row: enough warps in flight to saturate memory (>= 16384 when the matrix allows),
+// then the split whose grid ends closest to a whole number of waves (a 2.6-wave grid idles ~13% of the GPU
+// in its last wave), each warp still reading at least one 16-byte chunk per lane.
+int chooseSplit(int64_t M, int64_t K, int elementsPer16Bytes) {
+  const double resident = residentMatvecBlocks();
+  int best = 1;
+  double bestScore = -1.0;
+  for (int split = 1; split <= kMatvecWarps; split *= 2) {
+    if (split > 1 && K / split < 32 * elementsPer16Bytes) break;
+    const double blocks = std::ceil(static_cast<double>(M) * split / kMatvecWarps);
+    const double waves = blocks / resident;
+    const double efficiency = waves / std::ceil(waves);
+    const double score = efficiency + (M * split >= 16384 ? 1.0 : 0.0);
+    if (score > bestScore + 0.01) {
+      best = split;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 template <typename W, int R>
 cudaError_t launchMatvecR(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias, float* out,
                           int rows, int64_t K, int64_t M) {
-  // Enough warps in flight to saturate memory: split rows of small matrices across warps.
-  int split = 1;
-  while (split < kMatvecWarps && M * split < 16384 && K / (split * 2) >= 32 * Pack16<W>::N) split *= 2;
+  const int split = chooseSplit(M, K, Pack16<W>::N);
   const int rowsPerBlock = kMatvecWarps / split;
-  const int64_t blocks = (M + rowsPerBlock - 1) / rowsPerBlock;
-  if (blocks > 0x7fffffffLL) return cudaErrorInvalidValue;
+  int64_t blocks = (M + rowsPerBlock - 1) / rowsPerBlock;
+  if (blocks > 0x7fffffffLL) blocks = 0x7fffffffLL;
   matvecKernel<W, R><<<static_cast<unsigned>(blocks), 256, 0, stream>>>(x, w, biasDtype, bias, out, rows, K, M, split);
   return cudaGetLastError();
 }
