@@ -1,5 +1,5 @@
 import {
-  ArgumentError, CriaError, HOST, UnsupportedOpError, bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16, hostTensor,
+  ArgumentError, CriaError, HOST, availableBackends, getBackend, UnsupportedOpError, bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16, hostTensor,
 } from '@cria/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from './backend.js';
@@ -17,6 +17,14 @@ afterAll(() => gpu?.dispose());
 describe('probe and createBackend', () => {
   it('probe says webgpu is available here (Dawn on lavapipe) without throwing', async () => {
     await expect(probe()).resolves.toEqual({ available: true });
+  });
+
+  it('the core registry finds it by name: availableBackends() lists webgpu as available, getBackend starts it', async () => {
+    const webgpu = (await availableBackends()).find((b) => b.name === 'webgpu');
+    expect(webgpu).toEqual({ name: 'webgpu', available: true });
+    const backend = await getBackend('webgpu');
+    expect(backend.name).toBe('webgpu');
+    expect(backend).not.toBe(gpu);
   });
 
   it('createBackend starts a backend named webgpu that describes its adapter', async () => {
@@ -45,6 +53,21 @@ describe('memory', () => {
     const zeros = gpu.zeros([1000], 'float32');
     expect((await zeros.toArray()).every((v) => v === 0)).toBe(true);
     zeros.dispose();
+  });
+
+  it('a large output disposed before its work is submitted is destroyed only after the submit', async () => {
+    const elements = 5 * 1024 * 1024; // 20 MiB: above the pooling limit, so it is destroyed rather than pooled
+    const a = gpu.zeros([elements], 'float32');
+    for (let i = 0; i < 3; i++) gpu.add(a, a).dispose();
+    await gpu.synchronize(); // a destroyed buffer used in the submit would raise a validation error here
+    const kept = gpu.add(a, a);
+    expect((await kept.toArray()).length).toBe(elements);
+    for (const t of [a, kept]) t.dispose();
+  });
+
+  it('refuses to allocate an op output or zeros larger than one binding, saying so', () => {
+    const elements = Math.floor(gpu.maxBindingBytes / 4) + 1;
+    expect(() => gpu.zeros([elements], 'float32')).toThrow(/larger than one WebGPU binding .*only uploaded weights are split/);
   });
 
   it('rejects data that does not match the dtype or the shape, naming the problem', () => {

@@ -71,7 +71,7 @@ export class WebGpuBackend implements Backend {
     this.description = opened.description;
     this.#pool = new BufferPool(this.#device);
     this.#readPool = new BufferPool(this.#device, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-    this.#batch = new CommandBatch(this.#device);
+    this.#batch = new CommandBatch(this.#device, () => this.#pool.collect());
     this.#device.onuncapturederror = (event) => {
       this.#error ??= event.error.message;
     };
@@ -99,7 +99,7 @@ export class WebGpuBackend implements Backend {
     const size = shapeSize(shape);
     if (data.length !== size) throw new ArgumentError(`upload: data of ${data.length} elements does not fill shape [${shape.join(', ')}] (${size} elements)`);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const { data: handle, chunkBytes } = this.#allocate(shape, dtype, this.maxChunkBytes);
+    const { data: handle, chunkBytes } = this.#allocate(shape, dtype, true);
     this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
     handle.chunks.forEach((buffer, c) => {
       const part = bytes.subarray(c * chunkBytes, Math.min((c + 1) * chunkBytes, bytes.byteLength));
@@ -113,7 +113,7 @@ export class WebGpuBackend implements Backend {
   zeros(shape: readonly number[], dtype: DType): Tensor {
     this.#assertOpen();
     if (!ARRAY_OF[dtype]) throw new ArgumentError(`zeros: unknown dtype '${String(dtype)}'`);
-    const { data } = this.#allocate(shape, dtype, this.maxBindingBytes);
+    const { data } = this.#allocate(shape, dtype, false);
     for (const buffer of data.chunks) this.#batch.clear(buffer, 0, buffer.size);
     return this.#tensor(data, shape, dtype);
   }
@@ -173,6 +173,7 @@ export class WebGpuBackend implements Backend {
 
   /** Destroys pooled buffers that no tensor uses. */
   trim(): void {
+    this.#batch.flush();
     this.#pool.trim();
     this.#readPool.trim();
   }
@@ -270,18 +271,21 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** Buffers for a tensor: one, or several of at most `limit` bytes split on rows of the first dimension. */
-  #allocate(shape: readonly number[], dtype: DType, limit: number): { data: GpuData; chunkBytes: number } {
+  /**
+   * Buffers for a tensor: one, or (`split`, for uploads) several of at most maxChunkBytes split on rows
+   * of the first dimension. Unsplit tensors must fit one binding.
+   */
+  #allocate(shape: readonly number[], dtype: DType, split: boolean): { data: GpuData; chunkBytes: number } {
     const size = shapeSize(shape);
     const bytes = size * DTYPE_BYTES[dtype];
-    if (bytes <= limit || shape.length === 0) {
-      if (bytes > limit) throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes)`);
-      return { data: { chunks: [this.#pool.acquire(bytes)], chunkElements: size }, chunkBytes: bytes };
+    const limit = split ? this.maxChunkBytes : this.maxBindingBytes;
+    if (bytes <= limit) return { data: { chunks: [this.#pool.acquire(bytes)], chunkElements: size }, chunkBytes: bytes };
+    if (!split || shape.length === 0) {
+      throw new ArgumentError(
+        `tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes)${split ? '' : '; only uploaded weights are split'}`,
+      );
     }
     const rowElements = size / shape[0]!;
-    if (limit === this.maxBindingBytes && limit !== this.maxChunkBytes) {
-      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes); only uploaded weights are split`);
-    }
     let rowsPerChunk = Math.floor(limit / (rowElements * DTYPE_BYTES[dtype]));
     // Chunks of two-byte dtypes hold an even number of elements, so each starts on a u32 word.
     while (rowsPerChunk > 0 && (rowsPerChunk * rowElements * DTYPE_BYTES[dtype]) % 4 !== 0) rowsPerChunk--;
@@ -319,7 +323,7 @@ export class WebGpuBackend implements Backend {
       dispatch: (pipeline, params: readonly ParamField[], buffers, groups) => {
         this.#batch.dispatch(pipeline, params, buffers.map((buffer) => ({ buffer })), groups);
       },
-      output: (shape, dtype) => this.#tensor(this.#allocate(shape, dtype, this.maxBindingBytes).data, shape, dtype),
+      output: (shape, dtype) => this.#tensor(this.#allocate(shape, dtype, false).data, shape, dtype),
       buffer: (tensor, what) => singleBuffer(tensor, what),
       chunks: (tensor) => {
         const data = gpuData(tensor);

@@ -12,6 +12,8 @@ export class BufferPool {
   readonly #device: GPUDevice;
   readonly #usage: number;
   readonly #free = new Map<number, GPUBuffer[]>();
+  /** Large buffers released while recorded, unsubmitted work may still use them: destroyed after the next submit. */
+  #doomed: GPUBuffer[] = [];
   #allocated = 0;
   #created = 0;
 
@@ -41,12 +43,12 @@ export class BufferPool {
     return this.#device.createBuffer({ size, usage: this.#usage });
   }
 
-  /** Gives a buffer back: pooled if small, destroyed if large. */
+  /** Gives a buffer back: pooled if small; if large, destroyed once the work recorded so far is submitted (`collect`). */
   release(buffer: GPUBuffer): void {
     const size = buffer.size;
     if (size >= POOLED_LIMIT) {
       this.#allocated -= size;
-      buffer.destroy();
+      this.#doomed.push(buffer);
       return;
     }
     let list = this.#free.get(size);
@@ -54,8 +56,15 @@ export class BufferPool {
     list.push(buffer);
   }
 
-  /** Destroys the pooled (free) buffers. */
+  /** Destroys the large buffers released before the last submit (call right after submitting). */
+  collect(): void {
+    for (const buffer of this.#doomed) buffer.destroy();
+    this.#doomed = [];
+  }
+
+  /** Destroys the pooled (free) buffers; call with no recorded, unsubmitted work. */
   trim(): void {
+    this.collect();
     for (const list of this.#free.values()) {
       for (const buffer of list) {
         this.#allocated -= buffer.size;

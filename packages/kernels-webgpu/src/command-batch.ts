@@ -22,8 +22,12 @@ export class CommandBatch {
   #dispatches = 0;
   #submits = 0;
 
-  constructor(device: GPUDevice) {
+  readonly #afterSubmit: () => void;
+
+  /** `afterSubmit` runs after each submit (the backend destroys buffers released while the batch was recorded). */
+  constructor(device: GPUDevice, afterSubmit: () => void = () => {}) {
     this.#device = device;
+    this.#afterSubmit = afterSubmit;
     this.#slotBytes = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     const bytes = this.#slotBytes * MAX_DISPATCHES;
     this.#paramsBuffer = device.createBuffer({ size: bytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
@@ -86,6 +90,7 @@ export class CommandBatch {
     this.#encoder = null;
     this.#dispatches = 0;
     this.#submits++;
+    this.#afterSubmit();
   }
 
   destroy(): void {

@@ -1,0 +1,110 @@
+// Decode throughput of the WebGPU kernels on a stories110M-shaped model with random weights
+// (dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000), against the memory-bandwidth bound
+// (weight bytes / measured buffer-copy bandwidth). Builds the step from the backend's ops directly
+// (a kernel package does not import @cria/models). Run after `pnpm build`:
+//   node bench/decode.mjs [float32|float16|bfloat16] [tokens]
+import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
+import { createBackend } from '../dist/index.js';
+
+const DTYPE = process.argv[2] ?? 'float16';
+const TOKENS = Number(process.argv[3] ?? 32);
+const DIM = 768, LAYERS = 12, HEADS = 12, KV_HEADS = 12, HEAD_DIM = 64, HIDDEN = 2048, VOCAB = 32000, MAX = TOKENS + 8;
+
+const gpu = await createBackend();
+let seed = 1;
+function weight(shape, scale = 0.05) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    values[i] = ((seed / 2 ** 32) * 2 - 1) * scale;
+  }
+  if (DTYPE === 'float16') return gpu.upload(float32ArrayToFloat16(values), shape, 'float16');
+  if (DTYPE === 'bfloat16') return gpu.upload(float32ArrayToBfloat16(values), shape, 'bfloat16');
+  return gpu.upload(values, shape, 'float32');
+}
+const ones = (n) => gpu.upload(new Float32Array(n).fill(1), [n], 'float32');
+
+const embed = weight([VOCAB, DIM], 1);
+const layers = Array.from({ length: LAYERS }, () => ({
+  norm1: ones(DIM), wq: weight([DIM, DIM]), wk: weight([DIM, DIM]), wv: weight([DIM, DIM]), wo: weight([DIM, DIM]),
+  norm2: ones(DIM), gate: weight([HIDDEN, DIM]), up: weight([HIDDEN, DIM]), down: weight([DIM, HIDDEN]),
+  k: gpu.zeros([1, KV_HEADS, MAX, HEAD_DIM], 'float32'), v: gpu.zeros([1, KV_HEADS, MAX, HEAD_DIM], 'float32'),
+}));
+const finalNorm = ones(DIM);
+const lmHead = weight([VOCAB, DIM]);
+const invFreq = gpu.upload(Float32Array.from({ length: HEAD_DIM / 2 }, (_, i) => 1 / 10000 ** ((2 * i) / HEAD_DIM)), [HEAD_DIM / 2], 'float32');
+const bytesPer = { float32: 4, float16: 2, bfloat16: 2 }[DTYPE];
+const weightBytes = (VOCAB * DIM * 2 + LAYERS * (4 * DIM * DIM + 3 * HIDDEN * DIM)) * bytesPer;
+await gpu.synchronize();
+
+function step(token, position) {
+  const scope = [];
+  const keep = (t) => (scope.push(t), t);
+  const ids = keep(gpu.upload(Int32Array.of(token), [1, 1], 'int32'));
+  const positions = keep(gpu.upload(Int32Array.of(position), [1, 1], 'int32'));
+  let h = gpu.embedding(embed, ids);
+  for (const l of layers) {
+    const n1 = keep(gpu.rmsNorm(h, l.norm1, 1e-5));
+    const q = keep(gpu.rope(keep(gpu.linear(n1, l.wq)), positions, invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
+    const k = keep(gpu.rope(keep(gpu.linear(n1, l.wk)), positions, invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
+    gpu.kvWrite(l.k, k, position);
+    gpu.kvWrite(l.v, keep(gpu.linear(n1, l.wv)), position);
+    const a = keep(gpu.attention(q, l.k, l.v, { numHeads: HEADS, numKvHeads: KV_HEADS, headDim: HEAD_DIM, kvLength: position + 1, scale: 1 / 8 }));
+    const h2 = gpu.add(h, keep(gpu.linear(a, l.wo)));
+    keep(h);
+    const n2 = keep(gpu.rmsNorm(h2, l.norm2, 1e-5));
+    const mlp = keep(gpu.linear(keep(gpu.siluMul(keep(gpu.linear(n2, l.gate)), keep(gpu.linear(n2, l.up)))), l.down));
+    h = gpu.add(h2, mlp);
+    keep(h2);
+  }
+  keep(h);
+  const logits = keep(gpu.linear(keep(gpu.rmsNorm(h, finalNorm, 1e-5)), lmHead));
+  const next = gpu.argmax(logits);
+  for (const t of scope) t.dispose();
+  return next;
+}
+
+// Streaming bandwidth: `add` over 64 MiB buffers (reads two, writes one).
+const copyBytes = 64 * 1024 * 1024;
+const src = gpu.zeros([copyBytes / 4], 'float32');
+const dst = gpu.zeros([copyBytes / 4], 'float32');
+await gpu.synchronize();
+const copies = 8;
+let t = performance.now();
+for (let i = 0; i < copies; i++) { const c = gpu.add(src, dst); c.dispose(); }
+await gpu.synchronize();
+const addSeconds = (performance.now() - t) / 1000;
+// add reads two buffers and writes one: 3 x copyBytes per call.
+const bandwidth = (3 * copyBytes * copies) / addSeconds;
+src.dispose();
+dst.dispose();
+
+let token = 1;
+const times = [];
+for (let i = 0; i < TOKENS; i++) {
+  const start = performance.now();
+  const next = step(token, i);
+  token = (await next.toArray())[0];
+  next.dispose();
+  times.push(performance.now() - start);
+}
+const steady = times.slice(2).sort((a, b) => a - b);
+const median = steady[Math.floor(steady.length / 2)];
+const result = {
+  device: gpu.description,
+  dtype: DTYPE,
+  shaderF16: gpu.shaderF16,
+  tokens: TOKENS,
+  decode_tokens_per_s: 1000 / median,
+  median_step_ms: median,
+  first_step_ms: times[0],
+  weight_bytes: weightBytes,
+  stream_bandwidth_bytes_per_s: bandwidth,
+  bandwidth_bound_tokens_per_s: bandwidth / weightBytes,
+  fraction_of_bound: 1000 / median / (bandwidth / weightBytes),
+  buffers_created: gpu.stats.buffersCreated,
+};
+console.log(JSON.stringify(result, null, 2));
+gpu.dispose();
+process.exit(0);
