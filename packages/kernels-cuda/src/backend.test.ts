@@ -136,6 +136,23 @@ describe('CudaBackend over a recording context', () => {
     expect(ctx.live.size).toBe(0);
   });
 
+  it('uploadByRanges reads the tensor chunk by chunk, reports progress, and frees on a short read', async () => {
+    const { ctx, backend, last } = setup();
+    const source = new Uint8Array(40).map((_, i) => i);
+    const progress: number[] = [];
+    const t = await backend.uploadByRanges([10], 'float32', async (offset, length) => source.slice(offset, offset + length), {
+      chunkBytes: 16,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(progress).toEqual([16, 32, 40]);
+    const uploads = ctx.calls.filter((c) => c.method === 'upload');
+    expect(uploads.map((c) => [(c.args[1] as Uint8Array).byteLength, c.args[2]])).toEqual([[16, 0], [16, 16], [8, 32]]);
+    expect(last('upload')[0]).toBe(t.storage.handle);
+    t.dispose();
+    await expect(backend.uploadByRanges([10], 'float32', async () => new Uint8Array(3), { chunkBytes: 16 })).rejects.toThrow(/readRange\(0, 16\) returned 3 bytes; expected 16/);
+    expect(ctx.live.size).toBe(0);
+  });
+
   it('read returns a typed array of the tensor dtype', async () => {
     const { backend } = setup();
     const t = backend.zeros([3], 'bfloat16');

@@ -81,6 +81,37 @@ export class CudaBackend implements Backend {
     if (data.byteLength > 0) this.context.upload(ptr(tensor), data);
   }
 
+  /**
+   * Uploads a tensor read by byte ranges (e.g. a safetensors tensor through a file handle), so the host never
+   * holds more than one chunk: `readRange(offset, length)` returns bytes [offset, offset + length) of the tensor's
+   * data; `onProgress(bytesDone, byteLength)` is called after each chunk.
+   */
+  async uploadByRanges(
+    shape: readonly number[],
+    dtype: DType,
+    readRange: (offset: number, length: number) => Promise<Uint8Array>,
+    options: { chunkBytes?: number; onProgress?: (bytesDone: number, byteLength: number) => void } = {},
+  ): Promise<Tensor> {
+    const chunkBytes = options.chunkBytes ?? 8 << 20;
+    requireInteger('uploadByRanges', 'options.chunkBytes', chunkBytes, 1);
+    const t = this.zeros(shape, dtype);
+    try {
+      for (let offset = 0; offset < t.byteLength; offset += chunkBytes) {
+        const length = Math.min(chunkBytes, t.byteLength - offset);
+        const bytes = await readRange(offset, length);
+        if (!(bytes instanceof Uint8Array) || bytes.byteLength !== length) {
+          throw new ArgumentError(`uploadByRanges: readRange(${offset}, ${length}) returned ${bytes instanceof Uint8Array ? `${bytes.byteLength} bytes` : 'no Uint8Array'}; expected ${length} bytes`);
+        }
+        this.context.upload(ptr(t), bytes, offset);
+        options.onProgress?.(offset + length, t.byteLength);
+      }
+    } catch (error) {
+      t.dispose();
+      throw error;
+    }
+    return t;
+  }
+
   zeros(shape: readonly number[], dtype: DType): Tensor {
     if (!isDType(dtype)) throw new ArgumentError(`zeros: dtype must be one of the cria dtypes, got ${String(dtype)}`);
     const t = this.#empty(shape, dtype);
