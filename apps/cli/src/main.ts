@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { CriaError } from '@cria/core';
 import { UsageError } from './args.js';
 import { BENCH_HELP, benchCommand } from './commands/bench.js';
+import { CONVERT_HELP, runConvert } from './commands/convert.js';
 import { envCommand } from './commands/env.js';
 import { GENERATE_HELP, generateCommand } from './commands/generate.js';
 
@@ -17,7 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   generate: { run: generateCommand, help: GENERATE_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
   env: { run: envCommand, help: 'cria env\n  Lists the backends (cuda, webgpu, cpu) and why each that cannot start cannot.' },
-  // ---- convert: wired in here by the converter engineer (src/commands/convert.ts) ----
+  convert: { run: runConvert, help: CONVERT_HELP },
 };
 
 export function usage(): string {
