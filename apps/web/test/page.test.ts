@@ -70,3 +70,25 @@ it('loads llama2c-260k from a URL on WebGPU and streams the same greedy text as 
   expect(await page.locator('#speed').textContent()).toMatch(new RegExp(`^${MAX_NEW_TOKENS} tokens, [0-9.]+ tokens/s$`));
   await page.close();
 });
+
+it('loads a folder picked from disk and stops a long generation with the Stop button', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.setInputFiles('#folder-input', fixture('models', 'llama2c-260k'));
+  await page.locator('#status[data-state]').waitFor({ timeout: 120_000 });
+  expect(await page.locator('#status').getAttribute('data-state'), (await page.locator('#error').textContent()) ?? '').toBe('ready');
+  expect(await page.locator('#status').textContent()).toMatch(/^Ready: llama2c-260k .* on webgpu/);
+
+  await page.fill('#max-tokens', '2000');
+  await page.fill('#prompt', PROMPT);
+  await page.click('#send');
+  await page.waitForFunction(() => (document.querySelector('li.assistant')?.textContent ?? '').length > 0, undefined, { timeout: 120_000 });
+  await page.click('#stop');
+  await page.locator('li.assistant[data-state="done"]').waitFor({ timeout: 120_000 });
+  const speed = (await page.locator('#speed').textContent()) ?? '';
+  expect(speed).toMatch(/^\d+ tokens, [0-9.]+ tokens\/s \(stopped\)$/);
+  expect(Number(speed.split(' ')[0])).toBeLessThan(2000);
+  expect(await page.locator('#send').isEnabled()).toBe(true);
+  expect(await page.locator('#error').isHidden()).toBe(true);
+  await page.close();
+});
