@@ -10,8 +10,8 @@ const BYTE_PIECES = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).t
 
 export interface BpeOptions {
   vocab: Map<string, number>;
-  /** Merges in priority order, as [left, right] token strings. */
-  merges: [string, string][];
+  /** Merges in priority order: "left right" strings or [left, right] pairs (validated here). */
+  merges: readonly unknown[];
   unkToken: string | null;
   fuseUnk: boolean;
   byteFallback: boolean;
@@ -25,7 +25,6 @@ export interface BpeOptions {
 export class BpeModel implements Model {
   readonly vocab: Map<string, number>;
   readonly idToTokenTable: string[];
-  readonly merges: [string, string][];
   readonly table: PairTable;
   private readonly merger: BpeMerger;
   private readonly cache = new Map<string, number[]>();
@@ -42,20 +41,33 @@ export class BpeModel implements Model {
     this.vocab = options.vocab;
     this.idToTokenTable = [];
     for (const [token, id] of this.vocab) this.idToTokenTable[id] = token;
-    this.merges = options.merges;
     this.table = new PairTable(options.merges.length);
     const prefixLength = options.continuingSubwordPrefix?.length ?? 0;
-    options.merges.forEach(([a, b], rank) => {
-      const left = this.vocab.get(a);
-      const right = this.vocab.get(b);
+    const merges = options.merges;
+    const vocab = this.vocab;
+    for (let rank = 0; rank < merges.length; rank++) {
+      const m = merges[rank];
+      let a: string;
+      let b: string;
+      if (typeof m === 'string') {
+        const space = m.indexOf(' ', 1);
+        if (space < 0) throw new FileFormatError(file, `model.merges[${rank}]: expected "left right", got ${JSON.stringify(m)}`);
+        a = m.slice(0, space);
+        b = m.slice(space + 1);
+      } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
+        a = m[0];
+        b = m[1];
+      } else throw new FileFormatError(file, `model.merges[${rank}]: expected "left right" or ["left", "right"], got ${JSON.stringify(m)}`);
+      const left = vocab.get(a);
+      const right = vocab.get(b);
       if (left === undefined || right === undefined) {
         throw new FileFormatError(file, `model.merges[${rank}]: "${a} ${b}" names a token missing from model.vocab`);
       }
-      const mergedToken = a + b.slice(prefixLength);
-      const merged = this.vocab.get(mergedToken);
+      const mergedToken = prefixLength === 0 ? a + b : a + b.slice(prefixLength);
+      const merged = vocab.get(mergedToken);
       if (merged === undefined) throw new FileFormatError(file, `model.merges[${rank}]: the merge result "${mergedToken}" is missing from model.vocab`);
       this.table.set(left, right, rank, merged);
-    });
+    }
     this.merger = new BpeMerger(this.table);
     if (options.unkToken !== null) {
       this.unkId = this.vocab.get(options.unkToken);
@@ -70,21 +82,14 @@ export class BpeModel implements Model {
   static fromJson(f: Fields): BpeModel {
     const vocabObj = f.object('vocab');
     const vocab = new Map<string, number>();
-    for (const [token, id] of Object.entries(vocabObj)) {
+    for (const token in vocabObj) {
+      const id = vocabObj[token];
       if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
         throw new FileFormatError(f.file, `model.vocab[${JSON.stringify(token)}]: expected a non-negative integer id, got ${JSON.stringify(id)}`);
       }
       vocab.set(token, id);
     }
-    const merges = f.array('merges').map((m, i): [string, string] => {
-      if (typeof m === 'string') {
-        const space = m.indexOf(' ', 1);
-        if (space < 0) throw new FileFormatError(f.file, `model.merges[${i}]: expected "left right", got ${JSON.stringify(m)}`);
-        return [m.slice(0, space), m.slice(space + 1)];
-      }
-      if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
-      throw new FileFormatError(f.file, `model.merges[${i}]: expected "left right" or ["left", "right"], got ${JSON.stringify(m)}`);
-    });
+    const merges = f.array('merges');
     const dropout = f.obj.dropout;
     if (dropout !== undefined && dropout !== null && dropout !== 0) {
       throw new FileFormatError(f.file, `model.dropout: BPE dropout (${String(dropout)}) is random and not supported for inference`);
