@@ -63,7 +63,7 @@ const raw = { clean_up_tokenization_spaces: false };
 
 describe('fuzz: random Unicode', () => {
   const rand = rng(20240611);
-  const texts = Array.from({ length: 400 }, (_, i) => randomText(rand, i < 200 ? 40 : 300, i % 3 === 0)).filter(noSpecialText);
+  const texts = Array.from({ length: 300 }, (_, i) => randomText(rand, i < 150 ? 40 : 300, i % 3 === 0)).filter(noSpecialText);
 
   it('llama3: decode(encode(x)) === x (byte-level BPE is lossless)', () => {
     for (const x of texts) {
@@ -100,11 +100,11 @@ describe('fuzz: long runs and large inputs stay near-linear', () => {
     f();
     return performance.now() - t0;
   };
-  it.each(runs.map((c) => [JSON.stringify(c), c] as const))('a run of %s: 20k vs 160k characters', (_l, c) => {
+  it.each(runs.map((c) => [JSON.stringify(c), c] as const))('a run of %s: 10k vs 80k characters', (_l, c) => {
     for (const tok of [llama3, llama2, llama2slow]) {
-      const small = time(() => tok.encode(c.repeat(20_000)));
+      const small = time(() => tok.encode(c.repeat(10_000)));
       const large = time(() => {
-        const ids = tok.encode(c.repeat(160_000));
+        const ids = tok.encode(c.repeat(80_000));
         expect(ids.length).toBeGreaterThan(0);
       });
       // 8x the input: linear is ~8x, quadratic ~64x. Generous for a shared, noisy machine.
