@@ -48,7 +48,7 @@ function randomText(rand: () => number, maxLength: number, surrogates: boolean):
 }
 
 /** What a JS string is as UTF-8 text: lone surrogates become U+FFFD. */
-const wellFormed = (s: string): string => new TextDecoder().decode(new TextEncoder().encode(s));
+const wellFormed = (s: string): string => new TextDecoder('utf-8', { ignoreBOM: true }).decode(new TextEncoder().encode(s));
 const noSpecialText = (s: string) => !/<unk>|<s>|<\/s>|<\|/.test(s);
 
 let llama3: PreTrainedTokenizer;
