@@ -6,6 +6,7 @@ import { readTokenizerConfig } from './load-config.js';
 import type { Side } from './padding.js';
 import { type AddedTokenSpec, toAddedToken } from './special-tokens.js';
 import { PreTrainedTokenizer, type TokenizerInit } from './tokenizer.js';
+import { nodeFs } from './node-fs.js';
 
 export interface FastInit extends TokenizerInit {
   tokenizer_json: TokenizerJson;
@@ -110,8 +111,7 @@ export class PreTrainedTokenizerFast extends PreTrainedTokenizer {
   }
 
   async save_vocabulary(directory: string, filename_prefix?: string): Promise<string[]> {
-    const fs = await import('node:fs/promises');
-    const path = await import('node:path');
+    const { fs, path } = await nodeFs();
     await fs.mkdir(directory, { recursive: true });
     const file = path.join(directory, `${filename_prefix ? filename_prefix + '-' : ''}tokenizer.json`);
     await fs.writeFile(file, JSON.stringify(this.toTokenizerJson(), null, 2) + '\n');

@@ -7,6 +7,7 @@ import { parseSentencePieceModel, type SentencePieceModel } from './sentencepiec
 import { SentencePieceProcessor } from './sentencepiece/processor.js';
 import { type AddedTokenSpec, toAddedToken } from './special-tokens.js';
 import { PreTrainedTokenizer, type TokenizerInit } from './tokenizer.js';
+import { nodeFs } from './node-fs.js';
 
 const SPIECE_UNDERLINE = '\u2581';
 
@@ -272,8 +273,7 @@ export class LlamaTokenizer extends PreTrainedTokenizer {
   }
 
   async save_vocabulary(directory: string, filename_prefix?: string): Promise<string[]> {
-    const fs = await import('node:fs/promises');
-    const path = await import('node:path');
+    const { fs, path } = await nodeFs();
     await fs.mkdir(directory, { recursive: true });
     const file = path.join(directory, `${filename_prefix ? filename_prefix + '-' : ''}tokenizer.model`);
     await fs.writeFile(file, this.modelBytes);

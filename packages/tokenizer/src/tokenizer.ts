@@ -5,6 +5,7 @@ import { cleanUpTokenization } from './clean-up.js';
 import type { Processed } from './json/post-processors.js';
 import { checkSide, type PaddingStrategy, type Side, truncatePair, type TruncationStrategy } from './padding.js';
 import { type AddedTokenSpec, SPECIAL_TOKEN_NAMES, type SpecialTokenName, tokenContent, type TokenLike, toSpec } from './special-tokens.js';
+import { nodeFs } from './node-fs.js';
 
 /** transformers' VERY_LARGE_INTEGER: "no limit" for model_max_length. */
 export const VERY_LARGE_INTEGER = 1e30;
@@ -494,8 +495,7 @@ export abstract class PreTrainedTokenizer extends Callable {
   /** Writes tokenizer_config.json, special_tokens_map.json and the vocabulary files; returns the paths. */
   async save_pretrained(directory: string): Promise<string[]> {
     if (typeof directory !== 'string' || directory === '') throw new ArgumentError('save_pretrained: directory must be a non-empty path');
-    const fs = await import('node:fs/promises');
-    const path = await import('node:path');
+    const { fs, path } = await nodeFs();
     await fs.mkdir(directory, { recursive: true });
     const configPath = path.join(directory, 'tokenizer_config.json');
     await fs.writeFile(configPath, JSON.stringify(this.tokenizerConfig(), null, 2) + '\n');
