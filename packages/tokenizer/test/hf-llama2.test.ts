@@ -78,3 +78,4 @@ describe('llama2 tokenizer.model', () => {
 });
 
 chatTemplateSuite('llama2', () => fast);
+chatTemplateSuite('llama2', () => slow, 'tokenizer.model');

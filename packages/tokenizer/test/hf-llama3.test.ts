@@ -71,6 +71,7 @@ describe('llama3 tokenizer.model (tiktoken)', () => {
 });
 
 chatTemplateSuite('llama3', () => fast);
+chatTemplateSuite('llama3', () => fromModel, 'tokenizer.model');
 llama3OtherSuite(() => fast);
 
 describe('Llama 3 API details', () => {

@@ -7,8 +7,8 @@ type Case = { tokenizer: 'llama2' | 'llama3'; messages: ChatMessage[]; add_gener
 const cases = vectors<{ cases: Case[] }>('chat-templates.json').cases;
 
 /** The cases of chat-templates.json for one tokenizer folder, run on the tokenizer `get` returns. */
-export function chatTemplateSuite(name: 'llama2' | 'llama3', get: () => PreTrainedTokenizer): void {
-describe(`chat-templates.json (${name})`, () => {
+export function chatTemplateSuite(name: 'llama2' | 'llama3', get: () => PreTrainedTokenizer, path = 'tokenizer.json'): void {
+describe(`chat-templates.json (${name}, ${path})`, () => {
   const mine = cases.map((c, i) => [i, c] as const).filter(([, c]) => c.tokenizer === name);
   it('has cases', () => expect(mine.length).toBeGreaterThan(0));
   it.each(mine.map(([i, c]) => [i, c.error ? 'error' : 'render', c] as const))('#%i %s', (_i, _k, c) => {
