@@ -46,6 +46,23 @@ describe('memory', () => {
     expect(numbers(await gpu.upload(u8, [5], 'uint8').toArray())).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('uploads a large tensor (filled while mapped at creation) exactly, whole and split', async () => {
+    const values = Float32Array.from({ length: 5 * 1024 * 1024 + 3 }, (_, i) => (i % 977) - 488.5);
+    const differences = (a: Float32Array, b: Float32Array) => {
+      let count = Math.abs(a.length - b.length);
+      for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) count++;
+      return count;
+    };
+    const whole = gpu.upload(values, [values.length], 'float32');
+    expect(differences((await whole.toArray()) as Float32Array, values)).toBe(0);
+    whole.dispose();
+    const split = await WebGpuBackend.create({ maxBindingBytes: 17 * 1024 * 1024 });
+    const rows = split.upload(values.subarray(0, 5 * 1024 * 1024), [5 * 1024, 1024], 'float32');
+    expect(rows.storage.handle).toMatchObject({ chunkElements: 4352 * 1024 });
+    expect(differences((await rows.toArray()) as Float32Array, values.subarray(0, 5 * 1024 * 1024))).toBe(0);
+    split.dispose();
+  });
+
   it('zeros are zero even in a recycled buffer', async () => {
     const filled = gpu.upload(new Float32Array(1000).fill(7), [1000], 'float32');
     await filled.toArray();

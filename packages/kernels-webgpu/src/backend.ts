@@ -103,6 +103,12 @@ export class WebGpuBackend implements Backend {
     this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
     handle.chunks.forEach((buffer, c) => {
       const part = bytes.subarray(c * chunkBytes, Math.min((c + 1) * chunkBytes, bytes.byteLength));
+      if (buffer.mapState === 'mapped') {
+        // A new large buffer created mapped (weights): filled in place, no staging copy queued.
+        new Uint8Array(buffer.getMappedRange(0, Math.ceil(part.byteLength / 4) * 4)).set(part);
+        buffer.unmap();
+        return;
+      }
       if (part.byteLength === 0) return;
       const padded = part.byteLength % 4 === 0 ? part : padTo4(part);
       this.#device.queue.writeBuffer(buffer, 0, padded.buffer, padded.byteOffset, padded.byteLength);
@@ -279,7 +285,7 @@ export class WebGpuBackend implements Backend {
     const size = shapeSize(shape);
     const bytes = size * DTYPE_BYTES[dtype];
     const limit = split ? this.maxChunkBytes : this.maxBindingBytes;
-    if (bytes <= limit) return { data: { chunks: [this.#pool.acquire(bytes)], chunkElements: size }, chunkBytes: bytes };
+    if (bytes <= limit) return { data: { chunks: [this.#pool.acquire(bytes, split)], chunkElements: size }, chunkBytes: bytes };
     if (!split || shape.length === 0) {
       throw new ArgumentError(
         `tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes)${split ? '' : '; only uploaded weights are split'}`,
@@ -295,7 +301,7 @@ export class WebGpuBackend implements Backend {
     const chunkElements = rowsPerChunk * rowElements;
     const chunkBytes = chunkElements * DTYPE_BYTES[dtype];
     const chunks: GPUBuffer[] = [];
-    for (let at = 0; at < bytes; at += chunkBytes) chunks.push(this.#pool.acquire(Math.min(chunkBytes, bytes - at)));
+    for (let at = 0; at < bytes; at += chunkBytes) chunks.push(this.#pool.acquire(Math.min(chunkBytes, bytes - at), true));
     return { data: { chunks, chunkElements }, chunkBytes };
   }
 

@@ -32,15 +32,18 @@ export class BufferPool {
     return this.#allocated;
   }
 
-  /** A buffer of at least `bytes` bytes (contents undefined). */
-  acquire(bytes: number): GPUBuffer {
+  /**
+   * A buffer of at least `bytes` bytes (contents undefined). With `mapLarge`, a large (never pooled) buffer
+   * is created mapped, so an upload can fill it without a staging copy (its `mapState` is 'mapped').
+   */
+  acquire(bytes: number, mapLarge = false): GPUBuffer {
     const size = bucketSize(bytes);
     const list = this.#free.get(size);
     const reused = list?.pop();
     if (reused) return reused;
     this.#created++;
     this.#allocated += size;
-    return this.#device.createBuffer({ size, usage: this.#usage });
+    return this.#device.createBuffer({ size, usage: this.#usage, mappedAtCreation: mapLarge && size >= POOLED_LIMIT });
   }
 
   /** Gives a buffer back: pooled if small; if large, destroyed once the work recorded so far is submitted (`collect`). */
