@@ -3,7 +3,7 @@ import { Callable } from './callable.js';
 import { type ChatMessage, renderChatTemplate, resolveChatTemplate } from './chat-template.js';
 import { cleanUpTokenization } from './clean-up.js';
 import type { Processed } from './json/post-processors.js';
-import { checkSide, type PaddingStrategy, type Side, truncatePair, type TruncationStrategy } from './padding.js';
+import { checkSide, padEncodings, paddingTarget, type PaddingStrategy, type Side, truncatePair, type TruncationStrategy } from './padding.js';
 import { type AddedTokenSpec, SPECIAL_TOKEN_NAMES, type SpecialTokenName, tokenContent, type TokenLike, toSpec } from './special-tokens.js';
 import { nodeFs } from './node-fs.js';
 
@@ -368,41 +368,14 @@ export abstract class PreTrainedTokenizer extends Callable {
       }),
     );
     const padding = options.padding ?? false;
-    let target: number | null = null;
-    if (padding !== false && padding !== 'do_not_pad') {
-      if (padding === true || padding === 'longest') target = Math.max(0, ...encodings.map((e) => e.ids.length));
-      else if (padding === 'max_length') {
-        target = this.maxLength(true, options.max_length);
-        if (target === null) throw new ArgumentError("padding: 'max_length' needs max_length (the tokenizer's model_max_length is unlimited)");
-      } else throw new ArgumentError(`padding: expected true, false, 'longest', 'max_length' or 'do_not_pad', got ${JSON.stringify(padding)}`);
-      const multiple = options.pad_to_multiple_of;
-      if (multiple !== undefined && multiple !== null) {
-        if (!Number.isInteger(multiple) || multiple <= 0) throw new ArgumentError(`pad_to_multiple_of: expected a positive integer, got ${multiple}`);
-        target = Math.ceil(target / multiple) * multiple;
-      }
-      if (this.pad_token_id === null) {
-        throw new ArgumentError(
-          'padding: the tokenizer has no pad_token. Set one, e.g. tokenizer.add_special_tokens({ pad_token: "[PAD]" }) or tokenizer.pad_token = tokenizer.eos_token',
-        );
-      }
+    const target = paddingTarget(encodings, padding, () => this.maxLength(true, options.max_length), options.pad_to_multiple_of);
+    if (target !== null && this.pad_token_id === null) {
+      throw new ArgumentError(
+        'padding: the tokenizer has no pad_token. Set one, e.g. tokenizer.add_special_tokens({ pad_token: "[PAD]" }) or tokenizer.pad_token = tokenizer.eos_token',
+      );
     }
     const side = options.padding_side ? checkSide(options.padding_side, 'padding_side') : this.padding_side;
-    const padId = this.pad_token_id ?? 0;
-    const out: BatchEncoding<number[][]> = { input_ids: [], attention_mask: [] };
-    if (options.return_token_type_ids) out.token_type_ids = [];
-    if (options.return_special_tokens_mask) out.special_tokens_mask = [];
-    for (const e of encodings) {
-      const missing = target === null ? 0 : Math.max(0, target - e.ids.length);
-      const pad = (row: number[], value: number): number[] => {
-        if (missing === 0) return row;
-        const fill = new Array<number>(missing).fill(value);
-        return side === 'right' ? [...row, ...fill] : [...fill, ...row];
-      };
-      out.input_ids.push(pad(e.ids, padId));
-      out.attention_mask.push(pad(e.ids.map(() => 1), 0));
-      out.token_type_ids?.push(pad(e.typeIds, 0));
-      out.special_tokens_mask?.push(pad(e.specialMask, 1));
-    }
+    const out = padEncodings(encodings, target, side, this.pad_token_id ?? 0, options);
     if (options.return_attention_mask === false) delete (out as Partial<BatchEncoding<number[][]>>).attention_mask;
     if (batched) return out;
     const single: Partial<BatchEncoding<number[]>> = {};
