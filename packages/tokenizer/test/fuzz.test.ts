@@ -107,8 +107,9 @@ describe('fuzz: long runs and large inputs stay near-linear', () => {
         const ids = tok.encode(c.repeat(80_000));
         expect(ids.length).toBeGreaterThan(0);
       });
-      // 8x the input: linear is ~8x, quadratic ~64x. Generous for a shared, noisy machine.
-      expect(large).toBeLessThan(Math.max(40 * small, 1500));
+      // 8x the input: linear is ~8x, quadratic ~64x (minutes for a naive BPE at 80k symbols). Generous
+      // for a shared, noisy machine.
+      expect(large).toBeLessThan(Math.max(40 * small, 5000));
     }
   });
   it('1 MB of mixed text encodes and round-trips', () => {
