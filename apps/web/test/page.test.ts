@@ -1,6 +1,6 @@
 // The chat page in headless Chromium (WebGPU on SwiftShader): it loads llama2c-260k from a local URL,
 // generates greedily, and the text must equal what the same ChatSession code generates on the cpu backend.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,11 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'cria-web-'));
   await build({ root: APP, logLevel: 'error', build: { outDir, emptyOutDir: true } });
   server = await serveFolders({ '/fixtures/': fixturesDir(), '/': outDir });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: install Debian's chromium (apt-get install chromium, as DESIGN.md's machine recipe says) or set CHROMIUM_PATH`);
+  }
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
 });
 
 afterAll(async () => {
