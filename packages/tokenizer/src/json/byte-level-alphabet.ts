@@ -14,19 +14,23 @@ function buildByteToChar(): string[] {
 
 export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
 
+const SPACE_CHAR = BYTE_TO_CHAR[0x20]!;
+
 export const CHAR_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 
 /** The byte-level form of a string: its UTF-8 bytes, each as its alphabet character (lone surrogates as U+FFFD). */
 export function toByteLevel(text: string): string {
-  let i = 0;
   const n = text.length;
+  // Most words are printable ASCII, perhaps after one leading space (which becomes 'Ġ').
+  let i = n > 0 && text.charCodeAt(0) === 0x20 ? 1 : 0;
+  const start = i;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c < 0x21 || c > 0x7e) break;
     i++;
   }
-  if (i === n) return text;
-  let out = text.slice(0, i);
+  if (i === n) return start === 0 ? text : SPACE_CHAR + text.slice(1);
+  let out = start === 0 ? text.slice(0, i) : SPACE_CHAR + text.slice(1, i);
   const T = BYTE_TO_CHAR;
   for (; i < n; i++) {
     let cp = text.charCodeAt(i);
