@@ -86,11 +86,35 @@ export function randomLlama(backend: CudaBackend, s: LlamaShape, maxLength: numb
   };
 }
 
+/** How a step reaches the KV cache: at a host-side position, or at one read on the device (graph replay). */
+export interface CacheAccess {
+  write(cache: Tensor, src: Tensor): void;
+  attend(q: Tensor, k: Tensor, v: Tensor): Tensor;
+}
+
+export function hostPosition(backend: CudaBackend, s: LlamaShape, past: number, seq: number): CacheAccess {
+  const options = { numHeads: s.heads, numKvHeads: s.kvHeads, headDim: s.headDim, kvLength: past + seq, scale: 1 / Math.sqrt(s.headDim) };
+  return {
+    write: (cache, src) => backend.kvWrite(cache, src, past),
+    attend: (q, k, v) => backend.attention(q, k, v, options),
+  };
+}
+
+/** offset and kvLength: int32 [1] tensors the caller rewrites before each replay. */
+export function devicePosition(backend: CudaBackend, s: LlamaShape, offset: Tensor, kvLength: Tensor): CacheAccess {
+  const options = { numHeads: s.heads, numKvHeads: s.kvHeads, headDim: s.headDim, kvLength, scale: 1 / Math.sqrt(s.headDim) };
+  return {
+    write: (cache, src) => backend.kvWriteAt(cache, src, offset),
+    attend: (q, k, v) => backend.attentionAt(q, k, v, options),
+  };
+}
+
 /**
  * One forward step over `ids` ([1, S] int32 on the device) at cache offset `past`: returns the argmax id of
  * the last position ([1] int32). Every intermediate is disposed.
  */
-export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, positions: Tensor, past: number): Tensor {
+export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, positions: Tensor, past: number, cache?: CacheAccess): Tensor {
+  const access = cache ?? hostPosition(backend, w.shape, past, ids.shape[1]!);
   const s = w.shape;
   const seq = ids.shape[1]!;
   const eps = 1e-5;
@@ -105,11 +129,11 @@ export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, po
     const k = backend.rope(k0, positions, w.invFreq, { numHeads: s.kvHeads, headDim: s.headDim, attentionScaling: 1 });
     q0.dispose();
     k0.dispose();
-    backend.kvWrite(l.kCache, k, past);
-    backend.kvWrite(l.vCache, v, past);
+    access.write(l.kCache, k);
+    access.write(l.vCache, v);
     k.dispose();
     v.dispose();
-    const a = backend.attention(q, l.kCache, l.vCache, { numHeads: s.heads, numKvHeads: s.kvHeads, headDim: s.headDim, kvLength: past + seq, scale: 1 / Math.sqrt(s.headDim) });
+    const a = access.attend(q, l.kCache, l.vCache);
     q.dispose();
     const o = backend.linear(a, l.o);
     a.dispose();

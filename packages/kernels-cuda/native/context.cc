@@ -143,6 +143,7 @@ void Context::define(Napi::Env env, Napi::Object exports) {
       InstanceMethod("endCapture", &Context::endCapture),
       InstanceMethod("replay", &Context::replay),
       InstanceMethod("destroyGraph", &Context::destroyGraph),
+      InstanceMethod("increment", &Context::increment),
       InstanceMethod("recordTimer", &Context::recordTimer),
       InstanceMethod("timeSince", &Context::timeSince),
   });
@@ -188,6 +189,9 @@ void Context::release() {
     delete g;
   }
   graphs_.clear();
+  for (uintptr_t p : orphanLive_) cudaFreeAsync(reinterpret_cast<void*>(p), stream_);
+  orphanLive_.clear();
+  orphanUnrealised_.clear();
   for (cudaEvent_t e : timers_) cudaEventDestroy(e);
   timers_.clear();
   cudaStreamSynchronize(stream_);
@@ -242,6 +246,8 @@ Napi::Value Context::free(const Napi::CallbackInfo& info) {
     if (std::find(g->allocations.begin(), g->allocations.end(), p) != g->allocations.end())
       return env.Undefined();  // graph-owned; released with the graph
   }
+  if (orphanUnrealised_.erase(key)) return env.Undefined();
+  orphanLive_.erase(key);
   check(env, cudaFreeAsync(p, stream_), "cudaFreeAsync");
   return env.Undefined();
 }
@@ -408,12 +414,13 @@ Napi::Value Context::rope(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// kvWrite(cacheDtype, cache, src, batch, seqLen, numKvHeads, headDim, maxLength, offset)
+// kvWrite(cacheDtype, cache, src, batch, seqLen, numKvHeads, headDim, maxLength, offset[, offsetPtr])
 Napi::Value Context::kvWrite(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const int* offsetDev = info.Length() > 9 ? static_cast<const int*>(ptrArg(info, 9)) : nullptr;
   CRIA_LAUNCH("kvWrite", launchKvWrite(stream_, dtypeArg(info, 0), ptrArg(info, 1), static_cast<const float*>(ptrArg(info, 2)),
                                        intArg(info, 3), intArg(info, 4), static_cast<int>(intArg(info, 5)),
-                                       static_cast<int>(intArg(info, 6)), intArg(info, 7), intArg(info, 8)));
+                                       static_cast<int>(intArg(info, 6)), intArg(info, 7), intArg(info, 8), offsetDev));
   return env.Undefined();
 }
 
@@ -436,10 +443,11 @@ AttentionShape shapeArg(const Napi::CallbackInfo& info, size_t i) {
 }
 }  // namespace
 
-// attention(q, cacheDtype, k, v, mask | null, out, shape)
+// attention(q, cacheDtype, k, v, mask | null, out, shape[, kvLengthPtr])
 Napi::Value Context::attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const AttentionShape shape = shapeArg(info, 6);
+  AttentionShape shape = shapeArg(info, 6);
+  if (info.Length() > 7) shape.kvLengthDev = static_cast<const int*>(ptrArg(info, 7));
   CRIA_LAUNCH("attention", launchAttention(stream_, static_cast<const float*>(ptrArg(info, 0)), dtypeArg(info, 1), ptrArg(info, 2),
                                            ptrArg(info, 3), ptrArg(info, 4), static_cast<float*>(ptrArg(info, 5)), shape));
   return env.Undefined();
@@ -552,11 +560,18 @@ Napi::Value Context::destroyGraph(const Napi::CallbackInfo& info) {
   if (id < 0 || id >= static_cast<int64_t>(graphs_.size()) || !graphs_[id]) return env.Undefined();
   Graph* g = graphs_[id];
   graphs_[id] = nullptr;
-  if (g->launched)
-    for (void* p : g->allocations) cudaFreeAsync(p, stream_);
+  // Tensors may still hold the graph's allocations: they free them (or forget them) when disposed.
+  for (void* p : g->allocations) (g->launched ? orphanLive_ : orphanUnrealised_).insert(reinterpret_cast<uintptr_t>(p));
   check(env, cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
   check(env, cudaGraphExecDestroy(g->exec), "cudaGraphExecDestroy");
   delete g;
+  return env.Undefined();
+}
+
+// increment(ptr, n): adds 1 to n int32 values on the device (a decode graph advances its own position).
+Napi::Value Context::increment(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CRIA_LAUNCH("increment", launchIncrement(stream_, static_cast<int*>(ptrArg(info, 0)), intArg(info, 1)));
   return env.Undefined();
 }
 

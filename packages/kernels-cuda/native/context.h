@@ -49,6 +49,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value endCapture(const Napi::CallbackInfo& info);
   Napi::Value replay(const Napi::CallbackInfo& info);
   Napi::Value destroyGraph(const Napi::CallbackInfo& info);
+  Napi::Value increment(const Napi::CallbackInfo& info);
   // timing
   Napi::Value timeSince(const Napi::CallbackInfo& info);
   Napi::Value recordTimer(const Napi::CallbackInfo& info);
@@ -75,6 +76,9 @@ class Context : public Napi::ObjectWrap<Context> {
     bool launched;
   };
   std::vector<Graph*> graphs_;
+  // Allocations of destroyed graphs still referenced by tensors: live ones are freed by free(), ones never
+  // realised (the graph was never launched) are forgotten.
+  std::unordered_set<uintptr_t> orphanLive_, orphanUnrealised_;
   std::vector<cudaEvent_t> timers_;
   CublasLt lt_;  // the prefill GEMM when libcublasLt is present
 };

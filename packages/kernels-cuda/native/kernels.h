@@ -16,6 +16,10 @@ struct AttentionShape {
   int64_t kvLength;           // valid slots including the S new ones
   float scale;
   int maskDtype;              // -1: no mask; kF32 or kI32
+  // When set (decode, seqLen < 16): kvLength is read from this device int32 at run time, `kvLength` above is its
+  // upper bound (the cache length) and the mask is [batch, maxLength]. Lets one captured CUDA graph serve every
+  // position.
+  const int* kvLengthDev = nullptr;
 };
 
 cudaError_t launchEmbedding(cudaStream_t stream, int weightDtype, const void* weight, const int* ids, float* out,
@@ -31,8 +35,10 @@ cudaError_t launchSplitHalves(cudaStream_t stream, const float* x, int halfDtype
 cudaError_t launchAddBias(cudaStream_t stream, float* out, int biasDtype, const void* bias, int64_t rows, int64_t M);
 cudaError_t launchRope(cudaStream_t stream, const float* x, const int* positions, const float* invFreq, float* out,
                        int64_t tokens, int numHeads, int headDim, float attentionScaling);
+// offsetDev, when set, is a device int32 read at run time instead of `offset` (writes past the cache are dropped).
 cudaError_t launchKvWrite(cudaStream_t stream, int cacheDtype, void* cache, const float* src, int64_t batch,
-                          int64_t seqLen, int numKvHeads, int headDim, int64_t maxLength, int64_t offset);
+                          int64_t seqLen, int numKvHeads, int headDim, int64_t maxLength, int64_t offset,
+                          const int* offsetDev = nullptr);
 cudaError_t launchAttention(cudaStream_t stream, const float* q, int cacheDtype, const void* k, const void* v,
                             const void* mask, float* out, const AttentionShape& shape);
 cudaError_t launchAttentionWeights(cudaStream_t stream, const float* q, int cacheDtype, const void* k,
@@ -43,6 +49,8 @@ cudaError_t launchSoftmax(cudaStream_t stream, const float* x, float* out, int64
 cudaError_t launchArgmax(cudaStream_t stream, const float* x, int* out, int64_t rows, int64_t n);
 cudaError_t launchTopk(cudaStream_t stream, const float* x, float* values, int* indices, int64_t rows, int64_t n,
                        int k);
+// x[i] += 1 for n int32 values.
+cudaError_t launchIncrement(cudaStream_t stream, int* x, int64_t n);
 cudaError_t launchCast(cudaStream_t stream, int fromDtype, const void* x, int toDtype, void* out, int64_t n);
 
 }  // namespace cria

@@ -71,6 +71,22 @@ describe('CudaBackend over a recording context', () => {
     expect(weights.shape).toEqual([2, 8, 5, 12]);
   });
 
+  it('kvWriteAt and attentionAt pass device scalars and check them', () => {
+    const { backend, f32, last } = setup();
+    const cache = f32([1, 2, 32, 16]);
+    const offset = backend.zeros([1], 'int32');
+    backend.kvWriteAt(cache, f32([1, 1, 32]), offset);
+    expect(last('kvWrite')[9]).toBe(offset.storage.handle);
+    expect(() => backend.kvWriteAt(cache, f32([1, 1, 32]), backend.zeros([2], 'int32'))).toThrow(/offset must be an int32 tensor of one element/);
+    const kvLength = backend.zeros([1], 'int32');
+    const out = backend.attentionAt(f32([1, 1, 64]), cache, cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 0.25, kvLength, mask: backend.zeros([1, 32], 'int32') });
+    expect(out.shape).toEqual([1, 1, 64]);
+    expect(last('attention')[6]).toMatchObject({ kvLength: 32, maxLength: 32, maskDtype: DTYPE_CODE.int32 });
+    expect(last('attention')[7]).toBe(kvLength.storage.handle);
+    expect(() => backend.attentionAt(f32([1, 16, 64]), f32([1, 2, 32, 16]), cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 1, kvLength })).toThrow(/S < 16/);
+    expect(() => backend.attentionAt(f32([1, 1, 64]), cache, cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 1, kvLength, mask: f32([1, 31]) })).toThrow(/mask must be \[1, 32\]/);
+  });
+
   it('attention refuses head sizes above the compiled kernels', () => {
     const { backend, f32 } = setup();
     const q = f32([1, 1, 512]);

@@ -153,6 +153,23 @@ export class CudaBackend implements Backend {
     this.context.beginCapture();
   }
 
+  /** Adds 1 to every element of an int32 tensor, on the device (a captured decode step advances its position). */
+  advance(tensor: Tensor): void {
+    requireOwned(this, 'advance', 'tensor', tensor);
+    if (tensor.dtype !== 'int32') throw new ArgumentError(`advance: tensor must be int32, got ${tensor.dtype}`);
+    this.context.increment(ptr(tensor), tensor.size);
+  }
+
+  /** Copies `src` into `dst` on the device (same dtype and element count), in stream order. */
+  copyInto(dst: Tensor, src: Tensor): void {
+    requireOwned(this, 'copyInto', 'dst', dst);
+    requireOwned(this, 'copyInto', 'src', src);
+    if (dst.dtype !== src.dtype || dst.size !== src.size) {
+      throw new ArgumentError(`copyInto: dst ${shapeText(dst.shape)} ${dst.dtype} and src ${shapeText(src.shape)} ${src.dtype} must hold as many elements of one dtype`);
+    }
+    if (dst.byteLength > 0) this.context.copy(ptr(dst), ptr(src), dst.byteLength);
+  }
+
   endCapture(): CudaGraph {
     this.#alive();
     const id = this.context.endCapture();
@@ -293,6 +310,46 @@ export class CudaBackend implements Backend {
     const shape = this.#attentionShape('attention', q, kCache, vCache, options);
     const out = this.#empty(q.shape, 'float32');
     this.context.attention(ptr(q), code(kCache.dtype), ptr(kCache), ptr(vCache), options.mask ? ptr(options.mask) : null, ptr(out), shape);
+    return out;
+  }
+
+  // ------------------------------------------------ decode ops with device-side positions (for CUDA graphs)
+  /**
+   * kvWrite with the offset read from `offset` (int32 [1] on this device) when the work runs, so one captured
+   * decode step serves every position. An offset with offset + S > maxLength writes nothing.
+   */
+  kvWriteAt(cache: Tensor, src: Tensor, offset: Tensor): void {
+    requireOwned(this, 'kvWriteAt', 'offset', offset);
+    if (offset.dtype !== 'int32' || offset.size !== 1) throw new ArgumentError(`kvWriteAt: offset must be an int32 tensor of one element, got ${shapeText(offset.shape)} ${offset.dtype}`);
+    requireOwned(this, 'kvWriteAt', 'cache', cache);
+    requireOwned(this, 'kvWriteAt', 'src', src);
+    requireSupported('kvWrite', [cache.dtype, src.dtype]);
+    requireRank('kvWriteAt', 'cache', cache, 4, () => '[batch, numKvHeads, maxLength, headDim]');
+    requireRank('kvWriteAt', 'src', src, 3, () => '[batch, seq, numKvHeads * headDim]');
+    const [b, numKvHeads, maxLength, headDim] = cache.shape as [number, number, number, number];
+    const [sb, s, width] = src.shape as [number, number, number];
+    if (sb !== b || width !== numKvHeads * headDim || s > maxLength) {
+      throw new ArgumentError(`kvWriteAt: src must be [${b}, S <= ${maxLength}, ${numKvHeads * headDim}] for cache ${shapeText(cache.shape)}, got ${shapeText(src.shape)}`);
+    }
+    this.context.kvWrite(code(cache.dtype), ptr(cache), ptr(src), b, s, numKvHeads, headDim, maxLength, 0, ptr(offset));
+  }
+
+  /**
+   * Decode attention (S < 16) with kvLength read from `kvLength` (int32 [1] on this device) when the work runs;
+   * the optional mask is [B, maxLength] (slots past kvLength are ignored). Values are clamped to [S, maxLength].
+   */
+  attentionAt(q: Tensor, kCache: Tensor, vCache: Tensor, options: Omit<AttentionOptions, 'kvLength'> & { kvLength: Tensor }): Tensor {
+    const { kvLength, mask, ...rest } = options;
+    requireOwned(this, 'attentionAt', 'options.kvLength', kvLength);
+    if (kvLength.dtype !== 'int32' || kvLength.size !== 1) throw new ArgumentError(`attentionAt: options.kvLength must be an int32 tensor of one element, got ${shapeText(kvLength.shape)} ${kvLength.dtype}`);
+    requireRank('attentionAt', 'kCache', kCache, 4, () => '[batch, numKvHeads, maxLength, headDim]');
+    const maxLength = kCache.shape[2]!;
+    const seq = q.shape[1];
+    if (seq === undefined || seq >= 16) throw new ArgumentError(`attentionAt: q must be [B, S < 16, numHeads * headDim] (decode), got ${shapeText(q.shape)}`);
+    // Checked as the host-side op with kvLength at its bound; the mask is [B, maxLength].
+    const shape = this.#attentionShape('attention', q, kCache, vCache, { ...rest, kvLength: maxLength, ...(mask ? { mask } : {}) });
+    const out = this.#empty(q.shape, 'float32');
+    this.context.attention(ptr(q), code(kCache.dtype), ptr(kCache), ptr(vCache), mask ? ptr(mask) : null, ptr(out), shape, ptr(kvLength));
     return out;
   }
 

@@ -59,8 +59,10 @@ export interface NativeContext {
   rmsNorm(x: DevicePtr, weightDtype: number, weight: DevicePtr, out: DevicePtr, rows: number, hidden: number, eps: number): void;
   linear(x: DevicePtr, weightDtype: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
-  kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number): void;
-  attention(q: DevicePtr, cacheDtype: number, k: DevicePtr, v: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape): void;
+  /** With `offsetPtr` (device int32), the offset is read on the device at run time (graph replay). */
+  kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number, offsetPtr?: DevicePtr): void;
+  /** With `kvLengthPtr` (device int32; seqLen < 16), kvLength is read on the device, shape.kvLength is its bound and the mask is [batch, maxLength]. */
+  attention(q: DevicePtr, cacheDtype: number, k: DevicePtr, v: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape, kvLengthPtr?: DevicePtr): void;
   attentionWeights(q: DevicePtr, cacheDtype: number, k: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape): void;
   siluMul(gate: DevicePtr, up: DevicePtr, out: DevicePtr, n: number): void;
   add(a: DevicePtr, b: DevicePtr, out: DevicePtr, n: number): void;
@@ -74,6 +76,8 @@ export interface NativeContext {
   /** Ends the capture; returns the graph's id. Memory allocated during the capture belongs to the graph. */
   endCapture(): number;
   replay(graph: number): void;
+  /** Adds 1 to `n` int32 values on the device (lets a decode graph advance its own position). */
+  increment(ptr: DevicePtr, n: number): void;
   destroyGraph(graph: number): void;
 
   /** Records a timing event on the stream; returns its id. */

@@ -84,6 +84,58 @@ async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
   return { name: 'CUDA graph: add, add captured once, replayed 3 times over new inputs', error: worst, bound: 1e-6 };
 }
 
+// One decode step captured once (kvWriteAt + attentionAt read the position on the device) and replayed at six
+// positions, each compared with plain-loop attention over a host mirror of the cache.
+async function graphDecodeCheck(backend: CudaBackend): Promise<DeviceCheck> {
+  const [numHeads, numKvHeads, headDim, maxLength, prompt] = [4, 2, 16, 32, 5];
+  const kvWidth = numKvHeads * headDim;
+  const kHost = new Float32Array(numKvHeads * maxLength * headDim);
+  const vHost = new Float32Array(numKvHeads * maxLength * headDim);
+  const mirror = (cache: Float32Array, src: Float32Array, offset: number, seq: number) => {
+    for (let s = 0; s < seq; s++) for (let h = 0; h < numKvHeads; h++) for (let d = 0; d < headDim; d++) cache[(h * maxLength + offset + s) * headDim + d] = src[s * kvWidth + h * headDim + d]!;
+  };
+  const kCache = backend.zeros([1, numKvHeads, maxLength, headDim], 'float32');
+  const vCache = backend.zeros([1, numKvHeads, maxLength, headDim], 'float32');
+  const kPrompt = randomFloats(prompt * kvWidth, 40);
+  const vPrompt = randomFloats(prompt * kvWidth, 41);
+  for (const [cache, src, host] of [[kCache, kPrompt, kHost], [vCache, vPrompt, vHost]] as const) {
+    const t = backend.upload(src, [1, prompt, kvWidth], 'float32');
+    backend.kvWrite(cache, t, 0);
+    t.dispose();
+    mirror(host, src, 0, prompt);
+  }
+  const q = backend.zeros([1, 1, numHeads * headDim], 'float32');
+  const k = backend.zeros([1, 1, kvWidth], 'float32');
+  const v = backend.zeros([1, 1, kvWidth], 'float32');
+  const offset = backend.zeros([1], 'int32');
+  const kvLength = backend.zeros([1], 'int32');
+  const scale = 1 / Math.sqrt(headDim);
+  backend.beginCapture();
+  backend.kvWriteAt(kCache, k, offset);
+  backend.kvWriteAt(vCache, v, offset);
+  const out = backend.attentionAt(q, kCache, vCache, { numHeads, numKvHeads, headDim, scale, kvLength });
+  const graph = backend.endCapture();
+  let worst = 0;
+  for (let step = 0; step < 6; step++) {
+    const pos = prompt + step;
+    const [qs, ks, vs] = [randomFloats(numHeads * headDim, 50 + step, 2), randomFloats(kvWidth, 60 + step, 2), randomFloats(kvWidth, 70 + step)];
+    backend.write(q, qs);
+    backend.write(k, ks);
+    backend.write(v, vs);
+    backend.write(offset, Int32Array.of(pos));
+    backend.write(kvLength, Int32Array.of(pos + 1));
+    graph.replay();
+    const got = (await backend.read(out)) as Float32Array;
+    mirror(kHost, ks, pos, 1);
+    mirror(vHost, vs, pos, 1);
+    const want = naiveAttention(qs, kHost, vHost, { batch: 1, seq: 1, numHeads, numKvHeads, headDim, maxLength, kvLength: pos + 1, scale });
+    worst = Math.max(worst, relativeError(got, want));
+  }
+  graph.dispose();
+  for (const t of [kCache, vCache, q, k, v, offset, kvLength, out]) t.dispose();
+  return { name: 'CUDA graph: decode step (kvWriteAt, attentionAt) captured once, replayed at 6 positions', error: worst, bound: 1e-4 };
+}
+
 export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck[]> {
   const scale = (hd: number): number => 1 / Math.sqrt(hd);
   const gemm = backend.context.gemmInfo();
@@ -106,5 +158,6 @@ export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck
     await attentionCheck(backend, 'attention split-K S=3 hd=256 bf16 kv=300 padded', { batch: 2, seq: 3, numHeads: 4, numKvHeads: 2, headDim: 256, maxLength: 320, kvLength: 300, scale: scale(256), cache: 'bfloat16', maskLeading: [0, 40] }, 25),
     await attentionCheck(backend, 'attention hd=96 (T=4 with idle lanes) S=17', { batch: 1, seq: 17, numHeads: 3, numKvHeads: 1, headDim: 96, maxLength: 17, kvLength: 17, scale: scale(96), cache: 'float32' }, 26),
     await graphCheck(backend),
+    await graphDecodeCheck(backend),
   ];
 }

@@ -53,6 +53,7 @@ export function recordingContext(): NativeContext & { calls: RecordedCall[]; liv
     beginCapture: record('beginCapture'),
     endCapture: () => 0,
     replay: record('replay'),
+    increment: record('increment'),
     destroyGraph: record('destroyGraph'),
     recordTimer: () => 0,
     timeSince: () => 0,

@@ -17,10 +17,12 @@ struct Params {
   int numHeads, numKvHeads, headDim, maskDtype;
   float scale;
   const void* mask;
+  int64_t maskStride;      // kvLength, or maxLength when kvLength is read from the device
+  const int* kvLengthDev;  // see AttentionShape::kvLengthDev
 };
 
 __device__ __forceinline__ bool keyAllowed(const Params& p, int64_t b, int64_t j) {
-  return p.maskDtype < 0 || loadAsFloat(p.mask, p.maskDtype, b * p.kvLength + j) != 0.f;
+  return p.maskDtype < 0 || loadAsFloat(p.mask, p.maskDtype, b * p.maskStride + j) != 0.f;
 }
 
 // Merges (m, l, acc) states: returns weights to scale each side by.
@@ -42,7 +44,9 @@ __global__ __launch_bounds__(128) void attnSplitKernel(const float* __restrict__
   const int64_t bs = r / p.numHeads, s = bs % p.seqLen, b = bs / p.seqLen;
   const int kvh = h / (p.numHeads / p.numKvHeads);
   const int hd = p.headDim;
-  const int64_t qpos = p.kvLength - p.seqLen + s;
+  // kvLength from the device (clamped to [seqLen, bound]) or the host.
+  const int64_t kvLength = p.kvLengthDev ? min(max((int64_t)*p.kvLengthDev, p.seqLen), p.kvLength) : p.kvLength;
+  const int64_t qpos = kvLength - p.seqLen + s;
   const int64_t start = (int64_t)blockIdx.y * chunk;
   const int64_t end = min(start + chunk, qpos + 1);
   const int64_t cacheBase = ((b * p.numKvHeads + kvh) * p.maxLength) * hd;
@@ -317,6 +321,8 @@ Params toParams(const AttentionShape& s, const void* mask) {
   p.batch = s.batch; p.seqLen = s.seqLen; p.maxLength = s.maxLength; p.kvLength = s.kvLength;
   p.numHeads = s.numHeads; p.numKvHeads = s.numKvHeads; p.headDim = s.headDim; p.maskDtype = mask ? s.maskDtype : -1;
   p.scale = s.scale; p.mask = mask;
+  p.kvLengthDev = s.kvLengthDev;
+  p.maskStride = s.kvLengthDev ? s.maxLength : s.kvLength;
   return p;
 }
 
@@ -354,6 +360,7 @@ cudaError_t runFlash(cudaStream_t stream, const float* q, const C* k, const C* v
 template <typename C, int T>
 cudaError_t runAttention(cudaStream_t stream, const float* q, const C* k, const C* v, float* out, const Params& p) {
   const int64_t rows = p.batch * p.seqLen * p.numHeads;
+  if (p.kvLengthDev && p.seqLen >= 16) return cudaErrorInvalidValue;  // device kvLength: decode kernel only
   if (p.seqLen < 16) {
     // Split the keys so that about two blocks per SM are busy, each split holding at least 64 keys.
     int64_t splits = (264 + rows - 1) / rows;

@@ -77,6 +77,10 @@ __global__ void embeddingKernel(const W* weight, const int* ids, float* out, int
   for (int64_t j = threadIdx.x; j < hidden; j += blockDim.x) dst[j] = toFloat<W>(src[j]);
 }
 
+__global__ void incrementKernel(int* x, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) x[i] += 1;
+}
+
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
 }  // namespace
@@ -102,6 +106,12 @@ cudaError_t launchSiluMul(cudaStream_t stream, const float* gate, const float* u
   } else {
     siluMulKernel<<<blocksFor(n, 256), 256, 0, stream>>>(gate, up, out, n);
   }
+  return cudaGetLastError();
+}
+
+cudaError_t launchIncrement(cudaStream_t stream, int* x, int64_t n) {
+  if (n == 0) return cudaSuccess;
+  incrementKernel<<<blocksFor(n, 256), 256, 0, stream>>>(x, n);
   return cudaGetLastError();
 }
 

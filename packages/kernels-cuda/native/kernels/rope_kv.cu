@@ -29,7 +29,9 @@ __global__ void ropeKernel(const float* x, const int* positions, const float* in
 // One thread per element of src [B, S, numKvHeads * headDim].
 template <typename C>
 __global__ void kvWriteKernel(C* cache, const float* src, int64_t batch, int64_t seqLen, int numKvHeads, int headDim,
-                              int64_t maxLength, int64_t offset) {
+                              int64_t maxLength, int64_t offset, const int* offsetDev) {
+  if (offsetDev) offset = *offsetDev;
+  if (offset < 0 || offset + seqLen > maxLength) return;  // a device offset out of range writes nothing
   const int64_t width = (int64_t)numKvHeads * headDim;
   const int64_t total = batch * seqLen * width;
   for (int64_t t = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; t < total; t += (int64_t)gridDim.x * blockDim.x) {
@@ -53,12 +55,13 @@ cudaError_t launchRope(cudaStream_t stream, const float* x, const int* positions
 }
 
 cudaError_t launchKvWrite(cudaStream_t stream, int cacheDtype, void* cache, const float* src, int64_t batch,
-                          int64_t seqLen, int numKvHeads, int headDim, int64_t maxLength, int64_t offset) {
+                          int64_t seqLen, int numKvHeads, int headDim, int64_t maxLength, int64_t offset,
+                          const int* offsetDev) {
   const int64_t total = batch * seqLen * numKvHeads * headDim;
   if (total == 0) return cudaSuccess;
   CRIA_FLOAT_TYPE_SWITCH(cacheDtype, C, {
     kvWriteKernel<C><<<blocksFor(total, 256), 256, 0, stream>>>(static_cast<C*>(cache), src, batch, seqLen,
-                                                                numKvHeads, headDim, maxLength, offset);
+                                                                numKvHeads, headDim, maxLength, offset, offsetDev);
   })
   return cudaGetLastError();
 }
