@@ -31,6 +31,8 @@ export class SentencePieceProcessor {
   readonly addDummyPrefix: boolean;
   private symbols = new Int32Array(256);
   private frozen = new Uint8Array(256);
+  private readonly cutBeforeSpace: boolean;
+  private readonly cache = new Map<string, number[]>();
 
   constructor(readonly model: SentencePieceModel, options: SentencePieceOptions = {}) {
     const file = options.file ?? 'tokenizer.model';
@@ -89,6 +91,7 @@ export class SentencePieceProcessor {
       }
     }
     this.merger = new BpeMerger(this.table);
+    this.cutBeforeSpace = this.userDefined.length === 0 && [...this.mergeable.keys()].every((piece) => !/[^\u2581]\u2581/.test(piece));
   }
 
   get size(): number {
@@ -127,7 +130,38 @@ export class SentencePieceProcessor {
     return this.encode(text).map((id) => this.idToPiece(id));
   }
 
+  /**
+   * BPE over the normalized text. As in the tokenizer.json BPE, the text is cut before each ▁ that
+   * follows another character when no mergeable piece holds such a pair (so no merge can cross a cut),
+   * and the parts are cached.
+   */
   private encodeNormalized(normalized: string): number[] {
+    if (!this.cutBeforeSpace || normalized.length < 2) return this.encodePart(normalized);
+    const out: number[] = [];
+    let start = 0;
+    const space = SPACE.charCodeAt(0);
+    let prev = normalized.charCodeAt(0);
+    for (let i = 1; i <= normalized.length; i++) {
+      const c = i < normalized.length ? normalized.charCodeAt(i) : -1;
+      if (c === -1 || (c === space && prev !== space)) {
+        const part = normalized.slice(start, i);
+        let ids = this.cache.get(part);
+        if (ids === undefined) {
+          ids = this.encodePart(part);
+          if (part.length < 256) {
+            if (this.cache.size >= 100_000) this.cache.clear();
+            this.cache.set(part, ids);
+          }
+        }
+        for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+        start = i;
+      }
+      prev = c;
+    }
+    return out;
+  }
+
+  private encodePart(normalized: string): number[] {
     if (normalized.length === 0) return [];
     if (this.symbols.length < normalized.length + 1) {
       this.symbols = new Int32Array(normalized.length * 2 + 1);
