@@ -50,10 +50,7 @@ export class AutoTokenizer {
     if (use_fast && (hasJson || llama)) {
       // A Llama folder with only tokenizer.model: LlamaTokenizerFast converts it, as transformers does.
       if (llama) return LlamaTokenizerFast.from_pretrained(directory, overrides);
-      if (cls !== null && cls !== 'PreTrainedTokenizerFast' && !cls.endsWith('Fast')) {
-        // A slow class name with a tokenizer.json: transformers uses the class's fast twin; without
-        // one we know, the generic fast tokenizer reads the tokenizer.json.
-      }
+      // Any other class with a tokenizer.json: the generic fast tokenizer reads it.
       return PreTrainedTokenizerFast.from_pretrained(directory, overrides);
     }
     if (!modelBytes) throw new FileFormatError(`${directory.name}/tokenizer.model`, 'is missing (use_fast: false needs the SentencePiece model)');
