@@ -61,25 +61,49 @@ __global__ __launch_bounds__(128) void attnSplitKernel(const float* __restrict__
     acc[t] = 0.f;
   }
   float m = -INFINITY, l = 0.f;
-  for (int64_t j = start + warp; j < end; j += kSplitWarps) {
-    if (!keyAllowed(p, b, j)) continue;
-    float dot = 0.f;
+  // Four keys per iteration (keys j0 + u * kSplitWarps): their K and V loads are in flight together, so a warp
+  // waits for memory once per four keys instead of once per key.
+  constexpr int kKeys = 4;
+  for (int64_t j0 = start + warp; j0 < end; j0 += kSplitWarps * kKeys) {
+    float dots[kKeys];
+    bool ok[kKeys];
 #pragma unroll
-    for (int t = 0; t < T; ++t) {
-      const int d = lane + 32 * t;
-      if (d < hd) dot = fmaf(qr[t], toFloat<C>(kb[j * hd + d]), dot);
-    }
-    dot = warpSum(dot);
-    const float mNew = fmaxf(m, dot);
-    const float corr = safeExp(m, mNew);
-    const float e = expf(dot - mNew);
-    l = l * corr + e;
+    for (int u = 0; u < kKeys; ++u) {
+      const int64_t j = j0 + (int64_t)u * kSplitWarps;
+      ok[u] = j < end && keyAllowed(p, b, j);
+      float dot = 0.f;
+      if (ok[u]) {
 #pragma unroll
-    for (int t = 0; t < T; ++t) {
-      const int d = lane + 32 * t;
-      acc[t] = acc[t] * corr + (d < hd ? e * toFloat<C>(vb[j * hd + d]) : 0.f);
+        for (int t = 0; t < T; ++t) {
+          const int d = lane + 32 * t;
+          if (d < hd) dot = fmaf(qr[t], toFloat<C>(kb[j * hd + d]), dot);
+        }
+      }
+      dots[u] = dot;
     }
-    m = mNew;
+    float vv[kKeys][T];
+#pragma unroll
+    for (int u = 0; u < kKeys; ++u) {
+      const int64_t j = j0 + (int64_t)u * kSplitWarps;
+#pragma unroll
+      for (int t = 0; t < T; ++t) {
+        const int d = lane + 32 * t;
+        vv[u][t] = ok[u] && d < hd ? toFloat<C>(vb[j * hd + d]) : 0.f;
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kKeys; ++u) dots[u] = warpSum(dots[u]);
+#pragma unroll
+    for (int u = 0; u < kKeys; ++u) {
+      if (!ok[u]) continue;
+      const float mNew = fmaxf(m, dots[u]);
+      const float corr = safeExp(m, mNew);
+      const float e = expf(dots[u] - mNew);
+      l = l * corr + e;
+#pragma unroll
+      for (int t = 0; t < T; ++t) acc[t] = acc[t] * corr + e * vv[u][t];
+      m = mNew;
+    }
   }
   if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
@@ -366,9 +390,13 @@ cudaError_t runAttention(cudaStream_t stream, const float* q, const C* k, const 
     int64_t splits = (264 + rows - 1) / rows;
     const int64_t maxSplits = (p.kvLength + 63) / 64;
     if (splits > maxSplits) splits = maxSplits;
+    // With kvLength read on the device only its bound is known here: 64-key splits over the whole bound, the
+    // ones past the real length finish at once.
+    if (p.kvLengthDev) splits = maxSplits;
     if (splits < 1) splits = 1;
     const int64_t chunk = (p.kvLength + splits - 1) / splits;
     splits = (p.kvLength + chunk - 1) / chunk;
+    if (splits > 65535) return cudaErrorInvalidValue;
     if (rows > 0x7fffffffLL) return cudaErrorInvalidValue;
     const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>(splits));
     if (splits == 1) {
