@@ -31,6 +31,7 @@ export interface WebGpuStats {
   buffersCreated: number;
   allocatedBytes: number;
   submits: number;
+  bindGroupsCreated: number;
   pipelines: number;
 }
 
@@ -71,7 +72,10 @@ export class WebGpuBackend implements Backend {
     this.description = opened.description;
     this.#pool = new BufferPool(this.#device);
     this.#readPool = new BufferPool(this.#device, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-    this.#batch = new CommandBatch(this.#device, () => this.#pool.collect());
+    // After each submit: destroy large buffers released meanwhile, and the bind groups that name them.
+    this.#batch = new CommandBatch(this.#device, () => {
+      if (this.#pool.collect()) this.#batch.forgetBindGroups();
+    });
     this.#device.onuncapturederror = (event) => {
       this.#error ??= event.error.message;
     };
@@ -82,7 +86,7 @@ export class WebGpuBackend implements Backend {
   }
 
   get stats(): WebGpuStats {
-    return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, pipelines: this.#pipelines.size };
+    return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, bindGroupsCreated: this.#batch.bindGroupsCreated, pipelines: this.#pipelines.size };
   }
 
   supports(op: OpName, dtypes: readonly DType[]): boolean {
@@ -180,6 +184,7 @@ export class WebGpuBackend implements Backend {
   /** Destroys pooled buffers that no tensor uses. */
   trim(): void {
     this.#batch.flush();
+    this.#batch.forgetBindGroups();
     this.#pool.trim();
     this.#readPool.trim();
   }

@@ -59,10 +59,12 @@ export class BufferPool {
     list.push(buffer);
   }
 
-  /** Destroys the large buffers released before the last submit (call right after submitting). */
-  collect(): void {
+  /** Destroys the large buffers released before the last submit (call right after submitting); true if any. */
+  collect(): boolean {
+    const any = this.#doomed.length > 0;
     for (const buffer of this.#doomed) buffer.destroy();
     this.#doomed = [];
+    return any;
   }
 
   /** Destroys the pooled (free) buffers; call with no recorded, unsubmitted work. */

@@ -2,6 +2,8 @@ import { BufferUsage } from './gpu-flags.js';
 
 /** Dispatches recorded before the batch is submitted on its own. */
 const MAX_DISPATCHES = 1024;
+/** Bind groups kept for reuse; past this many the cache starts over. */
+const MAX_CACHED_BIND_GROUPS = 8192;
 
 /** Uniform parameters of one dispatch: 32-bit fields in WGSL struct order. */
 export type ParamField = { u32: number } | { i32: number } | { f32: number };
@@ -17,10 +19,18 @@ export class CommandBatch {
   readonly #paramsBuffer: GPUBuffer;
   readonly #paramsHost: ArrayBuffer;
   readonly #paramsView: DataView;
+  // Bind groups are cached by (pipeline, parameter slot, buffers): a decode step records the same
+  // dispatches into the same slots over the same pooled buffers each time, so after the first step
+  // it creates none (createBindGroup is the costliest call of a dispatch).
+  readonly #layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
+  readonly #ids = new WeakMap<object, number>();
+  #nextId = 1;
+  #bindGroups = new Map<string, GPUBindGroup>();
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #dispatches = 0;
   #submits = 0;
+  #bindGroupsCreated = 0;
 
   readonly #afterSubmit: () => void;
 
@@ -35,6 +45,11 @@ export class CommandBatch {
     this.#paramsView = new DataView(this.#paramsHost);
   }
 
+  /** Bind groups created so far (a repeated decode step creates none). */
+  get bindGroupsCreated(): number {
+    return this.#bindGroupsCreated;
+  }
+
   /** Command buffers submitted so far. */
   get submits(): number {
     return this.#submits;
@@ -46,20 +61,26 @@ export class CommandBatch {
    */
   dispatch(pipeline: GPUComputePipeline, params: readonly ParamField[], buffers: readonly GPUBufferBinding[], groups: readonly [number, number, number]): void {
     if (this.#dispatches === MAX_DISPATCHES) this.flush();
-    const entries: GPUBindGroupEntry[] = [];
-    if (params.length > 0) {
-      const offset = this.#dispatches * this.#slotBytes;
-      params.forEach((field, i) => {
-        const at = offset + i * 4;
-        if ('u32' in field) this.#paramsView.setUint32(at, field.u32, true);
-        else if ('i32' in field) this.#paramsView.setInt32(at, field.i32, true);
-        else this.#paramsView.setFloat32(at, field.f32, true);
-      });
-      const size = Math.ceil((params.length * 4) / 16) * 16;
-      entries.push({ binding: 0, resource: { buffer: this.#paramsBuffer, offset, size } });
+    const offset = this.#dispatches * this.#slotBytes;
+    const paramBytes = Math.ceil((params.length * 4) / 16) * 16;
+    params.forEach((field, i) => {
+      const at = offset + i * 4;
+      if ('u32' in field) this.#paramsView.setUint32(at, field.u32, true);
+      else if ('i32' in field) this.#paramsView.setInt32(at, field.i32, true);
+      else this.#paramsView.setFloat32(at, field.f32, true);
+    });
+    let key = `${this.#id(pipeline)}:${params.length > 0 ? offset : '-'}`;
+    for (const binding of buffers) key += `:${this.#id(binding.buffer)}`;
+    let bindGroup = this.#bindGroups.get(key);
+    if (!bindGroup) {
+      const entries: GPUBindGroupEntry[] = [];
+      if (params.length > 0) entries.push({ binding: 0, resource: { buffer: this.#paramsBuffer, offset, size: paramBytes } });
+      buffers.forEach((resource, i) => entries.push({ binding: i + 1, resource }));
+      bindGroup = this.#device.createBindGroup({ layout: this.#layout(pipeline), entries });
+      this.#bindGroupsCreated++;
+      if (this.#bindGroups.size >= MAX_CACHED_BIND_GROUPS) this.#bindGroups = new Map();
+      this.#bindGroups.set(key, bindGroup);
     }
-    buffers.forEach((resource, i) => entries.push({ binding: i + 1, resource }));
-    const bindGroup = this.#device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.#computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -97,6 +118,23 @@ export class CommandBatch {
     this.#encoder = null;
     this.#pass = null;
     this.#paramsBuffer.destroy();
+  }
+
+  /** Forgets cached bind groups (call when buffers they name are destroyed). */
+  forgetBindGroups(): void {
+    this.#bindGroups = new Map();
+  }
+
+  #id(object: object): number {
+    let id = this.#ids.get(object);
+    if (id === undefined) this.#ids.set(object, (id = this.#nextId++));
+    return id;
+  }
+
+  #layout(pipeline: GPUComputePipeline): GPUBindGroupLayout {
+    let layout = this.#layouts.get(pipeline);
+    if (!layout) this.#layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
+    return layout;
   }
 
   #commandEncoder(): GPUCommandEncoder {

@@ -1,6 +1,7 @@
 // A small greedy decode loop (one attention + MLP block with tied embeddings, f16 weights) run on
 // webgpu and on the cpu backend: the same tokens, close logits, no buffer created after warm-up,
-// and at most two command-buffer submits per token (the upload of the token, the read of argmax).
+// no bind group once the pool has settled (a few steps), and at most two command-buffer submits per
+// token (the upload of the token, the read of argmax).
 import { createBackend as createCpuBackend } from '@cria/kernels-cpu';
 import { type Backend, type Tensor, float32ArrayToFloat16 } from '@cria/core';
 import { relativeError } from '@cria/core/testing';
@@ -103,6 +104,7 @@ describe('a decode loop on webgpu', () => {
     const steps = 12;
     const expected = await decode(cpu, steps);
     const created: number[] = [];
+    const bindGroups: number[] = [];
     const submits: number[] = [];
     const times: number[] = [];
     let last = performance.now();
@@ -110,14 +112,17 @@ describe('a decode loop on webgpu', () => {
       times.push(performance.now() - last);
       last = performance.now();
       created.push(gpu.stats.buffersCreated);
+      bindGroups.push(gpu.stats.bindGroupsCreated);
       submits.push(gpu.stats.submits);
     });
-    console.log(`tokens ${actual.tokens.join(' ')}; ms per step ${times.map((t) => t.toFixed(1)).join(' ')}; buffers created after each step ${created.join(' ')}`);
+    console.log(`tokens ${actual.tokens.join(' ')}; ms per step ${times.map((t) => t.toFixed(1)).join(' ')}; buffers created after each step ${created.join(' ')}; bind groups ${bindGroups.join(' ')}`);
     expect(new Set(expected.tokens).size).toBeGreaterThan(3); // the loop really moves between tokens
     expect(actual.tokens).toEqual(expected.tokens);
     expect(relativeError(actual.lastLogits, expected.lastLogits)).toBeLessThan(1e-5);
     // Warm-up: the first two steps fill the pool; after that no step creates a buffer.
     expect(created.slice(2).every((n) => n === created[1])).toBe(true);
+    // Nor, once the pool's free lists have settled (a few steps), a bind group: the same dispatches reuse cached ones.
+    expect(bindGroups.slice(6).every((n) => n === bindGroups[5])).toBe(true);
     for (let i = 1; i < steps; i++) expect(submits[i]! - submits[i - 1]!).toBeLessThanOrEqual(2);
   });
 });
