@@ -47,7 +47,9 @@ function runProbe(): Promise<ProbeResult> {
     });
   }
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, ['-e', CHILD_SCRIPT, path], { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+    // The child needs no cuBLASLt (a large library to load): only whether a context starts.
+    const env = { ...process.env, CRIA_CUDA_NO_CUBLASLT: '1' };
+    execFile(process.execPath, ['-e', CHILD_SCRIPT, path], { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8', env }, (error, stdout, stderr) => {
       if (error) {
         const how = error.signal ? `was killed by ${error.signal}` : `exited with code ${String(error.code)}`;
         const detail = (stderr || error.message).trim().split('\n').filter(Boolean).slice(-3).join(' | ');
