@@ -44,6 +44,8 @@ const longCases: OpCase[] = [
   attentionCase('attention', 'decode S=1 kv=200 no mask', 1, 200, 200, false),
   attentionCase('attentionWeights', 'long prefill S=150 kv=150 padded', 150, 150, 160, true),
   { op: 'linear', name: 'matvec (lanes) x[2,1,300] W[70,300] +bias bf16', shapes: { x: [2, 1, 300], weight: [70, 300], bias: [70] }, dtypes: ['float32', 'bfloat16', 'bfloat16'], params: {}, bound: BOUND.reduction },
+  ...WEIGHTS.map((w): OpCase => ({ op: 'linear', name: `matvec (lanes, pairs) x[1,1,258] W[50,258] ${w}`, shapes: { x: [1, 1, 258], weight: [50, 258] }, dtypes: ['float32', w], params: {}, bound: BOUND.reduction })),
+  ...WEIGHTS.map((w): OpCase => ({ op: 'linear', name: `matvec (vec4) x[3,1,516] W[45,516] +bias ${w}`, shapes: { x: [3, 1, 516], weight: [45, 516], bias: [45] }, dtypes: ['float32', w, w], params: {}, bound: BOUND.reduction })),
   { op: 'linear', name: 'matvec (lanes) x[8,301] W[40,301] f16 odd K', shapes: { x: [8, 301], weight: [40, 301] }, dtypes: ['float32', 'float16'], params: {}, bound: BOUND.reduction },
   { op: 'linear', name: 'tiled linear x[70,130] W[33,130]', shapes: { x: [70, 130], weight: [33, 130] }, dtypes: ['float32', 'float32'], params: {}, bound: BOUND.reduction },
   { op: 'linear', name: 'tiled linear x[9,3] W[65,3] +bias f16', shapes: { x: [9, 3], weight: [65, 3], bias: [65] }, dtypes: ['float32', 'float16', 'float16'], params: {}, bound: BOUND.reduction },

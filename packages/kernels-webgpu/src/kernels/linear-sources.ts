@@ -1,7 +1,7 @@
 // WGSL of linear (x·Wᵀ + b): a matrix-vector kernel for a few rows (decode) and a tiled
 // matrix-matrix kernel for many (prefill). Both compute output columns mStart .. mStart+mCount-1
 // from one chunk of the weight, whose row 0 is weight row mStart.
-import { GROUP_INDEX, type WeightDType, enables, weightBinding } from './wgsl.js';
+import { GROUP_INDEX, type WeightDType, enables, weightBinding, weightBinding4 } from './wgsl.js';
 
 /** Rows of x the matrix-vector kernel handles in one pass (decode batches); more rows go to the tiled kernel. */
 export const MATVEC_MAX_ROWS = 8;
@@ -71,6 +71,61 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let inRange = col < params.mCount;
   var acc: array<f32, ${R}>;
   if (inRange) {${accumulate}
+  }
+  for (var n = 0u; n < ${R}u; n = n + 1u) { partial[n * ${T}u + lid] = acc[n]; }
+  workgroupBarrier();
+  for (var stride = ${L / 2}u; stride > 0u; stride = stride >> 1u) {
+    if (lane < stride) {
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        partial[n * ${T}u + lid] = partial[n * ${T}u + lid] + partial[n * ${T}u + lid + stride];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (inRange && lane == 0u) {
+    for (var n = 0u; n < params.rows; n = n + 1u) {
+      out[n * params.m + params.mStart + col] = partial[n * ${T}u + lid] + biasAt(col);
+    }
+  }
+}
+`;
+}
+
+/**
+ * The matrix-vector kernel of `matvecSource` for K a multiple of 4: x and the weights are read as
+ * vec4 (16-byte loads of x and float32 weights, 8-byte loads of float16 / bfloat16).
+ */
+export function matvecVec4Source(v: LinearVariant): string {
+  const T = MATVEC_THREADS;
+  const L = MATVEC_LANES;
+  const R = MATVEC_MAX_ROWS;
+  const dtypes = v.bias ? [v.weight, v.bias] : [v.weight];
+  return /* wgsl */ `${enables(dtypes, v.shaderF16)}
+struct Params { rows: u32, k: u32, m: u32, mStart: u32, mCount: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+${weightBinding4(2, 'w', v.weight, v.shaderF16)}
+${v.bias ? weightBinding(3, 'b', v.bias, v.shaderF16) : ''}
+@group(0) @binding(${v.bias ? 4 : 3}) var<storage, read_write> out: array<f32>;
+fn biasAt(col: u32) -> f32 { return ${v.bias ? 'load_b(params.mStart + col)' : '0.0'}; }
+${GROUP_INDEX}
+var<workgroup> partial: array<f32, ${T * R}>;
+
+@compute @workgroup_size(${T})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let lane = lid % ${L}u;
+  let col = groupIndex(wid, nwg) * ${T / L}u + lid / ${L}u;
+  let inRange = col < params.mCount;
+  var acc: array<f32, ${R}>;
+  if (inRange) {
+    let quads = params.k / 4u;
+    let wBase = col * quads;
+    for (var j = lane; j < quads; j = j + ${L}u) {
+      let wv = load4_w(wBase + j);
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        acc[n] = acc[n] + dot(x[n * quads + j], wv);
+      }
+    }
   }
   for (var n = 0u; n < ${R}u; n = n + 1u) { partial[n * ${T}u + lid] = acc[n]; }
   workgroupBarrier();

@@ -3,7 +3,8 @@ import { ArgumentError, type Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { expectRank, expectShape, lastDim } from '../validate.js';
 import {
-  type LinearVariant, MATVEC_COLUMNS, MATVEC_MAX_ROWS, MATVEC_THREADS, NARROW_MAX_K, TILE, matvecNarrowSource, matvecSource, tiledSource,
+  type LinearVariant, MATVEC_COLUMNS, MATVEC_MAX_ROWS, MATVEC_THREADS, NARROW_MAX_K, TILE, matvecNarrowSource, matvecSource, matvecVec4Source,
+  tiledSource,
 } from './linear-sources.js';
 import { grid, type WeightDType } from './wgsl.js';
 
@@ -33,12 +34,14 @@ export function linear(ctx: KernelContext, x: Tensor, weight: Tensor, bias?: Ten
 
   if (rows <= MATVEC_MAX_ROWS) {
     // Few rows (decode): a matrix-vector kernel. Short rows: one thread per column; else MATVEC_COLUMNS
-    // columns per workgroup with lanes splitting K.
+    // columns per workgroup with lanes splitting K, reading vec4 when K allows.
     const narrow = k <= NARROW_MAX_K;
     const pairs = k % 2 === 0;
     const pipeline = narrow
       ? ctx.pipeline(`linear:narrow:${key}`, () => matvecNarrowSource(variant))
-      : ctx.pipeline(`linear:matvec:${key}:${pairs}`, () => matvecSource(variant, pairs));
+      : k % 4 === 0
+        ? ctx.pipeline(`linear:matvec4:${key}`, () => matvecVec4Source(variant))
+        : ctx.pipeline(`linear:matvec:${key}:${pairs}`, () => matvecSource(variant, pairs));
     const perGroup = narrow ? MATVEC_THREADS : MATVEC_COLUMNS;
     buffers.forEach((chunk, c) => {
       const mStart = c * rowsPerChunk;

@@ -66,6 +66,41 @@ fn load2_${name}(j: u32) -> vec2<f32> {
 `;
 }
 
+/**
+ * A read-only weight binding `name` read four elements at a time: `load4_<name>(j) -> vec4<f32>` gives
+ * elements 4j .. 4j+3 (16-byte loads for float32, 8-byte loads for the two-byte dtypes).
+ */
+export function weightBinding4(binding: number, name: string, dtype: WeightDType, shaderF16: boolean): string {
+  if (dtype === 'float32') {
+    return /* wgsl */ `
+@group(0) @binding(${binding}) var<storage, read> ${name}: array<vec4<f32>>;
+fn load4_${name}(j: u32) -> vec4<f32> { return ${name}[j]; }
+`;
+  }
+  if (dtype === 'float16' && shaderF16) {
+    return /* wgsl */ `
+@group(0) @binding(${binding}) var<storage, read> ${name}: array<vec4<f16>>;
+fn load4_${name}(j: u32) -> vec4<f32> { return vec4<f32>(${name}[j]); }
+`;
+  }
+  if (dtype === 'float16') {
+    return /* wgsl */ `
+@group(0) @binding(${binding}) var<storage, read> ${name}: array<vec2<u32>>;
+fn load4_${name}(j: u32) -> vec4<f32> {
+  let p = ${name}[j];
+  return vec4<f32>(unpack2x16float(p.x), unpack2x16float(p.y));
+}
+`;
+  }
+  return /* wgsl */ `
+@group(0) @binding(${binding}) var<storage, read> ${name}: array<vec2<u32>>;
+fn load4_${name}(j: u32) -> vec4<f32> {
+  let p = ${name}[j];
+  return vec4<f32>(bitcast<f32>(p.x << 16u), bitcast<f32>(p.x & 0xffff0000u), bitcast<f32>(p.y << 16u), bitcast<f32>(p.y & 0xffff0000u));
+}
+`;
+}
+
 /** `enable f16;` when any of the dtypes is float16 read natively. Must open the module. */
 export function enables(dtypes: readonly WeightDType[], shaderF16: boolean): string {
   return shaderF16 && dtypes.includes('float16') ? 'enable f16;\n' : '';
