@@ -85,6 +85,11 @@ export class WebGpuBackend implements Backend {
     this.#context = this.#makeContext();
   }
 
+  /** The GPUDevice the kernels run on (for measurements and interop; do not destroy it). */
+  get gpuDevice(): GPUDevice {
+    return this.#device;
+  }
+
   get stats(): WebGpuStats {
     return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, bindGroupsCreated: this.#batch.bindGroupsCreated, pipelines: this.#pipelines.size };
   }
