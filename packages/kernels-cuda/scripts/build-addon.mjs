@@ -3,7 +3,7 @@
 // succeeds, so the package still builds and the backend reports "addon not built" at run time.
 // Usage: node scripts/build-addon.mjs   (run by `pnpm build` after tsup)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,15 +65,36 @@ const gyp = (...args) => spawnSync(process.execPath, [nodeGyp, ...args], { cwd: 
 // Builds of this package may start concurrently (turbo in several shells): take a lock so two node-gyp runs
 // never share build/. Incremental: `configure` + `build` recompiles only what changed.
 const lock = join(packageDir, 'build-addon.lock');
+const ownerFile = join(lock, 'pid');
+const holderAlive = () => {
+  const pid = Number(readFileSync(ownerFile, { encoding: 'utf8', flag: 'r' }).trim() || NaN);
+  if (!Number.isInteger(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
 const waitStart = Date.now();
 for (;;) {
   try {
     mkdirSync(lock);
+    writeFileSync(ownerFile, String(process.pid));
     break;
   } catch {
-    const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (age > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
-    else if (Date.now() - waitStart > 30 * 60_000) {
+    // A lock whose build was killed (no pid yet written, or a dead pid) is taken over at once.
+    let alive;
+    try {
+      alive = holderAlive();
+    } catch {
+      alive = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 10_000; // pid not written yet
+    }
+    if (!alive) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() - waitStart > 30 * 60_000) {
       console.error(`@cria/kernels-cuda: ${lock} is held by another build; remove it if no build is running`);
       process.exit(1);
     }
