@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { CriaError } from '@cria/core';
 import { UsageError } from './args.js';
 import { BENCH_HELP, benchCommand } from './commands/bench.js';
+import { CHAT_HELP, chatCommand } from './commands/chat.js';
 import { CONVERT_HELP, runConvert } from './commands/convert.js';
 import { envCommand } from './commands/env.js';
 import { GENERATE_HELP, generateCommand } from './commands/generate.js';
@@ -16,6 +17,7 @@ export interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   generate: { run: generateCommand, help: GENERATE_HELP },
+  chat: { run: chatCommand, help: CHAT_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
   env: { run: envCommand, help: 'cria env\n  Lists the backends (cuda, webgpu, cpu) and why each that cannot start cannot.' },
   convert: { run: runConvert, help: CONVERT_HELP },

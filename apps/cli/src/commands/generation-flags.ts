@@ -1,0 +1,62 @@
+// The flags chat and serve share with generate (--model, --device, --dtype, sampling), parsed with args.ts.
+import { DEVICES, DTYPES, UsageError, choiceFlag, intFlag, numberFlag } from '../args.js';
+
+export const GENERATION_FLAGS = {
+  model: { type: 'string' },
+  device: { type: 'string' },
+  dtype: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-k': { type: 'string' },
+  'top-p': { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const GENERATION_FLAGS_HELP = `[--device auto|cpu|webgpu|cuda] [--dtype auto|float32|float16|bfloat16]
+    [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed N]`;
+
+/** Sampling settings in generate()'s names; absent fields fall back to the model's generation_config.json. */
+export interface SamplingOptions {
+  do_sample?: boolean;
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  seed?: number;
+}
+
+export interface GenerationFlags {
+  dir: string;
+  device: (typeof DEVICES)[number];
+  dtype: (typeof DTYPES)[number];
+  maxNewTokens: number;
+  sampling: SamplingOptions;
+}
+
+/**
+ * Reads the shared flags. Sampling is switched on by a non-zero --temperature, --top-k or --top-p and
+ * off by --temperature 0 (as in cria generate); without any of them the generation config decides.
+ */
+export function parseGenerationFlags(command: string, v: Record<string, unknown>, defaultMaxNewTokens: number): GenerationFlags {
+  const dir = v.model;
+  if (typeof dir !== 'string' || dir === '') throw new UsageError(`cria ${command}: --model <dir> is required`);
+  const temperature = numberFlag(command, v, 'temperature', 0);
+  const topK = intFlag(command, v, 'top-k', 0);
+  const topP = numberFlag(command, v, 'top-p', 0, 1);
+  const seed = intFlag(command, v, 'seed', 0, 2 ** 32 - 1);
+  if (topP === 0) throw new UsageError(`cria ${command}: --top-p must be in (0, 1]`);
+  const sampling: SamplingOptions = {};
+  if (temperature === 0) sampling.do_sample = false;
+  else if (temperature !== undefined || topK !== undefined || topP !== undefined) sampling.do_sample = true;
+  if (temperature !== undefined && temperature > 0) sampling.temperature = temperature;
+  if (topK !== undefined) sampling.top_k = topK;
+  if (topP !== undefined) sampling.top_p = topP;
+  if (seed !== undefined) sampling.seed = seed;
+  return {
+    dir,
+    device: choiceFlag(command, v, 'device', DEVICES, 'auto'),
+    dtype: choiceFlag(command, v, 'dtype', DTYPES, 'auto'),
+    maxNewTokens: intFlag(command, v, 'max-new-tokens', 1) ?? defaultMaxNewTokens,
+    sampling,
+  };
+}
