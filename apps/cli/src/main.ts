@@ -9,6 +9,7 @@ import { CHAT_HELP, chatCommand } from './commands/chat.js';
 import { CONVERT_HELP, runConvert } from './commands/convert.js';
 import { envCommand } from './commands/env.js';
 import { GENERATE_HELP, generateCommand } from './commands/generate.js';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
 
 export interface Command {
   run(argv: string[]): Promise<void>;
@@ -18,6 +19,7 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   generate: { run: generateCommand, help: GENERATE_HELP },
   chat: { run: chatCommand, help: CHAT_HELP },
+  serve: { run: serveCommand, help: SERVE_HELP },
   bench: { run: benchCommand, help: BENCH_HELP },
   env: { run: envCommand, help: 'cria env\n  Lists the backends (cuda, webgpu, cpu) and why each that cannot start cannot.' },
   convert: { run: runConvert, help: CONVERT_HELP },

@@ -45,13 +45,7 @@ export function parseGenerationFlags(command: string, v: Record<string, unknown>
   const topP = numberFlag(command, v, 'top-p', 0, 1);
   const seed = intFlag(command, v, 'seed', 0, 2 ** 32 - 1);
   if (topP === 0) throw new UsageError(`cria ${command}: --top-p must be in (0, 1]`);
-  const sampling: SamplingOptions = {};
-  if (temperature === 0) sampling.do_sample = false;
-  else if (temperature !== undefined || topK !== undefined || topP !== undefined) sampling.do_sample = true;
-  if (temperature !== undefined && temperature > 0) sampling.temperature = temperature;
-  if (topK !== undefined) sampling.top_k = topK;
-  if (topP !== undefined) sampling.top_p = topP;
-  if (seed !== undefined) sampling.seed = seed;
+  const sampling = overrideSampling({}, { temperature, topK, topP, seed });
   return {
     dir,
     device: choiceFlag(command, v, 'device', DEVICES, 'auto'),
@@ -59,4 +53,23 @@ export function parseGenerationFlags(command: string, v: Record<string, unknown>
     maxNewTokens: intFlag(command, v, 'max-new-tokens', 1) ?? defaultMaxNewTokens,
     sampling,
   };
+}
+
+/**
+ * `base` with the given settings over it, as cria generate reads its flags: temperature 0 is greedy; a
+ * positive temperature, a top_k or a top_p samples; none of them leaves `base` (then the model's
+ * generation_config.json) in charge of do_sample.
+ */
+export function overrideSampling(
+  base: SamplingOptions,
+  given: { temperature?: number | undefined; topK?: number | undefined; topP?: number | undefined; seed?: number | undefined },
+): SamplingOptions {
+  const sampling: SamplingOptions = { ...base };
+  if (given.temperature === 0) sampling.do_sample = false;
+  else if (given.temperature !== undefined || given.topK !== undefined || given.topP !== undefined) sampling.do_sample = true;
+  if (given.temperature !== undefined && given.temperature > 0) sampling.temperature = given.temperature;
+  if (given.topK !== undefined) sampling.top_k = given.topK;
+  if (given.topP !== undefined) sampling.top_p = given.topP;
+  if (given.seed !== undefined) sampling.seed = given.seed;
+  return sampling;
 }
