@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { criaTsupConfig } from '../../tsup.shared.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/testing.ts'],
-  format: ['esm'],
-  dts: { compilerOptions: { customConditions: [] } },
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-});
+export default criaTsupConfig(['src/index.ts', 'src/testing.ts']);
