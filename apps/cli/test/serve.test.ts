@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fixture } from '@cria/core/testing';
 import { LlamaForCausalLM } from '@cria/models';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@cria/tokenizer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoadedModel } from '../src/commands/model-loading.js';
 import { GenerationQueue } from '../src/server/generation-queue.js';
+import { main } from '../src/main.js';
 import { type RunningServer, startServer } from '../src/server/server.js';
 
 const TEMPLATE =
@@ -283,5 +284,47 @@ describe('cria serve: queue and shutdown', () => {
     expect(chunks.map((c) => c.choices[0].text).join('')).toBe(expected.text);
     await closed;
     await expect(fetch(second.url + '/health')).rejects.toThrow();
+  });
+});
+
+describe('cria serve: setup', () => {
+  it('a model without a chat template serves completions and answers chat with a 400 naming tokenizer_config.json', async () => {
+    const plain = fixture('models', 'llama2c-260k');
+    const loaded: LoadedModel = { dir: plain, model, tokenizer: await AutoTokenizer.from_pretrained(plain), contextLength: 512 };
+    const third = await startServer({ loaded, modelId: 'plain', host: '127.0.0.1', port: 0, defaultMaxTokens: 4, log: () => undefined });
+    try {
+      const chat = await fetch(third.url + '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(chat.status).toBe(400);
+      const { error } = (await chat.json()) as { error: { message: string; param: string } };
+      expect(error.message).toMatch(/llama2c-260k\/tokenizer_config\.json sets no chat_template/);
+      expect(error.param).toBe('messages');
+      const expected = await expectedReply(tokenizer.encode('Once'), 4);
+      const done = (await (await fetch(third.url + '/v1/completions', { method: 'POST', body: JSON.stringify({ prompt: 'Once', temperature: 0 }) })).json()) as Record<string, any>;
+      expect(done.choices[0].text).toBe(expected.text);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('flags are checked before anything loads', async () => {
+    const err: string[] = [];
+    const out: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+    try {
+      expect(await main(['serve', '--help'])).toBe(0);
+      expect(await main(['serve'])).toBe(2);
+      expect(await main(['serve', '--model', dir, '--port', '70000'])).toBe(2);
+      expect(await main(['serve', '--model', dir, '--model-name', 'a b'])).toBe(2);
+      expect(await main(['serve', '--model', dir, '--max-waiting', '1.5'])).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(out.join('')).toMatch(/POST \/v1\/completions, POST \/v1\/chat\/completions/);
+    const text = err.join('');
+    expect(text).toMatch(/cria serve: --model <dir> is required/);
+    expect(text).toMatch(/--port must be an integer in \[0, 65535\], got '70000'/);
+    expect(text).toMatch(/--model-name must be a name without spaces or '\/', got 'a b'/);
+    expect(text).toMatch(/--max-waiting must be an integer in \[0, \d+\], got '1.5'/);
   });
 });

@@ -82,7 +82,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (!res.writableEnded) res.end();
         return;
       }
-      if (!res.writable) return; // the client has gone
+      if (res.destroyed || !res.writable) return; // the client has gone
       const http =
         error instanceof HttpError ? error
         : error instanceof CriaError ? new HttpError(400, error.message)
