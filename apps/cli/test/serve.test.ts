@@ -217,6 +217,7 @@ describe('cria serve: bad requests', () => {
     await rejects('/v1/completions', { prompt: 'a', stop: 5 }, 400, /'stop' must be a non-empty string or an array/, 'stop');
     await rejects('/v1/completions', { prompt: 'a', stop: ['a', 'b', 'c', 'd', 'e'] }, 400, /'stop'/, 'stop');
     await rejects('/v1/completions', { prompt: 'a', stream: 'yes' }, 400, /'stream' must be true or false/, 'stream');
+    await rejects('/v1/completions', { prompt: 'a', stream: true, stream_options: { include_usage: 1 } }, 400, /'stream_options\.include_usage' must be true or false/, 'stream_options.include_usage');
     await rejects('/v1/completions', { prompt: 'a', n: 2 }, 400, /'n' is not supported/, 'n');
     await rejects('/v1/completions', { prompt: 'a', logprobs: 3 }, 400, /'logprobs' is not supported/, 'logprobs');
     await rejects('/v1/completions', { prompt: 'a', model: 7 }, 400, /'model' must be a string/, 'model');

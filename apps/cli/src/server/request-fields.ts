@@ -93,7 +93,8 @@ function generationFields(body: Body, maxTokensName: string, maxTokens: number |
   if (model !== undefined && typeof model !== 'string') throw bad('model', 'a string', model);
   const streamOptions = given(body, 'stream_options');
   if (streamOptions !== undefined && (typeof streamOptions !== 'object' || Array.isArray(streamOptions))) throw bad('stream_options', 'an object', streamOptions);
-  const includeUsage = streamOptions === undefined ? undefined : optionalBoolean(streamOptions as Body, 'include_usage');
+  const includeUsage = streamOptions === undefined ? undefined : given(streamOptions as Body, 'include_usage');
+  if (includeUsage !== undefined && typeof includeUsage !== 'boolean') throw bad('stream_options.include_usage', 'true or false', includeUsage);
   return {
     maxTokens: maxTokens ?? optionalNumber(body, maxTokensName, (n) => n >= 1, 'an integer >= 1', true),
     temperature: optionalNumber(body, 'temperature', (n) => n >= 0 && n <= 2, 'a number in [0, 2]'),
