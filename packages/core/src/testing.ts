@@ -43,3 +43,71 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   if (Number.isNaN(num)) return NaN;
   return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
+
+/**
+ * A small seeded generator (mulberry32, 32-bit state) so tests and fuzzers get the same numbers on
+ * every run and machine, and a failure reproduces from its seed.
+ */
+export class SeededRandom {
+  #state: number;
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  /** The next 32-bit output as an unsigned integer. */
+  uint32(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.uint32() / 4294967296;
+  }
+
+  /** Uniform in [-amplitude, amplitude). */
+  symmetric(amplitude = 1): number {
+    return (this.next() * 2 - 1) * amplitude;
+  }
+
+  /** An integer in [low, high). */
+  int(low: number, high: number): number {
+    return low + Math.floor(this.next() * (high - low));
+  }
+
+  /** `length` floats uniform in [-amplitude, amplitude). */
+  floats(length: number, amplitude = 1): Float32Array {
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.symmetric(amplitude);
+    return out;
+  }
+
+  /** A random permutation of 0 .. n-1. */
+  permutation(n: number): number[] {
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(0, i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    return order;
+  }
+}
+
+/** The generator of a `SeededRandom` as a plain function: uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  const random = new SeededRandom(seed);
+  return () => random.next();
+}
+
+/** A 32-bit seed from a name (FNV-1a), so adding a case does not change the seeds of the others. */
+export function seedOf(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

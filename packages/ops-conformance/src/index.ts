@@ -5,4 +5,4 @@ export { executeCase } from './execute.js';
 export { relativeL2Error, mismatchFraction, outputError } from './compare.js';
 export { runOpCase, runConformance, type OpCaseResult, type OpCaseStatus } from './runner.js';
 export { formatResults } from './report.js';
-export { SeededRandom, seedOf } from './random.js';
+export { SeededRandom, seedOf } from '@cria/core/testing';

@@ -1,7 +1,7 @@
 // Deterministic inputs of a case: host arrays in the dtypes the case names.
 import { type DType, type TypedArray, float16ToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16, shapeSize } from '@cria/core';
+import { SeededRandom, seedOf } from '@cria/core/testing';
 import type { OpCase } from './op-case.js';
-import { SeededRandom, seedOf } from './random.js';
 
 export interface HostInput {
   data: TypedArray;

@@ -6,23 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, bytesSource } from '@cria/core';
+import { seededRandom } from '@cria/core/testing';
 import { createPytorchCheckpointWriter } from './checkpoint-writer.js';
 import { openPytorchCheckpoint } from './checkpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cria-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function loadAll(bytes: Uint8Array, name: string): Promise<'ok' | 'refused'> {
   try {
@@ -53,7 +42,7 @@ describe('fuzzed checkpoints', () => {
     await w.close();
     const base = new Uint8Array(readFileSync(path));
     expect(await loadAll(base, 'base.pth')).toBe('ok');
-    const random = prng(1234);
+    const random = seededRandom(1234);
     const counts = { ok: 0, refused: 0 };
     for (let round = 0; round < 400; round++) {
       const bytes = base.slice();

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileFormatError, bytesSource, openSafetensors, serializeSafetensors } from '../../src/index.js';
-import { rawSafetensors, seededRandom, tempDir } from '../helpers.js';
+import { seededRandom } from '../../src/testing.js';
+import { rawSafetensors, tempDir } from '../helpers.js';
 
 const NAME = 'hostile.safetensors';
 

@@ -13,7 +13,8 @@ import {
   writeSafetensors,
 } from '../../src/index.js';
 import { hostData } from '../../src/tensor.js';
-import { headerOf, seededRandom, tempDir } from '../helpers.js';
+import { seededRandom } from '../../src/testing.js';
+import { headerOf, tempDir } from '../helpers.js';
 
 /** Random bytes for a tensor, with hand-placed NaN payloads, infinities and signed zeros in float dtypes. */
 function sampleData(dtype: DType, length: number, seed: number): TypedArray {
