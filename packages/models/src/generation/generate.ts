@@ -4,19 +4,11 @@ import { ArgumentError, CriaError } from '@cria/core';
 import { type Cache, DynamicCache } from '../cache.js';
 import { type IntInput, type IntRows, positionsFromMask, toIntRows } from '../inputs.js';
 import type { LlamaForCausalLM } from '../llama/heads.js';
-import {
-  type LogitsProcessor,
-  argmax,
-  minP,
-  noRepeatNgram,
-  probabilities,
-  repetitionPenalty,
-  suppressEosUntil,
-  temperature,
-  topK,
-  topP,
-} from './logits-processors.js';
-import { Mulberry32, sampleIndex } from './prng.js';
+import type { RowState } from './logits-processors.js';
+import { buildProcessorList } from './processor-list.js';
+import { Mulberry32 } from './prng.js';
+import { planReadback } from './readback-plan.js';
+import { TokenPicker } from './token-picker.js';
 
 /** What generate() needs of a tokenizer (for stop_strings and the streamer's text). */
 export interface DecodingTokenizer {
@@ -59,6 +51,13 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** A cache to decode into (e.g. a StaticCache); by default a DynamicCache sized for the whole run. */
   past_key_values?: Cache;
+  /**
+   * Reads every row's whole row of logits back each step and picks on the host. By default (false)
+   * only what picking needs is read: B argmax ids for greedy decoding, the top k+1 values and ids per
+   * row for top-k sampling (same tokens, same seeded samples); processors that look at the whole row
+   * (repetition_penalty, no_repeat_ngram_size, min_new_tokens / min_length) always read it all.
+   */
+  read_full_logits?: boolean;
 }
 
 const CONFIG_FIELDS = [
@@ -76,24 +75,6 @@ function leftPad(rows: number[][], pad: number): { ids: IntRows; mask: IntRows }
     ids: rows.map((r) => [...Array<number>(width - r.length).fill(pad), ...r]),
     mask: rows.map((r) => [...Array<number>(width - r.length).fill(0), ...Array<number>(r.length).fill(1)]),
   };
-}
-
-function buildProcessors(config: GenerationConfig): { processors: LogitsProcessor[]; warpers: LogitsProcessor[] } {
-  const processors: LogitsProcessor[] = [];
-  if (config.repetition_penalty !== 1) processors.push(repetitionPenalty(config.repetition_penalty));
-  if (config.no_repeat_ngram_size > 0) processors.push(noRepeatNgram(config.no_repeat_ngram_size));
-  const eos = config.eosTokenIds;
-  if (eos.length && ((config.min_new_tokens ?? 0) > 0 || config.min_length > 0)) {
-    processors.push(suppressEosUntil(eos, config.min_new_tokens ?? 0, config.min_length));
-  }
-  const warpers: LogitsProcessor[] = [];
-  if (config.do_sample) {
-    if (config.temperature !== 1) warpers.push(temperature(config.temperature));
-    if (config.top_k !== null && config.top_k > 0) warpers.push(topK(config.top_k));
-    if (config.top_p !== null && config.top_p < 1) warpers.push(topP(config.top_p));
-    if (config.min_p !== null && config.min_p > 0) warpers.push(minP(config.min_p));
-  }
-  return { processors, warpers };
 }
 
 /**
@@ -130,11 +111,10 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
   const stopStrings = config.stop_strings === null ? [] : Array.isArray(config.stop_strings) ? config.stop_strings : [config.stop_strings];
   if (stopStrings.length && !options.tokenizer) throw new ArgumentError("generate: 'stop_strings' needs the 'tokenizer' option to decode the text");
 
-  const { processors, warpers } = buildProcessors(config);
+  const list = buildProcessorList(config);
   const rng = new Mulberry32(config.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const random = () => rng.next();
-  const batch = ids.length;
-  const vocab = model.config.vocab_size;
+  const plan = planReadback(model.backend, config.do_sample, list, model.config.vocab_size, options.read_full_logits ?? false);
+  const picker = new TokenPicker(plan, model.backend, list, config.do_sample, () => rng.next());
   const unfinished = ids.map(() => true);
   const generated: number[][] = ids.map(() => []);
   const ownCache = !options.past_key_values;
@@ -145,21 +125,17 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
     for (let step = 0; step < maxNew; step++) {
       if (options.signal?.aborted) throw new CriaError('generate: aborted', { cause: options.signal.reason });
       const out = await model.forward({ input_ids: stepIds, attention_mask: mask, position_ids: stepPositions, past_key_values: cache, use_cache: true, logits_to_keep: 1 });
-      const logits = await out.logits!.toFloat32();
-      out.logits!.dispose();
       out.last_hidden_state.dispose();
+      const rows: RowState[] = sequences.map((row) => ({ ids: row, newTokens: step }));
+      let picked: number[];
+      try {
+        picked = await picker.pick(out.logits!, rows);
+      } finally {
+        out.logits!.dispose();
+      }
       const next: number[] = [];
-      for (let i = 0; i < batch; i++) {
-        const scores = logits.slice(i * vocab, (i + 1) * vocab);
-        const row = { ids: sequences[i]!, newTokens: step };
-        for (const p of processors) p(scores, row);
-        let token: number;
-        if (config.do_sample) {
-          for (const w of warpers) w(scores, row);
-          token = sampleIndex(probabilities(scores), random);
-        } else {
-          token = argmax(scores);
-        }
+      for (let i = 0; i < picked.length; i++) {
+        let token = picked[i]!;
         if (!unfinished[i]) token = pad;
         next.push(token);
         sequences[i]!.push(token);

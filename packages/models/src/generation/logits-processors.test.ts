@@ -59,6 +59,11 @@ describe('logits processors', () => {
     expect(Array.from(s).map((x) => x === NEG)).toEqual([false, false, false, true]);
   });
 
+  it('argmax ranks NaN above every number (the first NaN), as torch.argmax and Backend.argmax', () => {
+    expect(argmax(Float32Array.of(1, NaN, 3, NaN))).toBe(1);
+    expect(argmax(Float32Array.of(NaN, 5))).toBe(0);
+  });
+
   it('argmax takes the first of equal maxima', () => {
     expect(argmax(Float32Array.of(1, 3, 3, 2))).toBe(1);
   });

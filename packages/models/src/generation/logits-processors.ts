@@ -100,9 +100,12 @@ export function probabilities(scores: Float32Array): Float64Array {
   return softmax(scores);
 }
 
-/** Index of the largest score (the first on ties), as torch.argmax. */
+/** Index of the largest score (the first on ties; NaN above every number), as torch.argmax and `Backend.argmax`. */
 export function argmax(scores: Float32Array): number {
   let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+  for (let i = 1; i < scores.length; i++) {
+    if (Number.isNaN(scores[best]!)) break;
+    if (Number.isNaN(scores[i]!) || scores[i]! > scores[best]!) best = i;
+  }
   return best;
 }
