@@ -1,25 +1,16 @@
 // End-to-end goldens and speed on a GPU machine without the workspace (bundled by bundle-device.sh):
 //   CRIA_FIXTURES=<fixtures> CRIA_CUDA_ADDON=<cria_cuda.node> node device-e2e.mjs [cuda|webgpu|cpu]
 // Prints one line per fixture (relative errors, greedy match) and the cria bench JSON for a few shapes.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type BackendName, openSafetensors, registerBackend } from '@cria/core';
+import { type BackendName, registerBackend } from '@cria/core';
 import { fixture, relativeError } from '@cria/core/testing';
 import * as cpu from '@cria/kernels-cpu';
 import * as cuda from '@cria/kernels-cuda';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
+import { positionRows, readExpectedJson, readExpectedTensors } from '../src/testing/goldens.js';
 
 registerBackend('cpu', cpu);
 registerBackend('cuda', cuda);
 const device = (process.argv[2] ?? 'cuda') as BackendName;
-
-async function goldens(dir: string): Promise<Map<string, Float32Array>> {
-  const file = await openSafetensors(join(dir, 'expected.safetensors'));
-  const out = new Map<string, Float32Array>();
-  for (const key of file.keys()) out.set(key, await (await file.get(key)).toFloat32());
-  await file.close();
-  return out;
-}
 
 const FOLDERS = [
   ['models', 'tiny-llama1-mha'], ['models', 'tiny-llama2-gqa-f16-sharded'], ['models', 'tiny-llama3-bf16-tied'],
@@ -30,26 +21,21 @@ const FOLDERS = [
 let failures = 0;
 for (const parts of FOLDERS) {
   const dir = fixture(...parts);
-  const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
-  const t = await goldens(dir);
+  const expected = readExpectedJson(dir);
+  const t = new Map([...(await readExpectedTensors(dir))].map(([key, golden]) => [key, golden.data]));
   const model = await LlamaForCausalLM.from_pretrained(dir, { device });
   const out = await model.forward({ input_ids: expected.inputs.input_ids, labels: expected.inputs.input_ids, output_hidden_states: true, use_cache: false });
   const hiddenErr = relativeError(await out.last_hidden_state.toFloat32(), t.get('last_hidden_state')!);
   const firstErr = relativeError(await out.hidden_states![1]!.toFloat32(), t.get('hidden_states_first_layer_out')!);
   const logits = await out.logits!.toFloat32();
-  const [b, s] = [2, expected.inputs.input_ids[0].length];
-  const vocab = model.config.vocab_size;
-  let logitsErr: number;
-  if (t.has('logits')) logitsErr = relativeError(logits, t.get('logits')!);
-  else {
-    const last = new Float32Array(b * vocab);
-    for (let i = 0; i < b; i++) last.set(logits.subarray((i * s + s - 1) * vocab, (i * s + s) * vocab), i * vocab);
-    logitsErr = relativeError(last, t.get('logits_last')!);
-  }
+  const [b, s] = [expected.inputs.input_ids.length, expected.inputs.input_ids[0]!.length];
+  const logitsErr = t.has('logits')
+    ? relativeError(logits, t.get('logits')!)
+    : relativeError(positionRows(logits, b, s, model.config.vocab_size, s - 1), t.get('logits_last')!);
   const loss = (await out.loss!.toFloat32())[0]!;
-  const lossErr = Math.abs(loss - expected.loss_labels_eq_input_ids) / expected.loss_labels_eq_input_ids;
+  const lossErr = Math.abs(loss - expected.loss_labels_eq_input_ids!) / expected.loss_labels_eq_input_ids!;
   disposeOutput(out);
-  const g = expected.greedy;
+  const g = expected.greedy!;
   const [seq] = await model.generate([g.prompt_ids], { max_new_tokens: g.max_new_tokens, eos_token_id: null });
   const greedyOk = JSON.stringify(seq) === JSON.stringify(g.output_ids);
   const ok = hiddenErr <= 1e-4 && firstErr <= 1e-4 && logitsErr <= 1e-4 && lossErr <= 1e-4 && greedyOk;

@@ -2,85 +2,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture } from '@cria/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
-import { type ExpectedJson, expectClose, maskedRows, positionRows, readExpectedJson, readExpectedTensors } from './golden.js';
+import { expect, it } from 'vitest';
+import { CAUSAL_LM_FIXTURES, describeCausalLmGoldens } from '../src/testing.js';
 
 const F32_TOLERANCE = 1e-4;
 
-const FOLDERS = [
-  ['models', 'tiny-llama1-mha'],
-  ['models', 'tiny-llama2-gqa-f16-sharded'],
-  ['models', 'tiny-llama3-bf16-tied'],
-  ['models', 'tiny-llama-bias-headdim'],
-  ['models', 'tiny-llama-rope-linear'],
-  ['models', 'tiny-llama-rope-dynamic'],
-  ['models', 'tiny-llama-rope-yarn'],
-  ['meta', 'meta-llama1-tiny', 'expected-hf'],
-  ['meta', 'meta-llama2-tiny-mp2', 'expected-hf'],
-  ['meta', 'meta-llama3.1-tiny', 'expected-hf'],
-  ['meta', 'llama2c-260k', 'expected-hf'],
-];
+describeCausalLmGoldens('cpu', F32_TOLERANCE);
 
-for (const parts of FOLDERS) {
-  describe(parts.join('/'), () => {
-    const dir = fixture(...parts);
-    let model: LlamaForCausalLM;
-    let expected: ExpectedJson;
-    let tensors: Awaited<ReturnType<typeof readExpectedTensors>>;
-    beforeAll(async () => {
-      model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' });
-      expected = readExpectedJson(dir);
-      tensors = await readExpectedTensors(dir);
-    });
-    afterAll(() => model?.dispose());
-
-    it('matches hidden states, logits and loss on the unpadded batch', async () => {
-      expect(model.device).toBe('cpu');
-      const ids = expected.inputs.input_ids;
-      const out = await model.forward({ input_ids: ids, labels: ids, output_hidden_states: true, use_cache: false });
-      const [batch, seq] = [ids.length, ids[0]!.length];
-      const hidden = model.config.hidden_size;
-      const vocab = model.config.vocab_size;
-      expectClose(await out.last_hidden_state.toFloat32(), tensors.get('last_hidden_state')!.data, F32_TOLERANCE, 'last_hidden_state');
-      expect(out.hidden_states).toHaveLength(model.config.num_hidden_layers + 1);
-      expectClose(await out.hidden_states![1]!.toFloat32(), tensors.get('hidden_states_first_layer_out')!.data, F32_TOLERANCE, 'hidden_states[1]');
-      const logits = await out.logits!.toFloat32();
-      if (tensors.has('logits')) {
-        expectClose(logits, tensors.get('logits')!.data, F32_TOLERANCE, 'logits');
-      } else {
-        expectClose(positionRows(logits, batch, seq, vocab, seq - 1), tensors.get('logits_last')!.data, F32_TOLERANCE, 'logits_last');
-      }
-      void hidden;
-      const loss = (await out.loss!.toFloat32())[0]!;
-      expect(Math.abs(loss - expected.loss_labels_eq_input_ids!) / expected.loss_labels_eq_input_ids!).toBeLessThan(F32_TOLERANCE);
-      disposeOutput(out);
-    });
-
-    it('matches the left-padded batch where the mask is 1', async () => {
-      const { padded_input_ids, padded_attention_mask, padded_position_ids } = expected.inputs;
-      const out = await model.forward({ input_ids: padded_input_ids, attention_mask: padded_attention_mask, position_ids: padded_position_ids, use_cache: false });
-      const width = model.config.hidden_size;
-      const seq = padded_input_ids[0]!.length;
-      expectClose(
-        maskedRows(await out.last_hidden_state.toFloat32(), padded_attention_mask, width),
-        maskedRows(tensors.get('padded_last_hidden_state')!.data, padded_attention_mask, width),
-        F32_TOLERANCE,
-        'padded_last_hidden_state',
-      );
-      const logits = await out.logits!.toFloat32();
-      expectClose(positionRows(logits, padded_input_ids.length, seq, model.config.vocab_size, seq - 1), tensors.get('padded_logits_last')!.data, F32_TOLERANCE, 'padded_logits_last');
-      disposeOutput(out);
-    });
-
-    it('greedy generation gives output_ids exactly', async () => {
-      const greedy = expected.greedy!;
-      const [sequence] = await model.generate([greedy.prompt_ids], { max_new_tokens: greedy.max_new_tokens, do_sample: false, eos_token_id: null });
-      expect(sequence).toEqual(greedy.output_ids);
-    });
-  });
-}
-
-it('the fixture list covers every causal-LM folder', () => {
-  for (const parts of FOLDERS) expect(existsSync(join(fixture(...parts), 'expected.json'))).toBe(true);
+it('every folder of the fixture list has goldens', () => {
+  for (const parts of CAUSAL_LM_FIXTURES) expect(existsSync(join(fixture(...parts), 'expected.json'))).toBe(true);
 });

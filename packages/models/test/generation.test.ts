@@ -2,7 +2,7 @@
 import { fixture } from '@cria/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamicCache, LlamaForCausalLM, StaticCache, disposeOutput } from '../src/index.js';
-import { argmaxOf, expectClose } from './golden.js';
+import { argmaxOf, expectClose } from '../src/testing.js';
 
 let model: LlamaForCausalLM;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
   LlamaModel,
   disposeOutput,
 } from '../src/index.js';
-import { expectClose, maskedRows, readExpectedJson, readExpectedTensors } from './golden.js';
+import { expectClose, maskedRows, readExpectedJson, readExpectedTensors } from '../src/testing.js';
 
 const TOL = 1e-4;
 

@@ -4,7 +4,7 @@ import { fixture } from '@cria/core/testing';
 import { AutoTokenizer } from '@cria/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
-import { expectClose } from './golden.js';
+import { expectClose } from '../src/testing.js';
 
 const DIR = fixture('models', 'llama2c-260k');
 let model: LlamaForCausalLM;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fixture } from '@cria/core/testing';
 import { expect, it } from 'vitest';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
-import { argmaxOf, expectClose } from './golden.js';
+import { argmaxOf, expectClose } from '../src/testing.js';
 
 it('matches run.c logits at all 256 positions, argmax everywhere', async () => {
   const dir = fixture('models', 'llama2c-260k');

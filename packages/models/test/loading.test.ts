@@ -6,7 +6,7 @@ import { openSafetensors, writeSafetensors, type SafetensorsTensorInput } from '
 import { fixture } from '@cria/core/testing';
 import { describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, LlamaModel, disposeOutput } from '../src/index.js';
-import { expectClose, readExpectedJson, readExpectedTensors } from './golden.js';
+import { expectClose, readExpectedJson, readExpectedTensors } from '../src/testing.js';
 
 const MHA = fixture('models', 'tiny-llama1-mha');
 

@@ -3,7 +3,7 @@ import { availableBackends } from '@cria/core';
 import { fixture } from '@cria/core/testing';
 import { describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
-import { expectClose, maskedRows, readExpectedJson, readExpectedTensors } from './golden.js';
+import { expectClose, maskedRows, readExpectedJson, readExpectedTensors } from '../src/testing.js';
 
 const backends = (await availableBackends()).filter((b) => b.name !== 'cpu');
 

@@ -7,7 +7,7 @@ import { fixture } from '@cria/core/testing';
 import { createPytorchCheckpointWriter } from '@cria/convert';
 import { describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
-import { expectClose, readExpectedJson, readExpectedTensors } from './golden.js';
+import { expectClose, readExpectedJson, readExpectedTensors } from '../src/testing.js';
 
 const SOURCE = fixture('models', 'tiny-llama2-gqa-f16-sharded');
 
