@@ -1,11 +1,11 @@
 // Checks that need a CUDA device, beyond the op-conformance table: the kernel paths that only larger shapes
 // reach (tensor-core GEMM, split matvec, flash and split-K attention, head sizes up to 256, half caches) and
-// CUDA graph replay. Each compares with a plain-loop reference from test/naive.ts. Used by the vitest suite
-// and by bench/device.ts on the GPU machine.
+// CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
+// vitest suite and by bench/device.ts on the GPU machine.
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
-import { relativeError } from '@cria/core/testing';
+import { SeededRandom, relativeError } from '@cria/core/testing';
+import { type NaiveAttentionLayout, naiveAttention, naiveLinear } from '@cria/ops-conformance/naive';
 import type { CudaBackend } from '../src/backend.js';
-import { type NaiveAttention, naiveAttention, naiveLinear, randomFloats } from './naive.js';
 
 export interface DeviceCheck {
   name: string;
@@ -14,6 +14,10 @@ export interface DeviceCheck {
 }
 
 type Half = 'float16' | 'bfloat16';
+/** `n` deterministic floats uniform in [-amplitude, amplitude). */
+const randomFloats = (n: number, seed: number, amplitude = 1): Float32Array => new SeededRandom(seed).floats(n, amplitude);
+/** Plain-loop attention output (float64 sums); a query with no visible key gives zeros. */
+const attentionOut = (q: Float32Array, k: Float32Array, v: Float32Array, a: NaiveAttentionLayout & { mask?: ArrayLike<number> }): Float32Array => naiveAttention({ ...a, q, k, v }).out!;
 const narrow = (x: Float32Array, dtype: Half): Uint16Array => (dtype === 'float16' ? float32ArrayToFloat16(x) : float32ArrayToBfloat16(x));
 const widen = (bits: Uint16Array, dtype: Half): Float32Array => (dtype === 'float16' ? float16ArrayToFloat32(bits) : bfloat16ArrayToFloat32(bits));
 
@@ -32,7 +36,7 @@ async function linearCheck(backend: CudaBackend, name: string, rows: number, k: 
   return { name, error: relativeError(got, naiveLinear(x, wExact, bias, rows, k, m)), bound };
 }
 
-async function attentionCheck(backend: CudaBackend, name: string, a: NaiveAttention & { cache: 'float32' | Half; maskLeading?: number[] }, seed: number): Promise<DeviceCheck> {
+async function attentionCheck(backend: CudaBackend, name: string, a: NaiveAttentionLayout & { cache: 'float32' | Half; maskLeading?: number[] }, seed: number): Promise<DeviceCheck> {
   const { batch, seq, numHeads, numKvHeads, headDim, maxLength, kvLength } = a;
   const q = randomFloats(batch * seq * numHeads * headDim, seed, 2);
   const cacheSize = batch * numKvHeads * maxLength * headDim;
@@ -54,7 +58,7 @@ async function attentionCheck(backend: CudaBackend, name: string, a: NaiveAttent
   const out = backend.attention(qt, kt, vt, { numHeads, numKvHeads, headDim, kvLength, scale: a.scale, ...(mt ? { mask: mt } : {}) });
   const got = (await backend.read(out)) as Float32Array;
   for (const t of [qt, kt, vt, mt, out]) t?.dispose();
-  const want = naiveAttention(q, kExact, vExact, { ...a, ...(mask ? { mask } : {}) });
+  const want = attentionOut(q, kExact, vExact, { ...a, ...(mask ? { mask } : {}) });
   return { name, error: relativeError(got, want), bound: 1e-4 };
 }
 
@@ -128,7 +132,7 @@ async function graphDecodeCheck(backend: CudaBackend): Promise<DeviceCheck> {
     const got = (await backend.read(out)) as Float32Array;
     mirror(kHost, ks, pos, 1);
     mirror(vHost, vs, pos, 1);
-    const want = naiveAttention(qs, kHost, vHost, { batch: 1, seq: 1, numHeads, numKvHeads, headDim, maxLength, kvLength: pos + 1, scale });
+    const want = attentionOut(qs, kHost, vHost, { batch: 1, seq: 1, numHeads, numKvHeads, headDim, maxLength, kvLength: pos + 1, scale });
     worst = Math.max(worst, relativeError(got, want));
   }
   graph.dispose();

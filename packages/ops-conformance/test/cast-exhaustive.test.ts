@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { float16ToFloat32, hostData } from '@cria/core';
 import { CpuBackend } from '@cria/kernels-cpu';
 import { SeededRandom } from '../src/index.js';
-import { bfloat16Value, roundToBfloat16, roundToFloat16 } from './naive/rounding.js';
+import { bfloat16Value, roundToBfloat16, roundToFloat16 } from '../src/naive.js';
 
 const cpu = new CpuBackend();
 const isNaN16 = (bits: number, exponentMask: number, mantissaMask: number) => (bits & exponentMask) === exponentMask && (bits & mantissaMask) !== 0;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '@cria/kernels-cpu';
 import { OP_NAMES } from '@cria/core';
 import { OP_CASES, formatResults, runConformance } from '../src/index.js';
-import { NaiveBackend } from './naive/naive-backend.js';
+import { NaiveBackend } from '../src/naive.js';
 
 describe('cpu kernels against naive loops', () => {
   it('the table covers every op', () => {
@@ -14,7 +14,7 @@ describe('cpu kernels against naive loops', () => {
   it('passes every case of the table within its bound', async () => {
     const cpu = await createBackend();
     const results = await runConformance(cpu, new NaiveBackend());
-    console.log(formatResults('cpu', results, 'naive loops (test/naive)'));
+    console.log(formatResults('cpu', results, 'naive loops (src/naive)'));
     const failed = results.filter((r) => r.status !== 'pass').map((r) => `${r.case.name}: ${r.status} ${r.message ?? ''}`);
     expect(failed).toEqual([]);
   });

@@ -14,6 +14,7 @@ import {
   shapeSize,
 } from '@cria/core';
 import { naiveAttention } from './attention.js';
+import { naiveLinear } from './linear.js';
 import { bfloat16Value, roundToBfloat16, roundToFloat16 } from './rounding.js';
 
 /** Element i of a tensor as a number (float16 / bfloat16 widened one value at a time). */
@@ -73,14 +74,7 @@ export class NaiveBackend implements Backend {
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     const [outFeatures, inFeatures] = weight.shape as [number, number];
-    const out: number[] = [];
-    for (let r = 0; r < x.size / inFeatures; r++) {
-      for (let m = 0; m < outFeatures; m++) {
-        let sum = bias ? at(bias, m) : 0;
-        for (let k = 0; k < inFeatures; k++) sum += at(x, r * inFeatures + k) * at(weight, m * inFeatures + k);
-        out.push(sum);
-      }
-    }
+    const out = naiveLinear(values(x), values(weight), bias ? values(bias) : undefined, x.size / inFeatures, inFeatures, outFeatures);
     return this.#f32(out, [...x.shape.slice(0, -1), outFeatures]);
   }
 

@@ -1,11 +1,8 @@
 // Naive grouped-query attention as transformers writes it: repeat the kv heads, build the full
 // [S, kvLength] mask (causal from the query's cache slot, then the padding mask), softmax, weight v.
 
-export interface NaiveAttentionArgs {
-  q: Float32Array;
-  k: Float32Array;
-  v?: Float32Array;
-  mask?: ArrayLike<number>;
+/** The shapes of one attention call: q [batch, seq, numHeads * headDim], caches [batch, numKvHeads, maxLength, headDim]. */
+export interface NaiveAttentionLayout {
   batch: number;
   seq: number;
   numHeads: number;
@@ -16,9 +13,17 @@ export interface NaiveAttentionArgs {
   scale: number;
 }
 
+export interface NaiveAttentionArgs extends NaiveAttentionLayout {
+  q: ArrayLike<number>;
+  k: ArrayLike<number>;
+  v?: ArrayLike<number>;
+  /** [batch, kvLength]; 0 masks a slot. */
+  mask?: ArrayLike<number>;
+}
+
 /** probs [B, H, S, kvLength] and, when v is given, out [B, S, H * headDim]. */
 export function naiveAttention(a: NaiveAttentionArgs): { probs: number[][][][]; out?: Float32Array } {
-  const cacheAt = (cache: Float32Array, b: number, kvHead: number, slot: number, d: number): number =>
+  const cacheAt = (cache: ArrayLike<number>, b: number, kvHead: number, slot: number, d: number): number =>
     cache[((b * a.numKvHeads + kvHead) * a.maxLength + slot) * a.headDim + d]!;
   const probs: number[][][][] = [];
   const out = a.v ? new Float32Array(a.batch * a.seq * a.numHeads * a.headDim) : undefined;
