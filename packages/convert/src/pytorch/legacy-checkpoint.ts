@@ -4,7 +4,7 @@
 import { FileFormatError, type ByteSource } from '@cria/core';
 import { unpickleAt } from '../pickle/unpickler.js';
 import { PickleDict, PickleTruncatedError, type PickleValue } from '../pickle/values.js';
-import { canReadInto } from '../zip/file-ranges.js';
+import { readRangeInto } from '../zip/read-into.js';
 import { LazyCheckpoint, type StorageAccess } from './lazy-checkpoint.js';
 import { TORCH_DTYPE_BYTES, TorchPicklePolicy } from './torch-policy.js';
 import { MAX_PICKLE_BYTES } from './zip-checkpoint.js';
@@ -89,9 +89,7 @@ async function parse(source: ByteSource, head: Uint8Array): Promise<LazyCheckpoi
     storageBytes: (key) => records.get(key)?.bytes,
     describe: (key) => `storage record '${key}'`,
     async readInto(key, offset, target) {
-      const start = check(key, offset, target.byteLength);
-      if (canReadInto(source)) await source.readInto(start, target);
-      else target.set(await source.read(start, target.byteLength));
+      await readRangeInto(source, check(key, offset, target.byteLength), target);
     },
     read: (key, offset, length) => source.read(check(key, offset, length), length),
     close: () => source.close(),

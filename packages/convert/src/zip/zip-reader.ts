@@ -4,7 +4,7 @@
 // or offset reaches past the data area of the file (a zip bomb by declared size).
 import { FileFormatError } from '@cria/core';
 import type { ByteSource } from '@cria/core';
-import { canReadInto } from './file-ranges.js';
+import { readRangeInto } from './read-into.js';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const EOCD_SIZE = 22;
@@ -76,8 +76,7 @@ export class ZipArchive {
       throw new FileFormatError(this.name, `read of ${target.byteLength} bytes at offset ${offset} is outside zip entry '${name}' (${entry.size} bytes)`);
     }
     const start = (await this.dataOffset(entry)) + offset;
-    if (canReadInto(this.source)) await this.source.readInto(start, target);
-    else target.set(await this.source.read(start, target.byteLength));
+    await readRangeInto(this.source, start, target);
   }
 
   /** The absolute file offset of an entry's first data byte (checked against its local header). */

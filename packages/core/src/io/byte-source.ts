@@ -12,8 +12,19 @@ export interface ByteSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `offset` into a fresh array; fails if the range is beyond the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Fills `target` with the `target.byteLength` bytes at `offset`, without allocating (so a caller can
+   * reuse one buffer over many reads); fails like `read` if the range is beyond the end. Optional:
+   * sources without it are read with `read`.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Releases the file handle (if any). Idempotent. */
   close(): Promise<void>;
+}
+
+/** Validates the target of a `readInto`. */
+function checkReadTarget(name: string, target: Uint8Array): void {
+  if (!(target instanceof Uint8Array)) throw new ArgumentError(`${name}: readInto target must be a Uint8Array`);
 }
 
 /** Validates a read request against a source of `size` bytes. */
@@ -43,6 +54,21 @@ export async function fileSource(path: string): Promise<ByteSource> {
     throw error;
   }
   let closed = false;
+  const readInto = async (offset: number, target: Uint8Array): Promise<void> => {
+    if (closed) throw new ArgumentError(`${path}: read after close()`);
+    checkReadTarget(path, target);
+    const length = target.byteLength;
+    checkReadRange(path, size, offset, length);
+    let done = 0;
+    while (done < length) {
+      const want = Math.min(length - done, MAX_READ_CHUNK);
+      const { bytesRead } = await handle.read(target, done, want, offset + done);
+      if (bytesRead === 0) {
+        throw new FileFormatError(path, `file ended at byte ${offset + done} while reading ${length} bytes at offset ${offset} (was it truncated while open?)`);
+      }
+      done += bytesRead;
+    }
+  };
   return {
     name: path,
     size,
@@ -50,17 +76,10 @@ export async function fileSource(path: string): Promise<ByteSource> {
       if (closed) throw new ArgumentError(`${path}: read after close()`);
       checkReadRange(path, size, offset, length);
       const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const want = Math.min(length - done, MAX_READ_CHUNK);
-        const { bytesRead } = await handle.read(out, done, want, offset + done);
-        if (bytesRead === 0) {
-          throw new FileFormatError(path, `file ended at byte ${offset + done} while reading ${length} bytes at offset ${offset} (was it truncated while open?)`);
-        }
-        done += bytesRead;
-      }
+      await readInto(offset, out);
       return out;
     },
+    readInto,
     async close() {
       if (closed) return;
       closed = true;
@@ -78,6 +97,11 @@ export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
     async read(offset, length) {
       checkReadRange(name, bytes.byteLength, offset, length);
       return bytes.slice(offset, offset + length);
+    },
+    async readInto(offset, target) {
+      checkReadTarget(name, target);
+      checkReadRange(name, bytes.byteLength, offset, target.byteLength);
+      target.set(bytes.subarray(offset, offset + target.byteLength));
     },
     async close() {},
   };
@@ -162,6 +186,7 @@ export interface CountingSource extends ByteSource {
   readonly reads: { offset: number; length: number }[];
 }
 
+/** Counts and logs what is read through `source`; it has `readInto` exactly when `source` has. */
 export function countingSource(source: ByteSource): CountingSource {
   const counting: CountingSource = {
     name: source.name,
@@ -176,5 +201,13 @@ export function countingSource(source: ByteSource): CountingSource {
     },
     close: () => source.close(),
   };
+  if (source.readInto) {
+    const readInto = source.readInto.bind(source);
+    counting.readInto = async (offset, target) => {
+      await readInto(offset, target);
+      counting.bytesRead += target.byteLength;
+      counting.reads.push({ offset, length: target.byteLength });
+    };
+  }
   return counting;
 }

@@ -26,8 +26,25 @@ async function checkSource(source: ByteSource, name: string) {
   await expect(source.read(995, 10)).rejects.toThrow(new RegExp(`cannot read 10 bytes at offset 995: the file has 1000 bytes`));
   await expect(source.read(-1, 1)).rejects.toThrow(ArgumentError);
   await expect(source.read(0, 1.5)).rejects.toThrow(ArgumentError);
+  if (source.readInto) await checkReadInto(source);
   await source.close();
   await source.close();
+}
+
+/** `readInto` fills the caller's buffer (a view into a larger one, reused) with the same bytes as `read`. */
+async function checkReadInto(source: ByteSource) {
+  const backing = new Uint8Array(100).fill(0xee);
+  const target = backing.subarray(10, 87);
+  await source.readInto!(123, target);
+  expect(Array.from(target)).toEqual(Array.from(content.subarray(123, 200)));
+  expect(backing[9]).toBe(0xee);
+  expect(backing[87]).toBe(0xee);
+  await source.readInto!(990, target.subarray(0, 10));
+  expect(Array.from(target.subarray(0, 10))).toEqual(Array.from(content.subarray(990)));
+  await source.readInto!(500, new Uint8Array(0));
+  await expect(source.readInto!(995, new Uint8Array(10))).rejects.toThrow(/cannot read 10 bytes at offset 995: the file has 1000 bytes/);
+  await expect(source.readInto!(-1, new Uint8Array(1))).rejects.toThrow(ArgumentError);
+  await expect(source.readInto!(0, [1, 2] as unknown as Uint8Array)).rejects.toThrow(/readInto target must be a Uint8Array/);
 }
 
 describe('byte sources', () => {
@@ -36,7 +53,9 @@ describe('byte sources', () => {
     cleanups.push(cleanup);
     const path = join(dir, 'data.bin');
     await writeFile(path, content);
-    await checkSource(await fileSource(path), path);
+    const source = await fileSource(path);
+    expect(source.readInto).toBeTypeOf('function');
+    await checkSource(source, path);
     await expect(fileSource(join(dir, 'missing.bin'))).rejects.toThrow(/ENOENT/);
     await expect(fileSource(dir)).rejects.toThrow(/is not a regular file/);
   });
@@ -48,6 +67,7 @@ describe('byte sources', () => {
     const source = await fileSource(join(dir, 'a'));
     await source.close();
     await expect(source.read(0, 1)).rejects.toThrow(/after close/);
+    await expect(source.readInto!(0, new Uint8Array(1))).rejects.toThrow(/after close/);
   });
 
   it('fileSource reports a file that shrank while open', async () => {
@@ -59,6 +79,7 @@ describe('byte sources', () => {
     await truncate(path, 100);
     await expect(source.read(50, 100)).rejects.toThrow(FileFormatError);
     await expect(source.read(50, 100)).rejects.toThrow(/file ended at byte 100 while reading 100 bytes at offset 50/);
+    await expect(source.readInto!(50, new Uint8Array(100))).rejects.toThrow(/file ended at byte 100 while reading 100 bytes at offset 50/);
     await source.close();
   });
 
@@ -68,6 +89,7 @@ describe('byte sources', () => {
     const first = await source.read(0, 4);
     first[0] = 99;
     expect(copy[0]).toBe(content[0]);
+    expect(source.readInto).toBeTypeOf('function');
     await checkSource(source, 'mem');
   });
 
@@ -109,5 +131,11 @@ describe('byte sources', () => {
     expect(source.reads).toEqual([{ offset: 10, length: 5 }, { offset: 100, length: 50 }]);
     expect(source.size).toBe(1000);
     expect(source.name).toBe('mem');
+    const target = new Uint8Array(20);
+    await source.readInto!(200, target);
+    expect(Array.from(target)).toEqual(Array.from(content.subarray(200, 220)));
+    expect(source.bytesRead).toBe(75);
+    expect(source.reads).toContainEqual({ offset: 200, length: 20 });
+    expect(countingSource(blobSource(new Blob([content]))).readInto).toBeUndefined();
   });
 });
