@@ -43,8 +43,9 @@ export class TokenPicker {
     let best: Float32Array;
     let ids: Int32Array;
     try {
-      best = (await values.toArray()) as Float32Array;
-      ids = (await indices.toArray()) as Int32Array;
+      const [valueData, indexData] = await Promise.all([values.toArray(), indices.toArray()]); // one wait for both
+      best = valueData as Float32Array;
+      ids = indexData as Int32Array;
     } finally {
       values.dispose();
       indices.dispose();
