@@ -2,17 +2,7 @@
 // seeded sampling from the words of the fixture vectors (so it has the variety of real text rather
 // than one paragraph repeated).
 import { readFileSync } from 'node:fs';
-import { fixture } from '@cria/core/testing';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
+import { fixture, seededRandom } from '@cria/core/testing';
 
 export function benchmarkText(bytes = 1_000_000, seed = 42): string {
   const v = (name: string) => JSON.parse(readFileSync(fixture('tokenizers', 'vectors', name), 'utf8'));
@@ -26,7 +16,7 @@ export function benchmarkText(bytes = 1_000_000, seed = 42): string {
   const code = texts.filter((t) => /[{}();=]/.test(t) && !special.test(t));
   const other = texts.filter((t) => /[^\x00-\x7f]/.test(t) && !special.test(t));
   const words = english.flatMap((t) => t.split(/\s+/)).filter((w) => w !== '');
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)]!;
   const encoder = new TextEncoder();
   const parts: string[] = [];

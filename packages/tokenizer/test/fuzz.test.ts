@@ -1,18 +1,9 @@
 // Seeded fuzzing: random Unicode (all planes, lone surrogates), long runs of one character and 1 MB
 // inputs. Encoding never throws, round-trips as each tokenizer defines it, and stays near-linear.
+import { seededRandom } from '@cria/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, LlamaTokenizer, type PreTrainedTokenizer } from '../src/index.js';
 import { tokenizerDir } from './helpers.js';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 const POOLS: [number, number][] = [
   [0x20, 0x7e], // ASCII
@@ -62,7 +53,7 @@ beforeAll(async () => {
 const raw = { clean_up_tokenization_spaces: false };
 
 describe('fuzz: random Unicode', () => {
-  const rand = rng(20240611);
+  const rand = seededRandom(20240611);
   const texts = Array.from({ length: 300 }, (_, i) => randomText(rand, i < 150 ? 40 : 300, i % 3 === 0)).filter(noSpecialText);
 
   it('llama3: decode(encode(x)) === x (byte-level BPE is lossless)', () => {
@@ -82,7 +73,7 @@ describe('fuzz: random Unicode', () => {
     }
   });
   it('decode of random ids never throws (invalid byte sequences become U+FFFD)', () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let i = 0; i < 200; i++) {
       const ids = Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * 128256));
       expect(typeof llama3.decode(ids)).toBe('string');
@@ -113,7 +104,7 @@ describe('fuzz: long runs and large inputs stay near-linear', () => {
     }
   });
   it('1 MB of mixed text encodes and round-trips', () => {
-    const rand = rng(99);
+    const rand = seededRandom(99);
     let text = '';
     while (text.length < 1_000_000) text += randomText(rand, 400, false).replace(/<|\u2581/g, 'x') + ' The quick brown fox. def f(x): return x**2\n';
     const ids3 = llama3.encode(text, { add_special_tokens: false });

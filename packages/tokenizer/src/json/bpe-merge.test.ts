@@ -1,3 +1,4 @@
+import { seededRandom } from '@cria/core/testing';
 import { describe, expect, it } from 'vitest';
 import { BpeMerger } from './bpe-merge.js';
 import { PairTable } from './pair-table.js';
@@ -20,17 +21,9 @@ function naiveBpe(symbols: number[], merges: Map<string, [number, number]>): num
   }
 }
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 4294967296;
-  };
-}
-
 describe('BpeMerger', () => {
   it('agrees with a naive quadratic BPE on random merge tables and words', () => {
-    const rand = rng(1234);
+    const rand = seededRandom(1234);
     for (let trial = 0; trial < 200; trial++) {
       const alphabet = 2 + Math.floor(rand() * 4);
       const merges = new Map<string, [number, number]>();
