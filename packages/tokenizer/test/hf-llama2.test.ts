@@ -8,36 +8,20 @@ import { parseSentencePieceModel, sentencePieceToTokenizerJson } from '../src/in
 import { AutoTokenizer, LlamaTokenizer, LlamaTokenizerFast, type PreTrainedTokenizer, SentencePieceProcessor } from '../src/index.js';
 import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
 import { chatTemplateSuite } from './suites/chat-templates.js';
+import { hfTokenizersSuite } from './suites/hf-tokenizers.js';
 
 const set = vectors<HfVectors>('hf-tokenizers.json').sets.llama2;
 let fast: PreTrainedTokenizer;
 let slow: LlamaTokenizer;
-const noClean = { clean_up_tokenization_spaces: false };
 
 beforeAll(async () => {
   fast = await AutoTokenizer.from_pretrained(tokenizerDir('llama2'));
   slow = await LlamaTokenizer.from_pretrained(tokenizerDir('llama2'));
 });
 
-describe('llama2 tokenizer.json (hf-tokenizers.json encode)', () => {
-  it('AutoTokenizer picks LlamaTokenizerFast', () => {
-    expect(fast).toBeInstanceOf(LlamaTokenizerFast);
-    expect(set.tokenizer_json).toBe('llama2/tokenizer.json');
-  });
-  it.each(set.encode.map((e, i) => [i, label(e.text), e] as const))('#%i %s', (_i, _l, e) => {
-    expect(fast.encode(e.text)).toEqual(e.ids);
-    expect(fast.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
-    expect(fast.tokenize(e.text)).toEqual(e.tokens);
-    expect(fast.decode(e.ids, { skip_special_tokens: true, ...noClean })).toBe(e.decoded);
-    expect(fast.decode(e.ids, { skip_special_tokens: false, ...noClean })).toBe(e.decoded_with_special);
-  });
-});
-
-describe('llama2 tokenizer.json (hf-tokenizers.json decode)', () => {
-  it.each(set.decode.map((d, i) => [i, d] as const))('#%i', (_i, d) => {
-    expect(fast.decode(d.ids, noClean)).toBe(d.decoded);
-    expect(fast.decode(d.ids, { skip_special_tokens: true, ...noClean })).toBe(d.decoded_skip_special);
-  });
+hfTokenizersSuite('llama2', () => fast, () => {
+  expect(fast).toBeInstanceOf(LlamaTokenizerFast);
+  expect(set.tokenizer_json).toBe('llama2/tokenizer.json');
 });
 
 describe('llama2 tokenizer.model', () => {

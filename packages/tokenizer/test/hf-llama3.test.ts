@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AutoTokenizer, PreTrainedTokenizerFast, type PreTrainedTokenizer } from '../src/index.js';
 import { type HfVectors, label, tokenizerDir, vectors } from './helpers.js';
 import { chatTemplateSuite } from './suites/chat-templates.js';
+import { hfTokenizersSuite } from './suites/hf-tokenizers.js';
 import { llama3OtherSuite } from './suites/llama3-other.js';
 
 const set = vectors<HfVectors>('hf-tokenizers.json').sets.llama3;
@@ -18,27 +19,11 @@ beforeAll(async () => {
   fromModel = await AutoTokenizer.from_pretrained(tokenizerDir('llama3'), { use_fast: false });
 });
 
-describe('llama3 tokenizer.json (hf-tokenizers.json encode)', () => {
-  it('AutoTokenizer picks PreTrainedTokenizerFast with Llama 3 special tokens', () => {
-    expect(fast).toBeInstanceOf(PreTrainedTokenizerFast);
-    expect(fast.bos_token_id).toBe(128000);
-    expect(fast.eos_token_id).toBe(128009);
-    expect(fast.vocab_size).toBe(128256);
-  });
-  it.each(set.encode.map((e, i) => [i, label(e.text), e] as const))('#%i %s', (_i, _l, e) => {
-    expect(fast.encode(e.text)).toEqual(e.ids);
-    expect(fast.encode(e.text, { add_special_tokens: false })).toEqual(e.ids_no_special);
-    expect(fast.tokenize(e.text)).toEqual(e.tokens);
-    expect(fast.decode(e.ids, { skip_special_tokens: true, ...noClean })).toBe(e.decoded);
-    expect(fast.decode(e.ids, { skip_special_tokens: false, ...noClean })).toBe(e.decoded_with_special);
-  });
-});
-
-describe('llama3 tokenizer.json (hf-tokenizers.json decode)', () => {
-  it.each(set.decode.map((d, i) => [i, d] as const))('#%i', (_i, d) => {
-    expect(fast.decode(d.ids, noClean)).toBe(d.decoded);
-    expect(fast.decode(d.ids, { skip_special_tokens: true, ...noClean })).toBe(d.decoded_skip_special);
-  });
+hfTokenizersSuite('llama3', () => fast, () => {
+  expect(fast).toBeInstanceOf(PreTrainedTokenizerFast);
+  expect(fast.bos_token_id).toBe(128000);
+  expect(fast.eos_token_id).toBe(128009);
+  expect(fast.vocab_size).toBe(128256);
 });
 
 describe('llama3 tokenizer.model (tiktoken)', () => {
