@@ -3,7 +3,7 @@
 import type { AttentionOptions, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { attentionParams, attentionPrelude, checkAttention } from './attention-args.js';
-import { GROUP_INDEX, grid } from './wgsl.js';
+import { GROUP_INDEX, grid, workgroupReduce } from './wgsl.js';
 
 const THREADS = 64;
 
@@ -19,32 +19,7 @@ const HEAD_DIM = ${headDim}u;
 const LOWEST = -3.4028234663852886e38;
 var<workgroup> qs: array<f32, ${headDim}>;
 var<workgroup> probs: array<f32, ${THREADS}>;
-var<workgroup> scratch: array<f32, ${THREADS}>;
-
-fn tileMax(value: f32, lid: u32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = ${THREADS / 2}u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = max(scratch[lid], scratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  let result = scratch[0];
-  workgroupBarrier();
-  return result;
-}
-
-fn tileSum(value: f32, lid: u32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = ${THREADS / 2}u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = scratch[lid] + scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  let result = scratch[0];
-  workgroupBarrier();
-  return result;
-}
-
+${workgroupReduce(THREADS)}
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = groupIndex(wid, nwg);
@@ -75,12 +50,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         score = dot * params.scale;
       }
     }
-    let anyVisible = tileMax(select(0.0, 1.0, visible), lid) > 0.0;
-    let newMax = max(runMax, tileMax(score, lid));
+    let anyVisible = workgroupMax(select(0.0, 1.0, visible), lid) > 0.0;
+    let newMax = max(runMax, workgroupMax(score, lid));
     let correction = select(1.0, exp(runMax - newMax), runSum > 0.0);
     let p = select(0.0, exp(score - newMax), visible);
     probs[lid] = p;
-    let tileTotal = tileSum(p, lid);
+    let tileTotal = workgroupSum(p, lid);
     if (anyVisible) {
       runSum = runSum * correction + tileTotal;
       runMax = newMax;

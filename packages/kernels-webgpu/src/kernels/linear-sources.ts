@@ -19,13 +19,14 @@ export interface LinearVariant {
   shaderF16: boolean;
 }
 
-function header(v: LinearVariant): string {
+/** Bindings and bias of every linear kernel; `vec4` reads x and the weights four at a time. */
+function header(v: LinearVariant, vec4 = false): string {
   const dtypes = v.bias ? [v.weight, v.bias] : [v.weight];
   return /* wgsl */ `${enables(dtypes, v.shaderF16)}
 struct Params { rows: u32, k: u32, m: u32, mStart: u32, mCount: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-${weightBinding(2, 'w', v.weight, v.shaderF16)}
+@group(0) @binding(1) var<storage, read> x: array<${vec4 ? 'vec4<f32>' : 'f32'}>;
+${(vec4 ? weightBinding4 : weightBinding)(2, 'w', v.weight, v.shaderF16)}
 ${v.bias ? weightBinding(3, 'b', v.bias, v.shaderF16) : ''}
 @group(0) @binding(${v.bias ? 4 : 3}) var<storage, read_write> out: array<f32>;
 fn biasAt(col: u32) -> f32 { return ${v.bias ? 'load_b(params.mStart + col)' : '0.0'}; }
@@ -33,34 +34,14 @@ fn biasAt(col: u32) -> f32 { return ${v.bias ? 'load_b(params.mStart + col)' : '
 }
 
 /**
- * MATVEC_COLUMNS output columns per workgroup of MATVEC_THREADS threads: LANES threads per column split K
- * (reading neighbouring weights together) and sum their partials in workgroup memory. `pairs` reads two
- * weights at once (K even).
+ * The matrix-vector kernel around `accumulate` (WGSL that adds this lane's share of column `col` into
+ * acc[0 .. rows-1]): LANES threads per column, their partials summed in workgroup memory.
  */
-export function matvecSource(v: LinearVariant, pairs: boolean): string {
+function matvecKernel(v: LinearVariant, vec4: boolean, accumulate: string): string {
   const T = MATVEC_THREADS;
   const L = MATVEC_LANES;
   const R = MATVEC_MAX_ROWS;
-  const accumulate = pairs
-    ? /* wgsl */ `
-    let half = params.k / 2u;
-    let wBase = col * half;
-    for (var j = lane; j < half; j = j + ${L}u) {
-      let wv = load2_w(wBase + j);
-      for (var n = 0u; n < params.rows; n = n + 1u) {
-        let xi = n * params.k + 2u * j;
-        acc[n] = acc[n] + x[xi] * wv.x + x[xi + 1u] * wv.y;
-      }
-    }`
-    : /* wgsl */ `
-    let wBase = col * params.k;
-    for (var i = lane; i < params.k; i = i + ${L}u) {
-      let wv = load_w(wBase + i);
-      for (var n = 0u; n < params.rows; n = n + 1u) {
-        acc[n] = acc[n] + x[n * params.k + i] * wv;
-      }
-    }`;
-  return /* wgsl */ `${header(v)}
+  return /* wgsl */ `${header(v, vec4)}
 ${GROUP_INDEX}
 var<workgroup> partial: array<f32, ${T * R}>;
 
@@ -92,58 +73,48 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 /**
+ * MATVEC_COLUMNS output columns per workgroup of MATVEC_THREADS threads: LANES threads per column split K
+ * (reading neighbouring weights together) and sum their partials in workgroup memory. `pairs` reads two
+ * weights at once (K even).
+ */
+export function matvecSource(v: LinearVariant, pairs: boolean): string {
+  const L = MATVEC_LANES;
+  const accumulate = pairs
+    ? /* wgsl */ `
+    let half = params.k / 2u;
+    let wBase = col * half;
+    for (var j = lane; j < half; j = j + ${L}u) {
+      let wv = load2_w(wBase + j);
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        let xi = n * params.k + 2u * j;
+        acc[n] = acc[n] + x[xi] * wv.x + x[xi + 1u] * wv.y;
+      }
+    }`
+    : /* wgsl */ `
+    let wBase = col * params.k;
+    for (var i = lane; i < params.k; i = i + ${L}u) {
+      let wv = load_w(wBase + i);
+      for (var n = 0u; n < params.rows; n = n + 1u) {
+        acc[n] = acc[n] + x[n * params.k + i] * wv;
+      }
+    }`;
+  return matvecKernel(v, false, accumulate);
+}
+
+/**
  * The matrix-vector kernel of `matvecSource` for K a multiple of 4: x and the weights are read as
  * vec4 (16-byte loads of x and float32 weights, 8-byte loads of float16 / bfloat16).
  */
 export function matvecVec4Source(v: LinearVariant): string {
-  const T = MATVEC_THREADS;
-  const L = MATVEC_LANES;
-  const R = MATVEC_MAX_ROWS;
-  const dtypes = v.bias ? [v.weight, v.bias] : [v.weight];
-  return /* wgsl */ `${enables(dtypes, v.shaderF16)}
-struct Params { rows: u32, k: u32, m: u32, mStart: u32, mCount: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-${weightBinding4(2, 'w', v.weight, v.shaderF16)}
-${v.bias ? weightBinding(3, 'b', v.bias, v.shaderF16) : ''}
-@group(0) @binding(${v.bias ? 4 : 3}) var<storage, read_write> out: array<f32>;
-fn biasAt(col: u32) -> f32 { return ${v.bias ? 'load_b(params.mStart + col)' : '0.0'}; }
-${GROUP_INDEX}
-var<workgroup> partial: array<f32, ${T * R}>;
-
-@compute @workgroup_size(${T})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let lane = lid % ${L}u;
-  let col = groupIndex(wid, nwg) * ${T / L}u + lid / ${L}u;
-  let inRange = col < params.mCount;
-  var acc: array<f32, ${R}>;
-  if (inRange) {
+  return matvecKernel(v, true, /* wgsl */ `
     let quads = params.k / 4u;
     let wBase = col * quads;
-    for (var j = lane; j < quads; j = j + ${L}u) {
+    for (var j = lane; j < quads; j = j + ${MATVEC_LANES}u) {
       let wv = load4_w(wBase + j);
       for (var n = 0u; n < params.rows; n = n + 1u) {
         acc[n] = acc[n] + dot(x[n * quads + j], wv);
       }
-    }
-  }
-  for (var n = 0u; n < ${R}u; n = n + 1u) { partial[n * ${T}u + lid] = acc[n]; }
-  workgroupBarrier();
-  for (var stride = ${L / 2}u; stride > 0u; stride = stride >> 1u) {
-    if (lane < stride) {
-      for (var n = 0u; n < params.rows; n = n + 1u) {
-        partial[n * ${T}u + lid] = partial[n * ${T}u + lid] + partial[n * ${T}u + lid + stride];
-      }
-    }
-    workgroupBarrier();
-  }
-  if (inRange && lane == 0u) {
-    for (var n = 0u; n < params.rows; n = n + 1u) {
-      out[n * params.m + params.mStart + col] = partial[n * ${T}u + lid] + biasAt(col);
-    }
-  }
-}
-`;
+    }`);
 }
 
 /** K up to this uses the narrow matrix-vector kernel (one thread per column, no workgroup reduction). */

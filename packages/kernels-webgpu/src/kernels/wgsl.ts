@@ -150,14 +150,18 @@ fn f32BitsToBf16(x: u32) -> u32 {
 }
 `;
 
-/** Tree reductions over a workgroup of ROW_THREADS threads (call from uniform control flow). */
-export const WORKGROUP_REDUCE = /* wgsl */ `
-var<workgroup> reduceScratch: array<f32, ${ROW_THREADS}>;
+/**
+ * WGSL `workgroupSum` and `workgroupMax`: tree reductions over a workgroup of `threads` threads (a power
+ * of two), through workgroup memory. Call from uniform control flow.
+ */
+export function workgroupReduce(threads: number): string {
+  return /* wgsl */ `
+var<workgroup> reduceScratch: array<f32, ${threads}>;
 
 fn workgroupSum(value: f32, lid: u32) -> f32 {
   reduceScratch[lid] = value;
   workgroupBarrier();
-  for (var stride = ${ROW_THREADS / 2}u; stride > 0u; stride = stride >> 1u) {
+  for (var stride = ${threads / 2}u; stride > 0u; stride = stride >> 1u) {
     if (lid < stride) { reduceScratch[lid] = reduceScratch[lid] + reduceScratch[lid + stride]; }
     workgroupBarrier();
   }
@@ -169,7 +173,7 @@ fn workgroupSum(value: f32, lid: u32) -> f32 {
 fn workgroupMax(value: f32, lid: u32) -> f32 {
   reduceScratch[lid] = value;
   workgroupBarrier();
-  for (var stride = ${ROW_THREADS / 2}u; stride > 0u; stride = stride >> 1u) {
+  for (var stride = ${threads / 2}u; stride > 0u; stride = stride >> 1u) {
     if (lid < stride) { reduceScratch[lid] = max(reduceScratch[lid], reduceScratch[lid + stride]); }
     workgroupBarrier();
   }
@@ -178,3 +182,7 @@ fn workgroupMax(value: f32, lid: u32) -> f32 {
   return total;
 }
 `;
+}
+
+/** `workgroupReduce` for the ROW_THREADS-thread kernels. */
+export const WORKGROUP_REDUCE = workgroupReduce(ROW_THREADS);
