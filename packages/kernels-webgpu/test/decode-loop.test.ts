@@ -4,7 +4,7 @@
 // token (the upload of the token, the read of argmax).
 import { createBackend as createCpuBackend } from '@cria/kernels-cpu';
 import { type Backend, type Tensor, float32ArrayToFloat16 } from '@cria/core';
-import { relativeError } from '@cria/core/testing';
+import { SeededRandom, relativeError } from '@cria/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../src/index.js';
 
@@ -16,14 +16,6 @@ const FFN = 96;
 const VOCAB = 300;
 const MAX_LENGTH = 24;
 
-function randomValues(seed: number, length: number, amplitude: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return ((state / 2 ** 32) * 2 - 1) * amplitude;
-  });
-}
-
 interface Weights {
   embed: Tensor; norm1: Tensor; wq: Tensor; wk: Tensor; wv: Tensor; wo: Tensor;
   norm2: Tensor; gate: Tensor; up: Tensor; down: Tensor; finalNorm: Tensor; invFreq: Tensor;
@@ -31,7 +23,7 @@ interface Weights {
 
 function uploadWeights(backend: Backend): Weights {
   const f16 = (seed: number, shape: number[], amplitude: number) =>
-    backend.upload(float32ArrayToFloat16(randomValues(seed, shape[0]! * (shape[1] ?? 1), amplitude)), shape, 'float16');
+    backend.upload(float32ArrayToFloat16(new SeededRandom(seed).floats(shape[0]! * (shape[1] ?? 1), amplitude)), shape, 'float16');
   return {
     embed: f16(1, [VOCAB, H], 1),
     norm1: f16(2, [H], 1),
