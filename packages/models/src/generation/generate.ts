@@ -5,6 +5,7 @@ import { type Cache, DynamicCache } from '../cache.js';
 import { type IntInput, type IntRows, positionsFromMask, toIntRows } from '../inputs.js';
 import type { LlamaForCausalLM } from '../llama/heads.js';
 import type { RowState } from './logits-processors.js';
+import { yieldToEventLoop } from './event-loop-yield.js';
 import { buildProcessorList } from './processor-list.js';
 import { Mulberry32 } from './prng.js';
 import { planReadback } from './readback-plan.js';
@@ -123,6 +124,8 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
   let stepPositions = positionsFromMask(mask);
   try {
     for (let step = 0; step < maxNew; step++) {
+      // A CPU step never waits on I/O: give timers, sockets and signals (and so aborts) their turn.
+      await yieldToEventLoop();
       if (options.signal?.aborted) throw new CriaError('generate: aborted', { cause: options.signal.reason });
       const out = await model.forward({ input_ids: stepIds, attention_mask: mask, position_ids: stepPositions, past_key_values: cache, use_cache: true, logits_to_keep: 1 });
       out.last_hidden_state.dispose();
