@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSafetensors } from '@cria/core';
+import { SeededRandom } from '@cria/core/testing';
 import { createPytorchCheckpointWriter } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,11 +31,8 @@ const FIXED_ALLOWANCE = 160 * 1024 * 1024;
  */
 function pieceBytes(seed: number, elements: number): Uint8Array {
   const block = new Uint16Array(Math.min(elements, 1 << 19));
-  let x = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < block.length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    block[i] = 0x3c00 | (x >>> 22); // small finite positive bfloat16 values
-  }
+  const random = new SeededRandom(seed);
+  for (let i = 0; i < block.length; i++) block[i] = 0x3c00 | (random.uint32() >>> 22); // small finite positive bfloat16 values
   const bits = new Uint16Array(elements);
   for (let at = 0; at < elements; at += block.length) bits.set(block.subarray(0, Math.min(block.length, elements - at)), at);
   return new Uint8Array(bits.buffer);

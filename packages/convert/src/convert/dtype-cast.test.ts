@@ -2,18 +2,15 @@
 // pattern and a spread of float32 values (zeros, subnormals, halfway cases, Inf, NaN).
 import { describe, expect, it } from 'vitest';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from '@cria/core';
+import { SeededRandom } from '@cria/core/testing';
 import { elementCopier } from './dtype-cast.js';
 
 const ALL16 = Uint16Array.from({ length: 65536 }, (_, i) => i);
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function float32Samples(): Float32Array {
-  const bits = new Uint32Array(200000);
-  let x = 12345;
-  for (let i = 0; i < bits.length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    bits[i] = x;
-  }
+  const random = new SeededRandom(12345);
+  const bits = Uint32Array.from({ length: 200000 }, () => random.uint32());
   const special = [0, 0x80000000, 1, 0x007fffff, 0x00800000, 0x7f7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0x3f808000, 0x3f818000, 0x3f80c000, 0x477fe000, 0x477ff000, 0x33800000, 0x337fffff, 0x3f801000, 0x3f803000, 0x33c00000, 0x34200000, 0x38800000, 0x387fc000, 0x387fe000, 0x7f7ff000, 0xc77ff000];
   bits.set(special);
   return new Float32Array(bits.buffer);
