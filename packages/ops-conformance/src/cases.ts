@@ -2,6 +2,7 @@
 // multiples of 4/8/16/32/64, decode (S=1) and prefill (S>1), grouped-query heads, padding masks with
 // zeros, caches with a past, and float32 / float16 / bfloat16 weights.
 import type { DType } from '@cria/core';
+import type { NaiveAttentionLayout } from './naive/attention.js';
 import type { OpCase, OpParams } from './op-case.js';
 
 /** Bounds on ‖a−b‖/‖b‖ for float32 results. Weights in f16/bf16 are exact inputs once widened, so they share them. */
@@ -84,14 +85,7 @@ function kvWriteCases(): OpCase[] {
   ];
 }
 
-interface AttentionLayout {
-  batch: number;
-  seq: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  maxLength: number;
-  kvLength: number;
+interface AttentionLayout extends Omit<NaiveAttentionLayout, 'scale'> {
   mask?: DType;
   maskLeadingZeros?: readonly number[];
   maskHoles?: readonly (readonly number[])[];
