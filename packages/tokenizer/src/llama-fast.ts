@@ -2,6 +2,7 @@ import { ArgumentError, type ModelDirectory, toModelDirectory } from '@cria/core
 import { PreTrainedTokenizerFast, type FastInit } from './fast.js';
 import type { TokenizerJson } from './json/types.js';
 import { readBytes, readTokenizerConfig } from './load-config.js';
+import { withLlamaTokenizerConfig } from './llama-tokenizer-config.js';
 import { parseSentencePieceModel } from './sentencepiece/model.js';
 import { llamaTemplateProcessing, sentencePieceToTokenizerJson } from './sentencepiece/to-json.js';
 
@@ -74,11 +75,6 @@ export class LlamaTokenizerFast extends PreTrainedTokenizerFast {
   }
 
   protected override tokenizerConfig(): Record<string, unknown> {
-    const config = super.tokenizerConfig();
-    config.tokenizer_class = 'LlamaTokenizer';
-    config.add_bos_token = this.addBos;
-    config.add_eos_token = this.addEos;
-    config.legacy = this.legacy;
-    return config;
+    return withLlamaTokenizerConfig(super.tokenizerConfig(), { addBos: this.addBos, addEos: this.addEos, legacy: this.legacy });
   }
 }

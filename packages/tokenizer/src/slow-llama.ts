@@ -3,6 +3,7 @@ import { type AddedToken, AddedTokenMatcher } from './json/added-tokens.js';
 import type { Processed } from './json/post-processors.js';
 import { isWhiteSpace, toWellFormed } from './json/unicode.js';
 import { readBytes, readTokenizerConfig } from './load-config.js';
+import { withLlamaTokenizerConfig } from './llama-tokenizer-config.js';
 import { parseSentencePieceModel, type SentencePieceModel } from './sentencepiece/model.js';
 import { SentencePieceProcessor } from './sentencepiece/processor.js';
 import { type AddedTokenSpec, toAddedToken } from './special-tokens.js';
@@ -281,11 +282,6 @@ export class LlamaTokenizer extends PreTrainedTokenizer {
   }
 
   protected override tokenizerConfig(): Record<string, unknown> {
-    const config = super.tokenizerConfig();
-    config.tokenizer_class = 'LlamaTokenizer';
-    config.add_bos_token = this.addBos;
-    config.add_eos_token = this.addEos;
-    config.legacy = this.legacy;
-    return config;
+    return withLlamaTokenizerConfig(super.tokenizerConfig(), { addBos: this.addBos, addEos: this.addEos, legacy: this.legacy });
   }
 }

@@ -1,14 +1,11 @@
 /** The shapes of a Hugging Face tokenizer.json, as far as this package reads them. */
+import type { AddedTokenSpec } from '../special-tokens.js';
+
 export type JsonObject = Record<string, unknown>;
 
-export interface AddedTokenJson {
+/** An entry of tokenizer.json's added_tokens: the fields of an added token, with its id. */
+export interface AddedTokenJson extends AddedTokenSpec {
   id: number;
-  content: string;
-  single_word?: boolean;
-  lstrip?: boolean;
-  rstrip?: boolean;
-  normalized?: boolean;
-  special?: boolean;
 }
 
 export interface TokenizerJson {
