@@ -35,6 +35,15 @@ export function numberFlag(command: string, values: Record<string, unknown>, nam
   return n;
 }
 
+/** A flag of comma-separated token ids, "1,2,3" -> [1, 2, 3] (undefined when absent). */
+export function idsFlag(command: string, values: Record<string, unknown>, name: string): number[] | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const ids = String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (ids.length === 0 || ids.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`cria ${command}: --${name} must be comma-separated token ids, got '${String(raw)}'`);
+  return ids;
+}
+
 /** A flag whose value must be one of `choices`. */
 export function choiceFlag<T extends string>(command: string, values: Record<string, unknown>, name: string, choices: readonly T[], fallback: T): T {
   const raw = values[name];

@@ -1,5 +1,6 @@
 // The cria commands, run in-process through main() with stdout/stderr captured.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '@cria/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -61,6 +62,79 @@ describe('cria generate', () => {
     const io = capture();
     expect(await main(['generate', '--model', '/nonexistent-dir', '--prompt-ids', '1', '--device', 'cpu'])).toBe(1);
     expect(io.err()).toMatch(/nonexistent-dir.*config\.json/);
+  });
+});
+
+describe('cria generate: sampling flags', () => {
+  const dir = fixture('models', 'tiny-llama1-mha');
+  const golden = () => (JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { greedy: { prompt_ids: number[]; output_ids: number[] } }).greedy;
+
+  async function streamedIds(argv: string[]): Promise<{ ids: number[]; err: string }> {
+    const io = capture();
+    expect(await main(['generate', ...argv, '--device', 'cpu'])).toBe(0);
+    const ids = io.out().trim().split(/\s+/).map(Number);
+    const err = io.err();
+    vi.restoreAllMocks();
+    return { ids, err };
+  }
+
+  it('--temperature, --top-k, --top-p and --seed sample as generate() does with the same options', async () => {
+    const { prompt_ids: prompt, output_ids: greedy } = golden();
+    const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' });
+    const [expected] = await model.generate([prompt], { max_new_tokens: 12, do_sample: true, temperature: 1.5, top_k: 50, top_p: 0.95, seed: 7, eos_token_id: null });
+    model.dispose();
+    const { ids, err } = await streamedIds(['--model', dir, '--prompt-ids', prompt.join(','), '--max-new-tokens', '12', '--temperature', '1.5', '--top-k', '50', '--top-p', '0.95', '--seed', '7']);
+    // the sampled run ends at an eos (2) only if the same-seed generate() did
+    expect(ids).toEqual(expected!.slice(prompt.length, prompt.length + ids.length));
+    expect(ids.length === 12 || ids[ids.length - 1] === 2).toBe(true);
+    // and sampling took place: these settings and seed leave the greedy path
+    expect(ids).not.toEqual(greedy.slice(prompt.length, prompt.length + ids.length));
+    expect(err).toMatch(/^\[cria\] cpu auto: prefill 8 tokens at [\d.]+ tok\/s, decode \d+ tokens at [\d.]+ tok\/s$/m);
+  });
+
+  it('is greedy without sampling flags (and with --temperature 0) even where generation_config.json samples', async () => {
+    const { prompt_ids: prompt, output_ids: output } = golden();
+    const sampling = mkdtempSync(join(tmpdir(), 'cria-generate-'));
+    try {
+      for (const file of ['config.json', 'model.safetensors']) copyFileSync(join(dir, file), join(sampling, file));
+      writeFileSync(join(sampling, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: 2, do_sample: true, temperature: 2.0 }));
+      const greedy = output.slice(prompt.length);
+      const base = ['--model', sampling, '--prompt-ids', prompt.join(','), '--max-new-tokens', '16'];
+      expect((await streamedIds(base)).ids).toEqual(greedy);
+      expect((await streamedIds([...base, '--temperature', '0', '--top-k', '5'])).ids).toEqual(greedy);
+    } finally {
+      rmSync(sampling, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the flags generate, chat and serve share', () => {
+  it('are checked the same way, before anything loads, naming the command', async () => {
+    for (const command of ['generate', 'chat', 'serve']) {
+      const cases: [string[], RegExp][] = [
+        [['--top-p', '0'], new RegExp(`cria ${command}: --top-p must be in \\(0, 1\\]`)],
+        [['--top-p', '1.5'], new RegExp(`cria ${command}: --top-p must be a number in \\[0, 1\\], got '1.5'`)],
+        [['--temperature=-1'], new RegExp(`cria ${command}: --temperature must be a number in \\[0, Infinity\\], got '-1'`)],
+        [['--top-k', '2.5'], new RegExp(`cria ${command}: --top-k must be an integer in \\[0, \\d+\\], got '2.5'`)],
+        [['--seed=-3'], new RegExp(`cria ${command}: --seed must be an integer in \\[0, 4294967295\\], got '-3'`)],
+        [['--max-new-tokens', '0'], new RegExp(`cria ${command}: --max-new-tokens must be an integer in \\[1, \\d+\\], got '0'`)],
+        [['--dtype', 'int4'], new RegExp(`cria ${command}: --dtype must be one of auto, float32, float16, bfloat16, got 'int4'`)],
+      ];
+      for (const [flag, message] of cases) {
+        const io = capture();
+        expect(await main([command, '--model', '/nonexistent-dir', ...flag]), `${command} ${flag.join(' ')}`).toBe(2);
+        expect(io.err()).toMatch(message);
+        vi.restoreAllMocks();
+      }
+    }
+  });
+
+  it('generate refuses --prompt with --prompt-ids, and ids that are not token ids', async () => {
+    const io = capture();
+    expect(await main(['generate', '--model', 'x', '--prompt', 'a', '--prompt-ids', '1'])).toBe(2);
+    expect(io.err()).toMatch(/cria generate: pass --prompt or --prompt-ids, not both/);
+    expect(await main(['generate', '--model', 'x', '--prompt-ids', '1,-2'])).toBe(2);
+    expect(io.err()).toMatch(/cria generate: --prompt-ids must be comma-separated token ids, got '1,-2'/);
   });
 });
 

@@ -1,28 +1,24 @@
 // cria generate: stream a completion to stdout, prefill and decode speed to stderr.
-import { LlamaForCausalLM } from '@cria/models';
-import { DEVICES, DTYPES, UsageError, choiceFlag, intFlag, numberFlag, parseFlags } from '../args.js';
+import type { LlamaForCausalLM } from '@cria/models';
+import { UsageError, idsFlag, parseFlags } from '../args.js';
 import { timedGenerate } from '../timing.js';
-import { type CliTokenizer, loadTokenizer, parseIds } from '../tokenizer.js';
+import { GENERATION_FLAGS, GENERATION_FLAGS_HELP, type GenerationFlags, parseGenerationFlags } from './generation-flags.js';
+import { loadModel, loadModelAndTokenizer } from './model-loading.js';
+import { formatTiming, generateReply } from './run-generation.js';
 
-export const GENERATE_HELP = `cria generate --model <dir> [--prompt TEXT | --prompt-ids 1,2,3] [--max-new-tokens N]
-    [--device auto|cpu|webgpu|cuda] [--dtype auto|float32|float16|bfloat16]
-    [--temperature T] [--top-k K] [--top-p P] [--seed N]
-  Streams the completion to stdout; prints prefill and decode tokens/s to stderr.
-  Sampling when --temperature, --top-k or --top-p is given (and --temperature is not 0); greedy otherwise.`;
+export const GENERATE_HELP = `cria generate --model <dir> [--prompt TEXT | --prompt-ids 1,2,3] ${GENERATION_FLAGS_HELP}
+  Streams the completion to stdout; prints prefill and decode tokens/s to stderr. --max-new-tokens
+  defaults to 64. Sampling when --temperature, --top-k or --top-p is given (and --temperature is not 0);
+  greedy otherwise. With --prompt-ids the new token ids are printed instead of text.`;
 
 const FLAGS = {
-  model: { type: 'string' },
+  ...GENERATION_FLAGS,
   prompt: { type: 'string' },
   'prompt-ids': { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  device: { type: 'string' },
-  dtype: { type: 'string' },
-  temperature: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-  seed: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Unlike chat and serve, generate is greedy unless a sampling flag asks otherwise. */
+const GREEDY = { do_sample: false } as const;
 
 export async function generateCommand(argv: string[]): Promise<void> {
   const v = parseFlags('generate', argv, FLAGS);
@@ -30,59 +26,51 @@ export async function generateCommand(argv: string[]): Promise<void> {
     process.stdout.write(GENERATE_HELP + '\n');
     return;
   }
-  const dir = v.model;
-  if (typeof dir !== 'string' || dir === '') throw new UsageError('cria generate: --model <dir> is required');
+  const flags = parseGenerationFlags('generate', v, 64, GREEDY);
   if (v.prompt !== undefined && v['prompt-ids'] !== undefined) throw new UsageError('cria generate: pass --prompt or --prompt-ids, not both');
-  const device = choiceFlag('generate', v, 'device', DEVICES, 'auto');
-  const dtype = choiceFlag('generate', v, 'dtype', DTYPES, 'auto');
-  const maxNewTokens = intFlag('generate', v, 'max-new-tokens', 1) ?? 64;
-  const temperature = numberFlag('generate', v, 'temperature', 0);
-  const topK = intFlag('generate', v, 'top-k', 0);
-  const topP = numberFlag('generate', v, 'top-p', 0, 1);
-  const seed = intFlag('generate', v, 'seed', 0, 2 ** 32 - 1);
-  if (topP === 0) throw new UsageError('cria generate: --top-p must be in (0, 1]');
-  const doSample = temperature !== 0 && (temperature !== undefined || topK !== undefined || topP !== undefined);
+  const timingLabel = (model: LlamaForCausalLM): string => `${model.device} ${flags.dtype}`;
 
-  const model = await LlamaForCausalLM.from_pretrained(dir, { device, dtype });
-  try {
-    let tokenizer: CliTokenizer | undefined;
-    let prompt: number[];
-    if (v['prompt-ids'] !== undefined) {
-      prompt = parseIds('generate', String(v['prompt-ids']));
-    } else {
-      tokenizer = await loadTokenizer(dir);
-      prompt = tokenizer.encode(String(v.prompt ?? ''));
+  const promptIds = idsFlag('generate', v, 'prompt-ids');
+  if (promptIds !== undefined) {
+    const model = await loadModel(flags);
+    try {
+      await streamIds(model, promptIds, flags, timingLabel(model));
+    } finally {
+      model.dispose();
     }
-    if (prompt.length === 0) prompt = [model.generation_config.bos_token_id ?? model.config.bos_token_id ?? 1];
-    if (tokenizer && v.prompt) process.stdout.write(String(v.prompt));
-    let printed = '';
-    const { timing } = await timedGenerate(model, prompt, {
-      max_new_tokens: maxNewTokens,
-      do_sample: doSample,
-      ...(temperature !== undefined && temperature > 0 ? { temperature } : {}),
-      ...(topK !== undefined ? { top_k: topK } : {}),
-      ...(topP !== undefined ? { top_p: topP } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(tokenizer ? { tokenizer } : {}),
-      streamer: ({ token, text }) => {
-        if (!tokenizer) {
-          process.stdout.write(`${token} `);
-          return;
-        }
-        // Hold back a trailing partial UTF-8 character until the next token completes it.
-        const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
-        if (stable.startsWith(printed)) {
-          process.stdout.write(stable.slice(printed.length));
-          printed = stable;
-        }
-      },
+    return;
+  }
+
+  const text = String(v.prompt ?? '');
+  const { model, tokenizer } = await loadModelAndTokenizer(flags);
+  try {
+    const prompt = orBos(model, tokenizer.encode(text));
+    if (text !== '') process.stdout.write(text);
+    const reply = await generateReply(model, tokenizer, {
+      prompt,
+      maxNewTokens: flags.maxNewTokens,
+      sampling: flags.sampling,
+      onText: (delta) => process.stdout.write(delta),
     });
     process.stdout.write('\n');
-    process.stderr.write(
-      `[cria] ${model.device} ${dtype}: prefill ${timing.promptLength} tokens at ${timing.prefillTokensPerSecond.toFixed(1)} tok/s, ` +
-        `decode ${timing.newTokens} tokens at ${timing.decodeTokensPerSecond.toFixed(1)} tok/s\n`,
-    );
+    process.stderr.write(formatTiming(timingLabel(model), reply.timing) + '\n');
   } finally {
     model.dispose();
   }
+}
+
+/** Prints each new token id followed by a space, then the speeds. */
+async function streamIds(model: LlamaForCausalLM, ids: number[], flags: GenerationFlags, label: string): Promise<void> {
+  const { timing } = await timedGenerate(model, orBos(model, ids), {
+    max_new_tokens: flags.maxNewTokens,
+    ...flags.sampling,
+    streamer: ({ token }) => process.stdout.write(`${token} `),
+  });
+  process.stdout.write('\n');
+  process.stderr.write(formatTiming(label, timing) + '\n');
+}
+
+/** An empty prompt starts from the BOS token. */
+function orBos(model: LlamaForCausalLM, prompt: number[]): number[] {
+  return prompt.length > 0 ? prompt : [model.generation_config.bos_token_id ?? model.config.bos_token_id ?? 1];
 }

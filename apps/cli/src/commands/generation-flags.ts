@@ -1,4 +1,4 @@
-// The flags chat and serve share with generate (--model, --device, --dtype, sampling), parsed with args.ts.
+// The flags generate, chat and serve share (--model, --device, --dtype, --max-new-tokens, sampling), parsed with args.ts.
 import { DEVICES, DTYPES, UsageError, choiceFlag, intFlag, numberFlag } from '../args.js';
 
 export const GENERATION_FLAGS = {
@@ -35,9 +35,15 @@ export interface GenerationFlags {
 
 /**
  * Reads the shared flags. Sampling is switched on by a non-zero --temperature, --top-k or --top-p and
- * off by --temperature 0 (as in cria generate); without any of them the generation config decides.
+ * off by --temperature 0; without any of them `baseSampling` decides (cria generate passes
+ * { do_sample: false }: greedy), and where it says nothing, the model's generation_config.json.
  */
-export function parseGenerationFlags(command: string, v: Record<string, unknown>, defaultMaxNewTokens: number): GenerationFlags {
+export function parseGenerationFlags(
+  command: string,
+  v: Record<string, unknown>,
+  defaultMaxNewTokens: number,
+  baseSampling: SamplingOptions = {},
+): GenerationFlags {
   const dir = v.model;
   if (typeof dir !== 'string' || dir === '') throw new UsageError(`cria ${command}: --model <dir> is required`);
   const temperature = numberFlag(command, v, 'temperature', 0);
@@ -45,7 +51,7 @@ export function parseGenerationFlags(command: string, v: Record<string, unknown>
   const topP = numberFlag(command, v, 'top-p', 0, 1);
   const seed = intFlag(command, v, 'seed', 0, 2 ** 32 - 1);
   if (topP === 0) throw new UsageError(`cria ${command}: --top-p must be in (0, 1]`);
-  const sampling = overrideSampling({}, { temperature, topK, topP, seed });
+  const sampling = overrideSampling(baseSampling, { temperature, topK, topP, seed });
   return {
     dir,
     device: choiceFlag(command, v, 'device', DEVICES, 'auto'),
@@ -56,7 +62,7 @@ export function parseGenerationFlags(command: string, v: Record<string, unknown>
 }
 
 /**
- * `base` with the given settings over it, as cria generate reads its flags: temperature 0 is greedy; a
+ * `base` with the given settings over it: temperature 0 is greedy; a
  * positive temperature, a top_k or a top_p samples; none of them leaves `base` (then the model's
  * generation_config.json) in charge of do_sample.
  */

@@ -1,4 +1,4 @@
-// Loads a checkpoint's causal LM and its tokenizer for chat and serve.
+// Loads a checkpoint's causal LM, and its tokenizer, for generate, chat and serve.
 import { join } from 'node:path';
 import { ArgumentError } from '@cria/core';
 import { LlamaForCausalLM } from '@cria/models';
@@ -13,8 +13,15 @@ export interface LoadedModel {
   contextLength: number;
 }
 
-export async function loadModelAndTokenizer(flags: Pick<GenerationFlags, 'dir' | 'device' | 'dtype'>): Promise<LoadedModel> {
-  const model = await LlamaForCausalLM.from_pretrained(flags.dir, { device: flags.device, dtype: flags.dtype });
+export type ModelFlags = Pick<GenerationFlags, 'dir' | 'device' | 'dtype'>;
+
+/** The causal LM alone (cria generate --prompt-ids needs no tokenizer). */
+export function loadModel(flags: ModelFlags): Promise<LlamaForCausalLM> {
+  return LlamaForCausalLM.from_pretrained(flags.dir, { device: flags.device, dtype: flags.dtype });
+}
+
+export async function loadModelAndTokenizer(flags: ModelFlags): Promise<LoadedModel> {
+  const model = await loadModel(flags);
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(flags.dir);
     return { dir: flags.dir, model, tokenizer, contextLength: model.config.max_position_embeddings };
