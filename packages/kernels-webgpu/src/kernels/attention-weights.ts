@@ -19,12 +19,11 @@ const LOWEST = -3.4028234663852886e38;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = groupIndex(wid, nwg);
   if (g >= params.batch * params.numHeads * params.seq) { return; }
-  let s = g % params.seq;
-  let h = (g / params.seq) % params.numHeads;
-  let b = g / (params.seq * params.numHeads);
-  let kvh = h / (params.numHeads / params.numKvHeads);
-  let qBase = ((b * params.seq + s) * params.numHeads + h) * HEAD_DIM;
-  let cacheBase = (b * params.numKvHeads + kvh) * params.maxLength * HEAD_DIM;
+  let row = attentionRow(g);
+  let s = row.s;
+  let b = row.b;
+  let qBase = row.qBase;
+  let cacheBase = row.cacheBase;
   let rowBase = g * params.kvLength;
   let querySlot = params.kvLength - params.seq + s;
 

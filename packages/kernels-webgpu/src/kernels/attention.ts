@@ -24,12 +24,11 @@ ${workgroupReduce(THREADS)}
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = groupIndex(wid, nwg);
   if (g >= params.batch * params.numHeads * params.seq) { return; }
-  let s = g % params.seq;
-  let h = (g / params.seq) % params.numHeads;
-  let b = g / (params.seq * params.numHeads);
-  let kvh = h / (params.numHeads / params.numKvHeads);
-  let qBase = ((b * params.seq + s) * params.numHeads + h) * HEAD_DIM;
-  let cacheBase = (b * params.numKvHeads + kvh) * params.maxLength * HEAD_DIM;
+  let row = attentionRow(g);
+  let s = row.s;
+  let b = row.b;
+  let qBase = row.qBase;
+  let cacheBase = row.cacheBase;
   for (var d = lid; d < HEAD_DIM; d = d + ${THREADS}u) { qs[d] = q[qBase + d]; }
   workgroupBarrier();
 
