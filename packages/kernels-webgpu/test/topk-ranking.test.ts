@@ -76,6 +76,15 @@ describe('two-stage topk equals the cpu backend bit for bit', () => {
     await expectSameRanking(mixedRows(7, 2, 4099, 0), [2, 4099], 17);
   });
 
+  it('lists longer than the function-scope ones (kept in the scratch buffers), with and without the threshold pass', async () => {
+    await expectSameRanking(mixedRows(10, 1, 9000, 0.002), [1, 9000], 100);
+    await expectSameRanking(mixedRows(11, 1, 9000, 0.002), [1, 9000], 150);
+  });
+
+  it('a threshold that is itself NaN: more NaNs than k, so only the lowest-index NaNs survive', async () => {
+    await expectSameRanking(mixedRows(12, 2, 2000, 0.5), [2, 2000], 20);
+  });
+
   it('a leading batch shape of rank 3, and NaN-free rows sorted ascending (every new entry inserts first)', async () => {
     await expectSameRanking(mixedRows(8, 2 * 3, 40, 0.1), [2, 3, 40], 9);
     await expectSameRanking(Float32Array.from({ length: 2000 }, (_, i) => i * 0.5), [1, 2000], 40);
