@@ -48,6 +48,14 @@ export interface AttentionOptions {
   mask?: Tensor;
 }
 
+/** Options of `Backend.uploadByRanges`. */
+export interface UploadByRangesOptions {
+  /** The most bytes one `readRange` asks for (a positive integer; default 8 MiB). */
+  chunkBytes?: number;
+  /** Called after each chunk with the bytes uploaded so far and the tensor's byte length. */
+  onProgress?: (bytesDone: number, byteLength: number) => void;
+}
+
 /**
  * One device and one stream of work. Ops are enqueued and return at once; only `read` (and
  * `Tensor.toArray`) waits. Every op allocates its output; callers dispose what they no longer need.
@@ -63,6 +71,21 @@ export interface Backend extends TensorOwner {
 
   /** Copies host data to the device. The CPU backend may adopt `data` without copying: do not mutate it afterwards. */
   upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor;
+  /**
+   * Optional: uploads a tensor whose bytes are read by ranges (a safetensors tensor through a file handle), so the
+   * host never holds more than one chunk of it. `readRange(offset, length)` returns exactly bytes
+   * [offset, offset + length) of the tensor's data (little-endian, `dtype`); the backend is done with them before it
+   * asks for the next range or resolves, so the caller may hand out one reused buffer. Ranges are asked for in order,
+   * each at most `chunkBytes` long. `onProgress(bytesDone, byteLength)` is called after each chunk. If a read, the
+   * progress callback or the upload fails, what was allocated is freed and the error propagates.
+   * Backends without it are given whole tensors through `upload`.
+   */
+  uploadByRanges?(
+    shape: readonly number[],
+    dtype: DType,
+    readRange: (offset: number, length: number) => Promise<Uint8Array>,
+    options?: UploadByRangesOptions,
+  ): Promise<Tensor>;
   /** A zero-filled tensor. */
   zeros(shape: readonly number[], dtype: DType): Tensor;
   /** Reads a tensor back to a new host array (float16/bfloat16 as raw bits). */

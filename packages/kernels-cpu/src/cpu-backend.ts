@@ -6,6 +6,7 @@ import {
   type RopeOptions,
   type Tensor,
   type TypedArray,
+  type UploadByRangesOptions,
   ArgumentError,
   CriaError,
   UnsupportedOpError,
@@ -38,6 +39,7 @@ import {
   requireSameShape,
   rowsOf,
 } from './validate.js';
+import { fillByRanges } from './upload-by-ranges.js';
 import { widened } from './widen.js';
 
 const ARRAY_OF_DTYPE: Record<DType, string> = {
@@ -70,6 +72,19 @@ export class CpuBackend implements Backend {
     if (!ArrayBuffer.isView(data) || data.constructor.name !== ARRAY_OF_DTYPE[dtype]) {
       throw new ArgumentError(`upload: data for dtype ${dtype} must be a ${ARRAY_OF_DTYPE[dtype]}, got ${data?.constructor?.name ?? typeof data}`);
     }
+    return hostTensor(data, shape, dtype, this);
+  }
+
+  /** Reads the tensor range by range into one new array (see Backend.uploadByRanges). */
+  async uploadByRanges(
+    shape: readonly number[],
+    dtype: DType,
+    readRange: (offset: number, length: number) => Promise<Uint8Array>,
+    options: UploadByRangesOptions = {},
+  ): Promise<Tensor> {
+    this.#alive();
+    const data = await fillByRanges(shape, dtype, readRange, options);
+    this.#alive();
     return hostTensor(data, shape, dtype, this);
   }
 
