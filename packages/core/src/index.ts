@@ -6,3 +6,4 @@ export * from './backend.js';
 export * from './registry.js';
 export * from './io/index.js';
 export * from './safetensors/index.js';
+export * from './step-capture.js';

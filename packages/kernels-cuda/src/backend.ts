@@ -8,6 +8,7 @@ import {
   DTYPE_BYTES,
   type OpName,
   type RopeOptions,
+  type StepCapture,
   Storage,
   Tensor,
   type TypedArray,
@@ -31,7 +32,7 @@ export interface CudaGraph {
   dispose(): void;
 }
 
-export class CudaBackend implements Backend {
+export class CudaBackend implements Backend, StepCapture {
   readonly name = 'cuda' as const;
   #disposed = false;
   readonly #free = (p: DevicePtr): void => this.context.free(p);

@@ -1,7 +1,8 @@
 // generate(): greedy decoding and sampling as one loop of logits processors, over a KV cache.
 import { GenerationConfig } from '@cria/config';
-import { ArgumentError, CriaError } from '@cria/core';
+import { ArgumentError, CriaError, type Tensor } from '@cria/core';
 import { type Cache, DynamicCache } from '../cache.js';
+import { DecodeGraph, canCaptureDecodeStep } from './decode-graph.js';
 import { type IntInput, type IntRows, positionsFromMask, toIntRows } from '../inputs.js';
 import type { LlamaForCausalLM } from '../llama/heads.js';
 import type { RowState } from './logits-processors.js';
@@ -59,6 +60,12 @@ export interface GenerateOptions {
    * (repetition_penalty, no_repeat_ngram_size, min_new_tokens / min_length) always read it all.
    */
   read_full_logits?: boolean;
+  /**
+   * Captures one decode step and replays it for every later token where the backend can (CUDA graphs on
+   * 'cuda'): the same tokens, one launch per step instead of hundreds. Default true; false runs each step's ops
+   * one by one.
+   */
+  capture_decode_step?: boolean;
 }
 
 const CONFIG_FIELDS = [
@@ -122,19 +129,35 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
   const cache = options.past_key_values ?? new DynamicCache({ capacity: promptLength + maxNew });
   let stepIds: IntRows = ids;
   let stepPositions = positionsFromMask(mask);
+  // A capture pays off from the third token on (the first comes from the prompt's forward).
+  const captureSteps = (options.capture_decode_step ?? true) && maxNew > 2 && canCaptureDecodeStep(model);
+  let graph: DecodeGraph | undefined;
   try {
     for (let step = 0; step < maxNew; step++) {
       // A CPU step never waits on I/O: give timers, sockets and signals (and so aborts) their turn.
       await yieldToEventLoop();
       if (options.signal?.aborted) throw new CriaError('generate: aborted', { cause: options.signal.reason });
-      const out = await model.forward({ input_ids: stepIds, attention_mask: mask, position_ids: stepPositions, past_key_values: cache, use_cache: true, logits_to_keep: 1 });
-      out.last_hidden_state.dispose();
+      let logits: Tensor;
+      if (step > 0 && captureSteps) {
+        // Decode through the captured step; captured again if the cache was given new tensors (it grew).
+        const layers = await cache.prepare(model.backend, model.model.cacheShape(ids.length), 1);
+        if (!graph?.uses(layers)) {
+          graph?.dispose();
+          graph = new DecodeGraph(model, layers, mask.some((row) => row.includes(0)) ? mask : null);
+        }
+        logits = graph.run(stepIds.map((row) => row[0]!), stepPositions.map((row) => row[0]!), cache.get_seq_length());
+        cache.advance(1);
+      } else {
+        const out = await model.forward({ input_ids: stepIds, attention_mask: mask, position_ids: stepPositions, past_key_values: cache, use_cache: true, logits_to_keep: 1 });
+        out.last_hidden_state.dispose();
+        logits = out.logits!;
+      }
       const rows: RowState[] = sequences.map((row) => ({ ids: row, newTokens: step }));
       let picked: number[];
       try {
-        picked = await picker.pick(out.logits!, rows);
+        picked = await picker.pick(logits, rows);
       } finally {
-        out.logits!.dispose();
+        logits.dispose();
       }
       const next: number[] = [];
       for (let i = 0; i < picked.length; i++) {
@@ -155,6 +178,7 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
       stepPositions = stepPositions.map((row) => [row[row.length - 1]! + 1]);
     }
   } finally {
+    graph?.dispose(); // before the cache it was captured over
     if (ownCache) cache.dispose();
   }
   return sequences;

@@ -15,6 +15,19 @@ export interface ForwardContext {
   mask?: Tensor;
   /** Whether to materialise the attention probabilities. */
   outputAttentions: boolean;
+  /**
+   * A captured decode step (see generation/decode-graph.ts): the cache slot and the valid length are int32 [1]
+   * tensors read on the device when the step runs, so `offset` is not used, and `mask` is [B, cache capacity].
+   */
+  devicePosition?: DevicePosition;
+}
+
+/** Where a captured decode step writes and how far it attends, as int32 [1] device tensors. */
+export interface DevicePosition {
+  /** The cache slot of the new token (the tokens held before the step). */
+  offset: Tensor;
+  /** offset + 1. */
+  kvLength: Tensor;
 }
 
 /** One layer's output: the new hidden state and, when asked, its attention probabilities. */

@@ -1,12 +1,12 @@
 import type { LlamaConfig } from '@cria/config';
 import { ArgumentError, type Backend, type Tensor } from '@cria/core';
-import { Cache, DynamicCache } from '../cache.js';
+import { Cache, type CacheShape, DynamicCache, type LayerCache } from '../cache.js';
 import { type IntInput, type IntRows, flattenInt32, toIntRows } from '../inputs.js';
 import type { BaseModelOutput } from '../modeling-outputs.js';
 import { Embedding, RMSNorm } from '../nn/module.js';
 import { LlamaPreTrainedModel } from '../pretrained-model.js';
 import { LlamaDecoderLayer } from './decoder-layer.js';
-import type { ForwardContext } from './forward-context.js';
+import type { DevicePosition, ForwardContext } from './forward-context.js';
 import { computeRope, ropeDependsOnLength } from './rope.js';
 
 /** The arguments of forward(), named as in transformers. */
@@ -81,7 +81,7 @@ export class LlamaModel extends LlamaPreTrainedModel {
     const useCache = input.use_cache ?? (input.past_key_values ? true : config.use_cache);
     const cache = input.past_key_values ?? new DynamicCache({ capacity: seqLength });
     const offset = cache.get_seq_length();
-    const layerCaches = await cache.prepare(b, { batch, numLayers: config.num_hidden_layers, numKvHeads: config.numKvHeads, headDim: config.headDim }, seqLength);
+    const layerCaches = await cache.prepare(b, this.cacheShape(batch), seqLength);
 
     const positions = input.position_ids !== undefined
       ? await toIntRows(input.position_ids, 'position_ids')
@@ -130,6 +130,47 @@ export class LlamaModel extends LlamaPreTrainedModel {
       ...(hiddenStates ? { hidden_states: hiddenStates } : {}),
       ...(attentions ? { attentions } : {}),
     };
+  }
+
+  /** The per-layer KV cache shape for `batch` rows. */
+  cacheShape(batch: number): CacheShape {
+    return { batch, numLayers: this.config.num_hidden_layers, numKvHeads: this.config.numKvHeads, headDim: this.config.headDim };
+  }
+
+  /** The RoPE table when it does not depend on the sequence length (uploaded on first use), else null. */
+  staticRope(): { invFreq: Tensor; attentionScaling: number } | null {
+    return ropeDependsOnLength(this.config) ? null : this.#rope(1);
+  }
+
+  /**
+   * One decode step with no host work, for capture into a graph (generation/decode-graph.ts): ids and
+   * positions int32 [B, 1], the cache slot and valid length read on the device, the optional padding mask
+   * float32 [B, cache capacity]. Returns the final-norm hidden state [B, 1, hidden]. Needs a static RoPE table
+   * (call staticRope() before capturing).
+   */
+  decodeStep(step: { ids: Tensor; positions: Tensor; at: DevicePosition; mask?: Tensor }, layerCaches: readonly LayerCache[]): Tensor {
+    const b = this.backend;
+    const rope = this.#staticRope;
+    if (!rope) throw new ArgumentError('decodeStep: the model has no static RoPE table (call staticRope() first; length-dependent RoPE cannot be captured)');
+    const ctx: ForwardContext = {
+      backend: b,
+      positions: step.positions,
+      invFreq: rope.invFreq,
+      attentionScaling: rope.attentionScaling,
+      offset: 0,
+      ...(step.mask ? { mask: step.mask } : {}),
+      outputAttentions: false,
+      devicePosition: step.at,
+    };
+    let hidden = b.embedding(this.embed_tokens.weight.value, step.ids);
+    this.layers.forEach((layer, i) => {
+      const out = layer.forward(ctx, hidden, layerCaches[i]!);
+      hidden.dispose();
+      hidden = out.hidden;
+    });
+    const last = b.rmsNorm(hidden, this.norm.weight.value, this.norm.eps);
+    hidden.dispose();
+    return last;
   }
 
   /** The RoPE table for sequences whose largest position is seqLen - 1 (uploaded once unless it depends on the length). */
