@@ -1,115 +1,58 @@
 #!/usr/bin/env node
-// Builds the CUDA addon when a CUDA toolkit is found (CUDA_HOME, or nvcc on PATH); otherwise says why and
-// succeeds, so the package still builds and the backend reports "addon not built" at run time.
-// Usage: node scripts/build-addon.mjs   (run by `pnpm build` after tsup)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Builds the CUDA addon (build/Release/cria_cuda.node) with node-gyp where a CUDA toolkit is found. Runs as
+// the package's `install` script (npm / pnpm install of @cria/kernels-cuda) and after tsup in `pnpm build`.
+// - No toolkit, no node-gyp, or CRIA_CUDA_SKIP_BUILD=1: prints one line saying why and exits 0; the 'cuda'
+//   backend then reports "CUDA addon not built" at run time.
+// - A toolkit is found and the compile fails: exits non-zero (a real error; CRIA_CUDA_SKIP_BUILD=1 skips).
+// - Incremental: node-gyp configure + build recompiles only what changed (seconds when nothing did).
+// The rules live in find-toolchain.mjs; the lock in build-lock.mjs.
+// Usage: node scripts/build-addon.mjs
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withBuildLock } from './build-lock.mjs';
+import { buildDecision, chooseNodedir, findCudaToolkit, findNodeGyp } from './find-toolchain.mjs';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function findCudaHome() {
-  const fromEnv = process.env.CUDA_HOME || process.env.CUDA_PATH;
-  if (fromEnv) {
-    if (existsSync(join(fromEnv, 'bin', 'nvcc'))) return { home: fromEnv };
-    return { reason: `CUDA_HOME=${fromEnv} has no bin/nvcc` };
-  }
-  let nvcc;
-  try {
-    nvcc = execFileSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' }).trim();
-  } catch {
-    return { reason: 'no CUDA toolkit found (set CUDA_HOME or put nvcc on PATH)' };
-  }
-  if (!nvcc) return { reason: 'no CUDA toolkit found (set CUDA_HOME or put nvcc on PATH)' };
-  // nvcc may be a wrapper script (as /usr/local/bin/nvcc is here): ask the real one where it lives.
-  const real = realpathSync(nvcc);
-  const candidates = [dirname(dirname(real)), '/usr/local/cuda'];
-  try {
-    const wrapped = execFileSync('sh', ['-c', `grep -o '/[^ "]*/bin/nvcc' "${real}" | head -1`], { encoding: 'utf8' }).trim();
-    if (wrapped) candidates.unshift(dirname(dirname(wrapped)));
-  } catch {
-    /* not a script */
-  }
-  for (const home of candidates) {
-    if (existsSync(join(home, 'include', 'cuda_runtime.h')) && existsSync(join(home, 'bin', 'nvcc'))) return { home };
-  }
-  return { reason: `found ${nvcc} but no CUDA include/cuda_runtime.h beside it (set CUDA_HOME)` };
-}
-
-function findLibDir(home) {
-  for (const dir of ['lib64', 'lib', 'targets/x86_64-linux/lib', 'targets/sbsa-linux/lib']) {
-    if (existsSync(join(home, dir, 'libcudart_static.a'))) return join(home, dir);
-  }
-  return undefined;
-}
-
-const found = findCudaHome();
-if (!found.home) {
-  console.log(`@cria/kernels-cuda: not building the CUDA addon: ${found.reason}`);
+const say = (line) => console.log(`@cria/kernels-cuda: ${line}`);
+const notBuilding = (reason) => {
+  say(`not building the CUDA addon: ${reason}`);
   process.exit(0);
-}
-const libDir = findLibDir(found.home);
-if (!libDir) {
-  console.log(`@cria/kernels-cuda: not building the CUDA addon: no libcudart_static.a under ${found.home}`);
-  process.exit(0);
-}
-const require = createRequire(import.meta.url);
-const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
-const nodedir = process.env.CRIA_NODEDIR ?? '/usr';
-console.log(`@cria/kernels-cuda: building the CUDA addon with ${found.home} (libraries: ${libDir}, node headers: ${nodedir})`);
-const env = { ...process.env, CRIA_CUDA_HOME: found.home, CRIA_CUDA_LIBDIR: libDir, PATH: `${join(found.home, 'bin')}:${process.env.PATH}` };
-const gyp = (...args) => spawnSync(process.execPath, [nodeGyp, ...args], { cwd: packageDir, stdio: 'inherit', env });
-
-// Builds of this package may start concurrently (turbo in several shells): take a lock so two node-gyp runs
-// never share build/. Incremental: `configure` + `build` recompiles only what changed.
-const lock = join(packageDir, 'build-addon.lock');
-const ownerFile = join(lock, 'pid');
-const holderAlive = () => {
-  const pid = Number(readFileSync(ownerFile, { encoding: 'utf8', flag: 'r' }).trim() || NaN);
-  if (!Number.isInteger(pid)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
 };
-const waitStart = Date.now();
-for (;;) {
-  try {
-    mkdirSync(lock);
-    writeFileSync(ownerFile, String(process.pid));
-    break;
-  } catch {
-    // A lock whose build was killed (no pid yet written, or a dead pid) is taken over at once.
-    let alive;
-    try {
-      alive = holderAlive();
-    } catch {
-      alive = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 10_000; // pid not written yet
-    }
-    if (!alive) {
-      rmSync(lock, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() - waitStart > 30 * 60_000) {
-      console.error(`@cria/kernels-cuda: ${lock} is held by another build; remove it if no build is running`);
-      process.exit(1);
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-  }
-}
+const fail = (line) => {
+  console.error(`@cria/kernels-cuda: ${line}`);
+  console.error('@cria/kernels-cuda: set CRIA_CUDA_SKIP_BUILD=1 to install without the CUDA addon (the cuda backend then reports "CUDA addon not built")');
+  process.exit(1);
+};
+
+const decision = buildDecision({ packageDir });
+if (!decision.build) notBuilding(decision.reason);
+const toolkit = findCudaToolkit();
+if (!toolkit.ok) notBuilding(toolkit.reason);
+const nodeGyp = findNodeGyp();
+if (!nodeGyp.ok) notBuilding(`a CUDA toolkit is at ${toolkit.home}, but ${nodeGyp.reason}`);
+const headers = chooseNodedir();
+if (!headers.ok) fail(`cannot build the CUDA addon: ${headers.reason}`);
+
+const headersSaid = headers.nodedir ? `${headers.nodedir} (${headers.source})` : headers.note;
+say(`building the CUDA addon with ${toolkit.home} (${toolkit.source}; libraries: ${toolkit.libDir}), node-gyp from ${nodeGyp.source}, Node headers: ${headersSaid}`);
+const env = { ...process.env, CRIA_CUDA_HOME: toolkit.home, CRIA_CUDA_LIBDIR: toolkit.libDir, PATH: `${join(toolkit.home, 'bin')}:${process.env.PATH ?? ''}` };
+const gyp = (...args) => spawnSync(nodeGyp.command, [...nodeGyp.args, ...args], { cwd: packageDir, stdio: 'inherit', env });
+const configureArgs = ['configure', ...(headers.nodedir ? [`--nodedir=${headers.nodedir}`] : [])];
+
 let status;
 try {
-  status = gyp('configure', `--nodedir=${nodedir}`).status;
-  if (status === 0) status = gyp('build', `--jobs=${process.env.CRIA_BUILD_JOBS ?? 2}`).status;
-} finally {
-  rmSync(lock, { recursive: true, force: true });
+  status = withBuildLock(join(packageDir, 'build-addon.lock'), () => {
+    const configured = gyp(...configureArgs);
+    if (configured.error) throw configured.error;
+    if (configured.status !== 0) return configured.status ?? 1;
+    const built = gyp('build', `--jobs=${process.env.CRIA_BUILD_JOBS ?? 2}`);
+    if (built.error) throw built.error;
+    return built.status ?? 1;
+  });
+} catch (error) {
+  fail(`building the CUDA addon failed: ${error.message}`);
 }
-if (status !== 0) {
-  // A toolkit is here, so a failure is a real compile error: fail the build.
-  console.error('@cria/kernels-cuda: node-gyp failed building the CUDA addon');
-  process.exit(status ?? 1);
-}
+// A toolkit is here, so a failure is a real compile error: fail loudly.
+if (status !== 0) fail(`node-gyp failed building the CUDA addon (exit ${status}) with the toolkit at ${toolkit.home}`);
+say(`built ${join(packageDir, 'build', 'Release', 'cria_cuda.node')}`);
