@@ -1,10 +1,13 @@
 import { GenerationConfig, LlamaConfig } from '@cria/config';
 import { ArgumentError, type Backend, type DeviceName, getBackend, toModelDirectory, type ModelDirectory } from '@cria/core';
 import { LOAD_DTYPES, type LoadDType, loadWeights } from './loading/load-weights.js';
-import { openCheckpoint } from './loading/open-checkpoint.js';
+import { type OpenedCheckpoint, openCheckpoint } from './loading/open-checkpoint.js';
+import type { ProgressCallback } from './loading/progress.js';
 import type { ForwardInput } from './llama/llama-model.js';
 import type { ModelOutput } from './modeling-outputs.js';
 import { Module } from './nn/module.js';
+
+export type { ProgressCallback, ProgressInfo } from './loading/progress.js';
 
 export type AttnImplementation = 'eager' | 'sdpa' | 'flash_attention_2';
 export const ATTN_IMPLEMENTATIONS: readonly AttnImplementation[] = ['eager', 'sdpa', 'flash_attention_2'];
@@ -18,6 +21,12 @@ export interface FromPretrainedOptions {
   attn_implementation?: AttnImplementation;
   /** A config to use instead of (or fields to override in) config.json. */
   config?: LlamaConfig | Record<string, unknown>;
+  /**
+   * Told how the weights load, as transformers.js reports a download: 'initiate', 'progress' (per tensor, and per
+   * chunk of large tensors; bytes as stored in the checkpoint) and 'done' for each weight file, then 'ready' once.
+   * An error it throws stops the load (the model is disposed) and is rethrown.
+   */
+  progress_callback?: ProgressCallback;
 }
 
 type ModelClass<T> = (new (config: LlamaConfig, backend: Backend) => T) & { basePrefix: string };
@@ -47,6 +56,9 @@ export abstract class LlamaPreTrainedModel extends Module {
   /** Loads config.json, generation_config.json and the weights of `dir` (safetensors or pytorch_model.bin, single or sharded). */
   static async from_pretrained<T extends LlamaPreTrainedModel>(this: ModelClass<T>, dir: string | ModelDirectory, options: FromPretrainedOptions = {}): Promise<T> {
     const dtype = options.dtype ?? 'auto';
+    if (options.progress_callback !== undefined && typeof options.progress_callback !== 'function') {
+      throw new ArgumentError(`from_pretrained: 'progress_callback' must be a function, got ${typeof options.progress_callback}`);
+    }
     if (!LOAD_DTYPES.includes(dtype)) throw new ArgumentError(`from_pretrained: 'dtype' is '${String(dtype)}'; expected one of ${LOAD_DTYPES.join(', ')}`);
     const attn = options.attn_implementation ?? 'sdpa';
     if (!ATTN_IMPLEMENTATIONS.includes(attn)) {
@@ -59,15 +71,16 @@ export abstract class LlamaPreTrainedModel extends Module {
     const backend = await getBackend(options.device ?? 'auto');
     const model = new this(config, backend);
     model.attn_implementation = attn;
-    model.generation_config = await GenerationConfig.from_model_dir(directory, config);
-    const checkpoint = await openCheckpoint(directory);
+    let checkpoint: OpenedCheckpoint | undefined;
     try {
-      await loadWeights(model, checkpoint, backend, { dtype, basePrefix: this.basePrefix, where: directory.name });
+      model.generation_config = await GenerationConfig.from_model_dir(directory, config);
+      checkpoint = await openCheckpoint(directory);
+      await loadWeights(model, checkpoint, backend, { dtype, basePrefix: this.basePrefix, where: directory.name, progressCallback: options.progress_callback });
     } catch (error) {
       model.dispose();
       throw error;
     } finally {
-      await checkpoint.close();
+      await checkpoint?.close();
     }
     return model;
   }

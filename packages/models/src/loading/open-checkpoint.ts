@@ -1,6 +1,6 @@
-// Finds and opens a model directory's weights: safetensors (single or sharded) first, else
-// pytorch_model.bin (single or sharded) through @cria/convert's safe PyTorch reader.
-import { FileFormatError, type ModelDirectory, openSafetensors } from '@cria/core';
+// Finds and opens a model directory's weights: safetensors (single or sharded) first, read by ranges,
+// else pytorch_model.bin (single or sharded) through @cria/convert's safe PyTorch reader, read whole.
+import { ArgumentError, type ByteSource, CriaError, FileFormatError, type ModelDirectory, openSafetensors } from '@cria/core';
 import type { WeightSource } from './load-weights.js';
 
 export type OpenedCheckpoint = WeightSource & { close(): Promise<void> };
@@ -10,7 +10,7 @@ const BIN_INDEX = 'pytorch_model.bin.index.json';
 const BIN = 'pytorch_model.bin';
 
 export async function openCheckpoint(directory: ModelDirectory): Promise<OpenedCheckpoint> {
-  for (const file of SAFETENSORS) if (await directory.exists(file)) return openSafetensors(directory);
+  for (const file of SAFETENSORS) if (await directory.exists(file)) return openRangedSafetensors(directory);
   if (await directory.exists(BIN_INDEX)) {
     const index = await directory.readJson<{ weight_map?: Record<string, string> }>(BIN_INDEX);
     const map = index?.weight_map;
@@ -19,6 +19,48 @@ export async function openCheckpoint(directory: ModelDirectory): Promise<OpenedC
   }
   if (await directory.exists(BIN)) return openPytorchShards(directory, null);
   throw new FileFormatError(directory.name, `holds no weights: expected ${[...SAFETENSORS, BIN_INDEX, BIN].join(', ')}`);
+}
+
+/**
+ * The safetensors checkpoint of `directory`, plus ranged reads of each tensor's bytes through the file
+ * handles it opened (recorded by a directory that remembers what it opens; the checkpoint still owns and
+ * closes them).
+ */
+async function openRangedSafetensors(directory: ModelDirectory): Promise<OpenedCheckpoint> {
+  const opened = new Map<string, ByteSource>();
+  const recording: ModelDirectory = {
+    name: directory.name,
+    exists: (file) => directory.exists(file),
+    readText: (file) => directory.readText(file),
+    readJson: (file) => directory.readJson(file),
+    open: async (file) => {
+      const source = await directory.open(file);
+      opened.set(file, source);
+      return source;
+    },
+  };
+  const checkpoint = await openSafetensors(recording);
+  let closed = false;
+  return {
+    keys: () => checkpoint.keys(),
+    info: (name) => checkpoint.info(name),
+    get: (name) => checkpoint.get(name),
+    async readTensorRange(name, offset, target) {
+      const info = checkpoint.info(name);
+      const source = opened.get(info.file);
+      if (!source) throw new CriaError(`${directory.name}: tensor '${name}' is in ${info.file}, which the checkpoint did not open as such`);
+      if (closed) throw new CriaError(`${directory.name}/${info.file}: read of '${name}' after close()`);
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset + target.byteLength > info.byteLength) {
+        throw new ArgumentError(`readTensorRange('${name}'): bytes ${offset}..${offset + target.byteLength} are outside the tensor's ${info.byteLength} bytes`);
+      }
+      if (source.readInto) await source.readInto(info.byteOffset + offset, target);
+      else target.set(await source.read(info.byteOffset + offset, target.byteLength));
+    },
+    close: async () => {
+      closed = true;
+      await checkpoint.close();
+    },
+  };
 }
 
 /** One WeightSource over pytorch shards (`map`: tensor -> shard file), or over pytorch_model.bin alone. */
@@ -51,7 +93,7 @@ async function openPytorchShards(directory: ModelDirectory, map: Record<string, 
   };
   return {
     keys: () => [...owner.keys()],
-    info: (name) => get(name).info(name),
+    info: (name) => ({ ...get(name).info(name), file: map?.[name] ?? BIN }),
     get: (name) => get(name).get(name),
     close: async () => {
       await Promise.all(opened.map((c) => c.close()));

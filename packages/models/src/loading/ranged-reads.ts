@@ -1,0 +1,63 @@
+// Reading one tensor by byte ranges for Backend.uploadByRanges, converting its dtype chunk by chunk.
+import { DTYPE_BYTES, typedArrayView } from '@cria/core';
+import { type FloatDType, convertFloats } from './float-conversion.js';
+
+/** Fills `target` with the `target.byteLength` bytes at `offset` of one tensor's stored data. */
+export type StoredRangeReader = (offset: number, target: Uint8Array) => Promise<void>;
+
+/** A host buffer reused by every read of a load, grown on demand to the largest range asked for. */
+export class StagingBuffer {
+  #buffer = new Uint8Array(0);
+
+  /** The first `bytes` bytes of the buffer (their contents are whatever the last read left). */
+  take(bytes: number): Uint8Array {
+    if (this.#buffer.byteLength < bytes) this.#buffer = new Uint8Array(bytes);
+    return this.#buffer.subarray(0, bytes);
+  }
+
+  get byteLength(): number {
+    return this.#buffer.byteLength;
+  }
+}
+
+/**
+ * The largest upload chunk (in bytes of the `target` dtype) whose stored bytes and converted bytes both
+ * fit in `chunkBytes`: a whole number of elements, at least one.
+ */
+export function uploadChunkBytes(chunkBytes: number, stored: FloatDType, target: FloatDType): number {
+  const widest = Math.max(DTYPE_BYTES[stored], DTYPE_BYTES[target]);
+  return Math.max(1, Math.floor(chunkBytes / widest)) * DTYPE_BYTES[target];
+}
+
+/**
+ * A `readRange(offset, length)` for uploadByRanges: `offset` and `length` are in bytes of the `target` dtype.
+ * It reads the stored elements that cover the range into `staging`, converts them (elementwise, exactly as a
+ * whole-tensor conversion would) and returns the asked bytes. A range may cut elements: the cut elements
+ * are read and converted whole and sliced. The returned bytes are valid until the next call.
+ */
+export function convertingRangeReader(
+  readStored: StoredRangeReader,
+  stored: FloatDType,
+  target: FloatDType,
+  staging: StagingBuffer,
+): (offset: number, length: number) => Promise<Uint8Array> {
+  if (stored === target) {
+    return async (offset, length) => {
+      const bytes = staging.take(length);
+      await readStored(offset, bytes);
+      return bytes;
+    };
+  }
+  const storedBytes = DTYPE_BYTES[stored];
+  const targetBytes = DTYPE_BYTES[target];
+  return async (offset, length) => {
+    const first = Math.floor(offset / targetBytes);
+    const count = Math.ceil((offset + length) / targetBytes) - first;
+    const raw = staging.take(count * storedBytes);
+    await readStored(first * storedBytes, raw);
+    // The staging buffer starts its ArrayBuffer, so the view is aligned for 2- and 4-byte elements.
+    const converted = convertFloats(typedArrayView(stored, raw.buffer, raw.byteOffset, count), stored, target);
+    const skip = offset - first * targetBytes;
+    return new Uint8Array(converted.buffer, converted.byteOffset + skip, length);
+  };
+}
