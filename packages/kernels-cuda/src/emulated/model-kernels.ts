@@ -1,0 +1,111 @@
+// The transformer ops as native/kernels/{linear.cu,rope_kv.cu,attention.cu} define them: linear and attention
+// through the independent references of @cria/ops-conformance/naive (float64 sums), RoPE and the KV-cache write in
+// plain loops. Device-side scalars (kvWrite's offset, attention's kvLength) are read when the op runs.
+import { naiveAttention, naiveLinear } from '@cria/ops-conformance/naive';
+import { type DevicePtr, type NativeAttentionShape } from '../binding.js';
+import type { DeviceMemory } from './device-memory.js';
+
+export function linear(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number; weight: DevicePtr; biasDtype: number; bias: DevicePtr | null; out: DevicePtr; rows: number; k: number; m: number }): void {
+  const { rows, k, m } = a;
+  if (rows === 0 || m === 0) return;
+  const x = mem.f32('linear', 'x', a.x, rows * k);
+  const w = mem.widened('linear', 'weight', a.weightDtype, a.weight, m * k);
+  const bias = a.bias === null ? undefined : mem.widened('linear', 'bias', a.biasDtype, a.bias, m);
+  const out = mem.f32('linear', 'out', a.out, rows * m);
+  out.set(naiveLinear(x, w, bias, rows, k, m));
+}
+
+/** Rotate-half RoPE with a float32 angle fp32(position) * invFreq[i], cos and sin in float32 times the scaling. */
+export function rope(mem: DeviceMemory, a: { x: DevicePtr; positions: DevicePtr; invFreq: DevicePtr; out: DevicePtr; tokens: number; numHeads: number; headDim: number; attentionScaling: number }): void {
+  const { tokens, numHeads, headDim } = a;
+  const half = Math.floor(headDim / 2);
+  if (tokens * numHeads * half === 0) return;
+  const width = numHeads * headDim;
+  const x = mem.f32('rope', 'x', a.x, tokens * width);
+  const positions = mem.i32('rope', 'positions', a.positions, tokens);
+  const invFreq = mem.f32('rope', 'invFreq', a.invFreq, half);
+  const out = mem.f32('rope', 'out', a.out, tokens * width);
+  const result = new Float32Array(tokens * width);
+  for (let t = 0; t < tokens; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(Math.fround(positions[t]!) * invFreq[i]!);
+      const c = Math.fround(Math.fround(Math.cos(angle)) * a.attentionScaling);
+      const s = Math.fround(Math.fround(Math.sin(angle)) * a.attentionScaling);
+      for (let h = 0; h < numHeads; h++) {
+        const base = t * width + h * headDim;
+        const x1 = x[base + i]!;
+        const x2 = x[base + i + half]!;
+        result[base + i] = x1 * c - x2 * s;
+        result[base + i + half] = x2 * c + x1 * s;
+      }
+    }
+  }
+  out.set(result);
+}
+
+/**
+ * src [B, S, numKvHeads * headDim] into cache [B, numKvHeads, maxLength, headDim] at slots offset .. offset+S-1. The
+ * offset is `offsetPtr`'s int32 when given, read now (at replay for a captured write); out of range writes nothing.
+ */
+export function kvWrite(mem: DeviceMemory, a: { cacheDtype: number; cache: DevicePtr; src: DevicePtr; batch: number; seqLen: number; numKvHeads: number; headDim: number; maxLength: number; offset: number; offsetPtr: DevicePtr | null }): void {
+  const { batch, seqLen, numKvHeads, headDim, maxLength } = a;
+  const width = numKvHeads * headDim;
+  if (batch * seqLen * width === 0) return;
+  const offset = a.offsetPtr === null ? a.offset : mem.i32('kvWrite', 'offsetPtr', a.offsetPtr, 1)[0]!;
+  if (offset < 0 || offset + seqLen > maxLength) return;
+  const src = mem.f32('kvWrite', 'src', a.src, batch * seqLen * width);
+  const store = mem.floatStore('kvWrite', 'cache', a.cacheDtype, a.cache, batch * numKvHeads * maxLength * headDim);
+  for (let b = 0; b < batch; b++)
+    for (let s = 0; s < seqLen; s++)
+      for (let h = 0; h < numKvHeads; h++)
+        for (let d = 0; d < headDim; d++) store(((b * numKvHeads + h) * maxLength + offset + s) * headDim + d, src[(b * seqLen + s) * width + h * headDim + d]!);
+}
+
+interface AttentionArgs {
+  q: DevicePtr;
+  cacheDtype: number;
+  k: DevicePtr;
+  v: DevicePtr | null;
+  mask: DevicePtr | null;
+  out: DevicePtr;
+  shape: NativeAttentionShape;
+  kvLengthPtr: DevicePtr | null;
+}
+
+/** The inputs of naiveAttention read from device memory; kvLength read from the device when it lives there. */
+function attentionInputs(mem: DeviceMemory, method: string, a: AttentionArgs) {
+  const { batch, seqLen, numHeads, numKvHeads, headDim, maxLength } = a.shape;
+  // On the device the length is clamped to [seqLen, bound] (attention.cu); the mask then has maxLength columns.
+  const kvLength = a.kvLengthPtr === null ? a.shape.kvLength : Math.min(Math.max(mem.i32(method, 'kvLengthPtr', a.kvLengthPtr, 1)[0]!, seqLen), a.shape.kvLength);
+  const maskStride = a.kvLengthPtr === null ? a.shape.kvLength : maxLength;
+  const cacheSize = batch * numKvHeads * maxLength * headDim;
+  const layout = { batch, seq: seqLen, numHeads, numKvHeads, headDim, maxLength, kvLength, scale: a.shape.scale };
+  const q = mem.f32(method, 'q', a.q, batch * seqLen * numHeads * headDim);
+  const k = mem.widened(method, 'k', a.cacheDtype, a.k, cacheSize);
+  const v = a.v === null ? undefined : mem.widened(method, 'v', a.cacheDtype, a.v, cacheSize);
+  let mask: Float32Array | undefined;
+  if (a.mask !== null) {
+    const full = mem.widened(method, 'mask', a.shape.maskDtype, a.mask, batch * maskStride);
+    mask = new Float32Array(batch * kvLength);
+    for (let b = 0; b < batch; b++) mask.set(full.subarray(b * maskStride, b * maskStride + kvLength), b * kvLength);
+  }
+  return { ...layout, q, k, ...(v ? { v } : {}), ...(mask ? { mask } : {}) };
+}
+
+/** Causal grouped-query attention over the cache with the optional padding mask; no visible key gives zeros. */
+export function attention(mem: DeviceMemory, a: AttentionArgs): void {
+  const { batch, seqLen, numHeads, headDim } = a.shape;
+  if (batch * seqLen * numHeads === 0) return;
+  const inputs = attentionInputs(mem, 'attention', a);
+  const out = mem.f32('attention', 'out', a.out, batch * seqLen * numHeads * headDim);
+  out.set(naiveAttention(inputs).out!);
+}
+
+/** The probabilities [B, numHeads, S, kvLength] (masked slots 0). */
+export function attentionWeights(mem: DeviceMemory, a: Omit<AttentionArgs, 'v' | 'kvLengthPtr'>): void {
+  const { batch, seqLen, numHeads, kvLength } = a.shape;
+  if (batch * seqLen * numHeads === 0 || kvLength === 0) return;
+  const inputs = attentionInputs(mem, 'attentionWeights', { ...a, v: null, kvLengthPtr: null });
+  const out = mem.f32('attentionWeights', 'out', a.out, batch * numHeads * seqLen * kvLength);
+  out.set(naiveAttention(inputs).probs.flat(3));
+}

@@ -1,0 +1,79 @@
+// Row-wise ops over the last dimension as native/kernels/rows.cu defines them, in plain loops with float64 sums:
+// RMSNorm, softmax, argmax, top-k. They run when the emulated stream reaches them (at once, or at graph replay).
+import type { DevicePtr } from '../binding.js';
+import type { DeviceMemory } from './device-memory.js';
+
+/** fmaxf: a NaN operand loses to the other one. */
+const fmax = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+
+export function rmsNorm(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number; weight: DevicePtr; out: DevicePtr; rows: number; hidden: number; eps: number }): void {
+  const { rows, hidden } = a;
+  if (rows === 0 || hidden === 0) return;
+  const x = mem.f32('rmsNorm', 'x', a.x, rows * hidden);
+  const w = mem.widened('rmsNorm', 'weight', a.weightDtype, a.weight, hidden);
+  const out = mem.f32('rmsNorm', 'out', a.out, rows * hidden);
+  const result = new Float32Array(rows * hidden);
+  for (let r = 0; r < rows; r++) {
+    let sumSquares = 0;
+    for (let j = 0; j < hidden; j++) sumSquares += x[r * hidden + j]! * x[r * hidden + j]!;
+    const inv = 1 / Math.sqrt(sumSquares / hidden + a.eps);
+    for (let j = 0; j < hidden; j++) result[r * hidden + j] = x[r * hidden + j]! * inv * w[j]!;
+  }
+  out.set(result);
+}
+
+export function softmax(mem: DeviceMemory, a: { x: DevicePtr; out: DevicePtr; rows: number; n: number }): void {
+  const { rows, n } = a;
+  if (rows === 0 || n === 0) return;
+  const x = mem.f32('softmax', 'x', a.x, rows * n);
+  const out = mem.f32('softmax', 'out', a.out, rows * n);
+  const result = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) max = fmax(max, x[r * n + j]!);
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += Math.exp(x[r * n + j]! - max);
+    for (let j = 0; j < n; j++) result[r * n + j] = Math.exp(x[r * n + j]! - max) / sum;
+  }
+  out.set(result);
+}
+
+/** Indices of the non-NaN values of row r, by value descending, the lower index first on ties (NaN never ranks). */
+function ranked(x: Float32Array, r: number, n: number): number[] {
+  const order: number[] = [];
+  for (let j = 0; j < n; j++) if (!Number.isNaN(x[r * n + j]!)) order.push(j);
+  return order.sort((i, j) => x[r * n + j]! - x[r * n + i]! || i - j);
+}
+
+/** The index of the largest non-NaN value (the first on ties); 0 for a row of NaNs. */
+export function argmax(mem: DeviceMemory, a: { x: DevicePtr; out: DevicePtr; rows: number; n: number }): void {
+  const { rows, n } = a;
+  if (rows === 0) return;
+  const x = mem.f32('argmax', 'x', a.x, rows * n);
+  const out = mem.i32('argmax', 'out', a.out, rows);
+  for (let r = 0; r < rows; r++) {
+    let best = -1;
+    for (let j = 0; j < n; j++) {
+      const v = x[r * n + j]!;
+      if (!Number.isNaN(v) && (best < 0 || v > x[r * n + best]!)) best = j;
+    }
+    out[r] = best < 0 ? 0 : best;
+  }
+}
+
+/** The k best non-NaN values in rank order; past the last non-NaN value, NaN and index -1. */
+export function topk(mem: DeviceMemory, a: { x: DevicePtr; values: DevicePtr; indices: DevicePtr; rows: number; n: number; k: number }): void {
+  const { rows, n, k } = a;
+  if (rows === 0 || k === 0) return;
+  const x = mem.f32('topk', 'x', a.x, rows * n);
+  const values = mem.f32('topk', 'values', a.values, rows * k);
+  const indices = mem.i32('topk', 'indices', a.indices, rows * k);
+  for (let r = 0; r < rows; r++) {
+    const order = ranked(x, r, n);
+    for (let t = 0; t < k; t++) {
+      const j = order[t];
+      values[r * k + t] = j === undefined ? NaN : x[r * n + j]!;
+      indices[r * k + t] = j === undefined ? -1 : j;
+    }
+  }
+}
