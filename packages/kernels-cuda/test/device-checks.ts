@@ -62,7 +62,7 @@ async function attentionCheck(backend: CudaBackend, name: string, a: NaiveAttent
   return { name, error: relativeError(got, want), bound: 1e-4 };
 }
 
-async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
+export async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
   const n = 4096;
   const a = backend.upload(randomFloats(n, 1), [n], 'float32');
   const b = backend.upload(randomFloats(n, 2), [n], 'float32');
@@ -90,7 +90,7 @@ async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
 
 // One decode step captured once (kvWriteAt + attentionAt read the position on the device) and replayed at six
 // positions, each compared with plain-loop attention over a host mirror of the cache.
-async function graphDecodeCheck(backend: CudaBackend): Promise<DeviceCheck> {
+export async function graphDecodeCheck(backend: CudaBackend): Promise<DeviceCheck> {
   const [numHeads, numKvHeads, headDim, maxLength, prompt] = [4, 2, 16, 32, 5];
   const kvWidth = numKvHeads * headDim;
   const kHost = new Float32Array(numKvHeads * maxLength * headDim);
