@@ -3,6 +3,7 @@ import { LlamaConfig } from '@cria/config';
 import { getBackend } from '@cria/core';
 import { LlamaForCausalLM, Mulberry32, initRandomWeights } from '@cria/models';
 import { DEVICES, DTYPES, UsageError, choiceFlag, intFlag, parseFlags } from '../args.js';
+import { loadWithProgress } from '../load-progress.js';
 import { timedGenerate } from '../timing.js';
 
 export const BENCH_HELP = `cria bench (--model <dir> | --shape stories110M|llama-3.2-1b|llama-2-7b)
@@ -56,7 +57,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     model = new LlamaForCausalLM(config, await getBackend(device));
     initRandomWeights(model, { dtype: dtype === 'auto' ? 'float32' : dtype, seed });
   } else {
-    model = await LlamaForCausalLM.from_pretrained(String(v.model), { device, dtype });
+    model = await loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(String(v.model), { device, dtype, progress_callback }));
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
   try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ArgumentError } from '@cria/core';
 import { LlamaForCausalLM } from '@cria/models';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@cria/tokenizer';
+import { loadWithProgress } from '../load-progress.js';
 import type { GenerationFlags } from './generation-flags.js';
 
 export interface LoadedModel {
@@ -17,7 +18,7 @@ export type ModelFlags = Pick<GenerationFlags, 'dir' | 'device' | 'dtype'>;
 
 /** The causal LM alone (cria generate --prompt-ids needs no tokenizer). */
 export function loadModel(flags: ModelFlags): Promise<LlamaForCausalLM> {
-  return LlamaForCausalLM.from_pretrained(flags.dir, { device: flags.device, dtype: flags.dtype });
+  return loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(flags.dir, { device: flags.device, dtype: flags.dtype, progress_callback }));
 }
 
 export async function loadModelAndTokenizer(flags: ModelFlags): Promise<LoadedModel> {
