@@ -1,6 +1,6 @@
 import {
   ArgumentError, type AttentionOptions, type Backend, CriaError, type DType, DTYPE_BYTES, type OpName, type RopeOptions,
-  Storage, Tensor, type TypedArray, UnsupportedOpError, allocTypedArray, shapeSize,
+  Storage, Tensor, type TypedArray, type UploadByRangesOptions, UnsupportedOpError, allocTypedArray, shapeSize,
 } from '@cria/core';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch, type ParamField } from './command-batch.js';
@@ -20,6 +20,10 @@ import { rmsNorm } from './kernels/rms-norm.js';
 import { rope } from './kernels/rope.js';
 import { softmax } from './kernels/softmax.js';
 import { supportsOp } from './supports.js';
+import { fillBufferByRanges } from './upload-by-ranges.js';
+
+/** The default most bytes one range read of uploadByRanges asks for. */
+const DEFAULT_RANGE_BYTES = 8 << 20;
 
 const ARRAY_OF: Record<DType, string> = {
   float32: 'Float32Array', float16: 'Uint16Array', bfloat16: 'Uint16Array', int32: 'Int32Array', int64: 'BigInt64Array',
@@ -123,6 +127,39 @@ export class WebGpuBackend implements Backend {
       this.#device.queue.writeBuffer(buffer, 0, padded.buffer, padded.byteOffset, padded.byteLength);
     });
     return this.#tensor(handle, shape, dtype);
+  }
+
+  /**
+   * Uploads a tensor read by ranges (see Backend.uploadByRanges): its buffers are allocated as `upload` would
+   * (split across buffers above one binding; large ones mapped at creation), then each is filled range by range.
+   */
+  async uploadByRanges(
+    shape: readonly number[],
+    dtype: DType,
+    readRange: (offset: number, length: number) => Promise<Uint8Array>,
+    options: UploadByRangesOptions = {},
+  ): Promise<Tensor> {
+    this.#assertOpen();
+    if (!ARRAY_OF[dtype]) throw new ArgumentError(`uploadByRanges: unknown dtype '${String(dtype)}'`);
+    const rangeBytes = options.chunkBytes ?? DEFAULT_RANGE_BYTES;
+    if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
+      throw new ArgumentError(`uploadByRanges: options.chunkBytes must be a positive integer, got ${String(rangeBytes)}`);
+    }
+    const { data: handle, chunkBytes } = this.#allocate(shape, dtype, true);
+    const tensor = this.#tensor(handle, shape, dtype);
+    this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
+    try {
+      for (const [c, buffer] of handle.chunks.entries()) {
+        const start = c * chunkBytes;
+        const length = Math.min(chunkBytes, tensor.byteLength - start);
+        await fillBufferByRanges(this.#device.queue, buffer, start, length, readRange, rangeBytes, (end) => options.onProgress?.(end, tensor.byteLength), () => this.#assertOpen());
+      }
+    } catch (error) {
+      if (!this.#disposed) for (const buffer of handle.chunks) if (buffer.mapState === 'mapped') buffer.unmap();
+      tensor.dispose();
+      throw error;
+    }
+    return tensor;
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
