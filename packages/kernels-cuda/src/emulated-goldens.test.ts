@@ -44,4 +44,23 @@ describe('cuda backend (TypeScript layer) over an emulated device: model goldens
       model.dispose();
     }
   });
+
+  it('a left-padded batch decodes through the captured step (mask [B, maxLength]) to the CPU backend ids; seeded top-k sampling too', async () => {
+    const dir = fixture('models', 'tiny-llama2-gqa-f16-sharded');
+    const prompt = readExpectedJson(dir).greedy!.prompt_ids;
+    const prompts = [prompt, prompt.slice(3), prompt.slice(1, 4)];
+    const [cuda, cpu] = await Promise.all([LlamaForCausalLM.from_pretrained(dir, { device: 'cuda' }), LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' })]);
+    try {
+      const replay = vi.spyOn(started!.context, 'replay');
+      const greedy = { max_new_tokens: 10, do_sample: false, eos_token_id: null, pad_token_id: 0 };
+      const want = await cpu.generate(prompts, greedy);
+      expect(await cuda.generate(prompts, greedy)).toEqual(want);
+      expect(replay.mock.calls.length).toBeGreaterThanOrEqual(8);
+      const sampling = { max_new_tokens: 10, do_sample: true, top_k: 5, temperature: 1.5, seed: 7, eos_token_id: null, pad_token_id: 0 };
+      expect(await cuda.generate(prompts, sampling)).toEqual(await cpu.generate(prompts, sampling));
+    } finally {
+      cuda.dispose();
+      cpu.dispose();
+    }
+  });
 });
