@@ -117,7 +117,8 @@ export class EmulatedStream {
     const id = this.#graphs.length;
     this.#graphs.push({ id, steps: capture.steps, allocations: capture.allocations, temps: capture.temps, launched: false });
     for (const block of capture.temps) block.note = `freed inside CUDA graph ${id}`;
-    // The native code frees these after the capture (cudaFreeAsync, unchecked); here as free() would.
+    // The native endCapture cudaFreeAsync's these directly (unchecked), even one owned by an earlier graph, which that
+    // graph then frees again when released; here they go through free()'s rules, so such a pointer stays the graph's.
     const errors: string[] = [];
     for (const ptr of capture.deferredFrees) {
       try {
