@@ -166,6 +166,24 @@ describe('cuda backend (TypeScript layer) over an emulated device: CUDA graphs',
     ctx.free(scratch);
   });
 
+  it('recorded work that reads a temp after the graph freed it reads poison (as on the device, no error)', async () => {
+    backend = createEmulatedCudaBackend();
+    const ctx = backend.context;
+    const x = f32(backend, [1, 2]);
+    const xPtr = ptr(x);
+    ctx.beginCapture();
+    const temp = ctx.alloc(8);
+    const out = ctx.alloc(8);
+    ctx.add(xPtr, xPtr, temp, 2);
+    ctx.free(temp);
+    ctx.add(temp, xPtr, out, 2); // use after free inside the graph
+    const id = ctx.endCapture();
+    ctx.replay(id);
+    expect(Array.from(new Float32Array(await ctx.download(out, 8))).every(Number.isNaN)).toBe(true);
+    ctx.destroyGraph(id);
+    ctx.free(out);
+  });
+
   it('unknown graphs, dispose and work after dispose', () => {
     backend = createEmulatedCudaBackend();
     const ctx = backend.context;
