@@ -2,11 +2,12 @@
 // node-gyp discovery, the choice of Node headers and when to skip, over temporary directories and fake
 // environments; then the script itself on the paths that must not compile.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withBuildLock } from '../scripts/build-lock.mjs';
 import { buildDecision, chooseNodedir, findCudaToolkit, findNodeGyp, findOnPath, resolveOwnNodeGyp } from '../scripts/find-toolchain.mjs';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -252,6 +253,29 @@ describe('buildDecision', () => {
     for (const value of ['1', 'true', 'YES']) {
       expect(buildDecision({ packageDir: installed, env: { CRIA_CUDA_SKIP_BUILD: value } })).toEqual({ build: false, reason: `CRIA_CUDA_SKIP_BUILD=${value}` });
     }
+  });
+});
+
+describe('withBuildLock', () => {
+  it('runs the work under the lock and releases it, also when the work throws', () => {
+    const lock = join(freshDir('lock'), 'build-addon.lock');
+    expect(withBuildLock(lock, () => (existsSync(join(lock, 'pid')) ? readFileSync(join(lock, 'pid'), 'utf8') : 'no pid'))).toBe(String(process.pid));
+    expect(existsSync(lock)).toBe(false);
+    expect(() => withBuildLock(lock, () => {
+      throw new Error('compile failed');
+    })).toThrow('compile failed');
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('takes over a lock whose holder is dead, and gives up on a live one after the wait', () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const stale = join(freshDir('lock'), 'build-addon.lock');
+    writeFile(join(stale, 'pid'), dead.stdout);
+    expect(withBuildLock(stale, () => 'built')).toBe('built');
+    const held = join(freshDir('lock'), 'build-addon.lock');
+    writeFile(join(held, 'pid'), String(process.pid));
+    expect(() => withBuildLock(held, () => 'built', { maxWaitMs: 0 })).toThrow(`${held} is held by another build`);
+    expect(existsSync(join(held, 'pid'))).toBe(true);
   });
 });
 
