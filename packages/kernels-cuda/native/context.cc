@@ -241,15 +241,24 @@ Napi::Value Context::free(const Napi::CallbackInfo& info) {
     else deferredFrees_.push_back(p);  // memory from before the capture: freed after it ends
     return env.Undefined();
   }
+  check(env, releaseOutsideCapture(p), "cudaFreeAsync");
+  return env.Undefined();
+}
+
+// Frees memory that is not the current capture's: a live graph's allocations stay (released with the graph), a
+// destroyed graph's never-realised ones are forgotten, the rest go back to the pool.
+cudaError_t Context::releaseOutsideCapture(void* p) {
+  const uintptr_t key = reinterpret_cast<uintptr_t>(p);
   for (Graph* g : graphs_) {
     if (!g) continue;
-    if (std::find(g->allocations.begin(), g->allocations.end(), p) != g->allocations.end())
-      return env.Undefined();  // graph-owned; released with the graph
+    if (std::find(g->allocations.begin(), g->allocations.end(), p) != g->allocations.end()) {
+      g->released.insert(key);  // its owner let go: freed when the graph is destroyed
+      return cudaSuccess;
+    }
   }
-  if (orphanUnrealised_.erase(key)) return env.Undefined();
+  if (orphanUnrealised_.erase(key)) return cudaSuccess;
   orphanLive_.erase(key);
-  check(env, cudaFreeAsync(p, stream_), "cudaFreeAsync");
-  return env.Undefined();
+  return cudaFreeAsync(p, stream_);
 }
 
 Napi::Value Context::zero(const Napi::CallbackInfo& info) {
@@ -529,7 +538,8 @@ Napi::Value Context::endCapture(const Napi::CallbackInfo& info) {
   cudaGraph_t graph = nullptr;
   capturing_ = false;
   const cudaError_t endErr = cudaStreamEndCapture(stream_, &graph);
-  for (void* p : deferredFrees_) cudaFreeAsync(p, stream_);
+  // Older memory freed during the capture, under the same rules as free() (a graph-owned one stays with its graph).
+  for (void* p : deferredFrees_) releaseOutsideCapture(p);
   deferredFrees_.clear();
   check(env, endErr, "cudaStreamEndCapture");
   cudaGraphExec_t exec = nullptr;
@@ -560,11 +570,21 @@ Napi::Value Context::destroyGraph(const Napi::CallbackInfo& info) {
   if (id < 0 || id >= static_cast<int64_t>(graphs_.size()) || !graphs_[id]) return env.Undefined();
   Graph* g = graphs_[id];
   graphs_[id] = nullptr;
-  // Tensors may still hold the graph's allocations: they free them (or forget them) when disposed.
-  for (void* p : g->allocations) (g->launched ? orphanLive_ : orphanUnrealised_).insert(reinterpret_cast<uintptr_t>(p));
+  // Allocations whose tensors were already disposed are freed now (if a launch realised them); tensors that
+  // still hold the others free them (or forget them) when disposed.
+  std::vector<void*> freeNow;
+  for (void* p : g->allocations) {
+    const uintptr_t key = reinterpret_cast<uintptr_t>(p);
+    if (g->released.count(key)) {
+      if (g->launched) freeNow.push_back(p);
+    } else {
+      (g->launched ? orphanLive_ : orphanUnrealised_).insert(key);
+    }
+  }
   check(env, cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
   check(env, cudaGraphExecDestroy(g->exec), "cudaGraphExecDestroy");
   delete g;
+  for (void* p : freeNow) check(env, cudaFreeAsync(p, stream_), "cudaFreeAsync");
   return env.Undefined();
 }
 

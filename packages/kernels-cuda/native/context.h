@@ -74,12 +74,14 @@ class Context : public Napi::ObjectWrap<Context> {
     cudaGraphExec_t exec;
     std::vector<void*> allocations;  // graph allocations left live by the captured work
     bool launched;
+    std::unordered_set<uintptr_t> released;  // allocations whose tensors were disposed while the graph lived
   };
   std::vector<Graph*> graphs_;
   // Allocations of destroyed graphs still referenced by tensors: live ones are freed by free(), ones never
   // realised (the graph was never launched) are forgotten.
   std::unordered_set<uintptr_t> orphanLive_, orphanUnrealised_;
   std::vector<cudaEvent_t> timers_;
+  cudaError_t releaseOutsideCapture(void* p);
   CublasLt lt_;  // the prefill GEMM when libcublasLt is present
 };
 

@@ -114,6 +114,38 @@ describe('cuda backend (TypeScript layer) over an emulated device: CUDA graphs',
     expect(() => backend.context.download(neverPtr, 8)).toThrow(new RegExp(`download: src 0x${neverPtr.toString(16)} was freed \\(freed by free\\(\\) after its CUDA graph was destroyed, never replayed\\)`));
   });
 
+  it('a graph-owned tensor disposed before its graph is freed when the graph is destroyed (no leak); with one another capture frees', async () => {
+    backend = createEmulatedCudaBackend();
+    const a = f32(backend, [1, 2]);
+    const before = backend.memoryInfo().poolUsed;
+    backend.beginCapture();
+    const out = backend.add(a, a);
+    const graph = backend.endCapture();
+    graph.replay();
+    const outPtr = ptr(out);
+    out.dispose(); // the graph still owns it: kept while the graph lives
+    expect(backend.memoryInfo().poolUsed).toBeGreaterThan(before);
+    graph.dispose();
+    expect(backend.memoryInfo().poolUsed).toBe(before);
+    expect(() => backend.context.download(outPtr, 8)).toThrow(/was freed \(freed with CUDA graph 0 \(its tensor was disposed first\)\)/);
+    // Disposed during another capture (a deferred free): still the first graph's until it goes.
+    backend.beginCapture();
+    const first = backend.add(a, a);
+    const firstGraph = backend.endCapture();
+    firstGraph.replay();
+    backend.beginCapture();
+    first.dispose();
+    const second = backend.add(a, a);
+    const secondGraph = backend.endCapture();
+    secondGraph.replay();
+    expect(await readF32(backend, second)).toEqual([2, 4]);
+    firstGraph.dispose();
+    secondGraph.dispose();
+    second.dispose();
+    expect(backend.memoryInfo().poolUsed).toBe(before);
+    a.dispose();
+  });
+
   it('a temp allocated and freed during the capture is freed inside the graph: poisoned when read after replay', async () => {
     backend = createEmulatedCudaBackend();
     const a = f32(backend, [1, 2, 3]);

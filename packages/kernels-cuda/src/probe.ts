@@ -42,8 +42,8 @@ function runProbe(): Promise<ProbeResult> {
   if (!addonBuilt()) {
     return Promise.resolve({
       available: false,
-      reason: `CUDA addon not built: ${path} is missing (the package was built where no CUDA toolkit was found; ` +
-        'run `pnpm --filter @cria/kernels-cuda build` with nvcc on PATH or CUDA_HOME set)',
+      reason: `CUDA addon not built: ${path} is missing (it was installed where no CUDA toolkit was found; set CUDA_HOME ` +
+        'or put nvcc on PATH, then `npm rebuild @cria/kernels-cuda` (in the cria repository: `pnpm --filter @cria/kernels-cuda build`))',
     });
   }
   return new Promise((resolvePromise) => {

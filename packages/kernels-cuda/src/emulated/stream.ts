@@ -16,6 +16,8 @@ interface Graph {
   /** Allocations the captured work frees itself (temps). */
   readonly temps: readonly Block[];
   launched: boolean;
+  /** Allocations whose tensors were disposed while the graph lived: freed when it is destroyed. */
+  readonly released: Set<Block>;
 }
 
 interface Capture {
@@ -90,7 +92,11 @@ export class EmulatedStream {
   }
 
   #freeOutsideCapture(ptr: DevicePtr, block: Block | undefined): void {
-    if (block && this.#graphs.some((g) => g?.allocations.has(block))) return; // graph-owned: released with the graph
+    const owner = block ? this.#graphs.find((g) => g?.allocations.has(block)) : undefined;
+    if (owner && block) {
+      owner.released.add(block); // graph-owned: freed when the graph is destroyed
+      return;
+    }
     if (block && this.#orphanUnrealised.delete(block)) {
       this.memory.release(block, 'freed by free() after its CUDA graph was destroyed, never replayed');
       return;
@@ -115,10 +121,9 @@ export class EmulatedStream {
     if (!capture) throw new Error('endCapture: no capture in progress');
     this.#capture = null;
     const id = this.#graphs.length;
-    this.#graphs.push({ id, steps: capture.steps, allocations: capture.allocations, temps: capture.temps, launched: false });
+    this.#graphs.push({ id, steps: capture.steps, allocations: capture.allocations, temps: capture.temps, launched: false, released: new Set() });
     for (const block of capture.temps) block.note = `freed inside CUDA graph ${id}`;
-    // The native endCapture cudaFreeAsync's these directly (unchecked), even one owned by an earlier graph, which that
-    // graph then frees again when released; here they go through free()'s rules, so such a pointer stays the graph's.
+    // As native endCapture: under free()'s rules (one owned by an earlier graph stays that graph's).
     const errors: string[] = [];
     for (const ptr of capture.deferredFrees) {
       try {
@@ -158,8 +163,11 @@ export class EmulatedStream {
     const graph = this.#graphs[id];
     if (!graph) return;
     this.#graphs[id] = null;
-    // Tensors may still hold the graph's allocations: they free them (or forget them) when disposed.
-    for (const block of graph.allocations) (graph.launched ? this.#orphanLive : this.#orphanUnrealised).add(block);
+    // Allocations already let go of are freed now; tensors that still hold the others free (or forget) them when disposed.
+    for (const block of graph.allocations) {
+      if (graph.released.has(block)) this.memory.release(block, `freed with CUDA graph ${id} (its tensor was disposed first)`);
+      else (graph.launched ? this.#orphanLive : this.#orphanUnrealised).add(block);
+    }
     for (const block of graph.temps) this.memory.release(block, `freed with CUDA graph ${id}`);
   }
 
