@@ -131,6 +131,14 @@ describe('loading by ranges', () => {
   });
 });
 
+describe('loadWeights options', () => {
+  it('refuses a chunk size that is not a positive integer, naming it', async () => {
+    for (const chunkBytes of [0, -8, 1.5, Number.NaN]) {
+      await expect(load(MHA_F32, { dtype: 'auto', ranged: true, chunkBytes })).rejects.toThrow(/loadWeights: 'chunkBytes' must be a positive integer/);
+    }
+  });
+});
+
 describe('progress', () => {
   it('per file: initiate, progress with growing loaded up to its stored bytes, done; totals over both shards; ready once, last', async () => {
     const { events } = await load(GQA_F16_SHARDED, { dtype: 'float32', chunkBytes: 4096, ranged: true });
