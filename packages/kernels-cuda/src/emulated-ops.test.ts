@@ -6,6 +6,7 @@ import type { CudaBackend } from './backend.js';
 import type { DevicePtr } from './binding.js';
 import { DTYPE_CODE } from './binding.js';
 import { createEmulatedCudaBackend } from './testing.js';
+import { rankCheck } from '../test/device-checks.js';
 
 let backend: CudaBackend;
 afterEach(() => backend?.dispose());
@@ -16,13 +17,23 @@ const i32 = (values: number[], shape = [values.length]) => backend.upload(Int32A
 const read = async (t: Parameters<CudaBackend['read']>[0]): Promise<number[]> => Array.from((await backend.read(t)) as ArrayLike<number>);
 
 describe('cuda backend (TypeScript layer) over an emulated device: kernel edges', () => {
-  it('argmax and topk skip NaN (the native kernels never rank it), lower index first on ties', async () => {
+  it('argmax and topk rank NaN above every number (as torch and the cpu backend), lower index first on ties', async () => {
     backend = createEmulatedCudaBackend();
     const x = f32([NaN, 1, 3, 3, NaN, /* row 2 */ NaN, NaN, NaN, NaN, NaN, /* row 3 */ -Infinity, -Infinity, -Infinity, -Infinity, -Infinity], [3, 5]);
-    expect(await read(backend.argmax(x))).toEqual([2, 0, 0]);
+    expect(await read(backend.argmax(x))).toEqual([0, 0, 0]);
     const { values, indices } = backend.topk(x, 4);
-    expect(await read(values)).toEqual([3, 3, 1, NaN, NaN, NaN, NaN, NaN, -Infinity, -Infinity, -Infinity, -Infinity]);
-    expect(await read(indices)).toEqual([2, 3, 1, -1, -1, -1, -1, -1, 0, 1, 2, 3]);
+    expect(await read(values)).toEqual([NaN, NaN, 3, 3, NaN, NaN, NaN, NaN, -Infinity, -Infinity, -Infinity, -Infinity]);
+    expect(await read(indices)).toEqual([0, 4, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
+    const finite = f32([1, 5, 2, 5, -1], [1, 5]);
+    expect(await read(backend.argmax(finite))).toEqual([1]);
+    const top = backend.topk(finite, 5);
+    expect(await read(top.indices)).toEqual([1, 3, 2, 0, 4]);
+  });
+
+  it('argmax / topk over a block-sized row with NaNs and ties keep the cpu order (device-checks rankCheck)', async () => {
+    backend = createEmulatedCudaBackend();
+    const check = await rankCheck(backend);
+    expect(check.error, check.name).toBe(0);
   });
 
   it('embedding gives a zero row for an id outside [0, vocab)', async () => {

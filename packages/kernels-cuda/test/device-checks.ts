@@ -140,6 +140,30 @@ export async function graphDecodeCheck(backend: CudaBackend): Promise<DeviceChec
   return { name: 'CUDA graph: decode step (kvWriteAt, attentionAt) captured once, replayed at 6 positions', error: worst, bound: 1e-4 };
 }
 
+// argmax / topk over a row large enough for every thread of the block, with NaNs and ties: the order must be the
+// cpu backend's (larger first, NaN above every number, the lower index first on ties). Error: mismatched entries.
+export async function rankCheck(backend: CudaBackend): Promise<DeviceCheck> {
+  const n = 5000;
+  const k = 40;
+  const x = new Float32Array(n);
+  const random = new SeededRandom(31);
+  for (let i = 0; i < n; i++) x[i] = Math.round(random.floats(1, 8)[0]!); // many ties
+  for (const i of [4321, 17, 2048]) x[i] = NaN;
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => {
+    const [a, b] = [x[i]!, x[j]!];
+    if (Number.isNaN(a) !== Number.isNaN(b)) return Number.isNaN(a) ? -1 : 1;
+    return (Number.isNaN(a) ? 0 : b - a) || i - j;
+  });
+  const xt = backend.upload(x, [1, n], 'float32');
+  const best = backend.argmax(xt);
+  const top = backend.topk(xt, k);
+  const [gotBest, gotIndices] = [(await backend.read(best)) as Int32Array, (await backend.read(top.indices)) as Int32Array];
+  for (const t of [xt, best, top.values, top.indices]) t.dispose();
+  let wrong = gotBest[0] === order[0] ? 0 : 1;
+  for (let t = 0; t < k; t++) if (gotIndices[t] !== order[t]) wrong++;
+  return { name: `argmax / topk(${k}) over ${n} values with NaNs and ties: the cpu backend's order`, error: wrong, bound: 0 };
+}
+
 export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck[]> {
   const scale = (hd: number): number => 1 / Math.sqrt(hd);
   const gemm = backend.context.gemmInfo();
@@ -161,6 +185,7 @@ export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck
     await attentionCheck(backend, 'attention split-K decode GQA 32/8 hd=64 kv=1500', { batch: 1, seq: 1, numHeads: 32, numKvHeads: 8, headDim: 64, maxLength: 2048, kvLength: 1500, scale: scale(64), cache: 'float32' }, 24),
     await attentionCheck(backend, 'attention split-K S=3 hd=256 bf16 kv=300 padded', { batch: 2, seq: 3, numHeads: 4, numKvHeads: 2, headDim: 256, maxLength: 320, kvLength: 300, scale: scale(256), cache: 'bfloat16', maskLeading: [0, 40] }, 25),
     await attentionCheck(backend, 'attention hd=96 (T=4 with idle lanes) S=17', { batch: 1, seq: 17, numHeads: 3, numKvHeads: 1, headDim: 96, maxLength: 17, kvLength: 17, scale: scale(96), cache: 'float32' }, 26),
+    await rankCheck(backend),
     await graphCheck(backend),
     await graphDecodeCheck(backend),
   ];

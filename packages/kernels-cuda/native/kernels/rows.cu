@@ -33,9 +33,13 @@ __global__ void softmaxKernel(const float* x, float* out, int64_t n) {
   for (int64_t j = threadIdx.x; j < n; j += blockDim.x) dst[j] = expf(row[j] - m) * inv;
 }
 
-// (value, index) ordered by value descending, then index ascending. NaN never wins.
+// Whether (v, i) comes before (bv, bi): larger first, NaN above every number (as torch and the cpu backend), the
+// lower index first on ties; an empty slot (bi < 0) comes after everything.
 __device__ __forceinline__ bool better(float v, int i, float bv, int bi) {
-  return v > bv || (v == bv && bi >= 0 && i < bi) || (bi < 0 && !isnan(v));
+  if (bi < 0) return true;
+  if (isnan(v)) return !isnan(bv) || i < bi;
+  if (isnan(bv)) return false;
+  return v > bv || (v == bv && i < bi);
 }
 
 __device__ __forceinline__ void blockBest(float& v, int& i, float* sv, int* si) {
@@ -70,7 +74,7 @@ __global__ void argmaxKernel(const float* x, int* out, int n) {
     if (better(v, j, bv, bi)) { bv = v; bi = j; }
   }
   blockBest(bv, bi, sv, si);
-  if (threadIdx.x == 0) out[blockIdx.x] = bi < 0 ? 0 : bi;
+  if (threadIdx.x == 0) out[blockIdx.x] = bi;
 }
 
 // k passes; pass t picks the best element ranked strictly after the one pass t-1 picked.
@@ -85,23 +89,16 @@ __global__ void topkKernel(const float* x, float* values, int* indices, int n, i
     int bi = -1;
     for (int j = threadIdx.x; j < n; j += blockDim.x) {
       const float v = row[j];
-      const bool after = pi < 0 ? !isnan(v) : (v < pv || (v == pv && j > pi));
+      const bool after = pi < 0 || better(pv, pi, v, j);  // ranked strictly after the last pick
       if (after && better(v, j, bv, bi)) { bv = v; bi = j; }
     }
     blockBest(bv, bi, sv, si);
-    if (threadIdx.x == 0) {
-      values[(int64_t)blockIdx.x * k + t] = bi < 0 ? NAN : bv;
+    if (threadIdx.x == 0) {  // k <= n: every pass finds one
+      values[(int64_t)blockIdx.x * k + t] = bv;
       indices[(int64_t)blockIdx.x * k + t] = bi;
     }
     pv = bv;
     pi = bi;
-    if (bi < 0) {  // fewer than k non-NaN values: the rest stay NaN / -1
-      for (int r = t + 1 + (int)threadIdx.x; r < k; r += blockDim.x) {
-        values[(int64_t)blockIdx.x * k + r] = NAN;
-        indices[(int64_t)blockIdx.x * k + r] = -1;
-      }
-      break;
-    }
   }
 }
 

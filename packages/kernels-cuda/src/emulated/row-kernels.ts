@@ -38,30 +38,33 @@ export function softmax(mem: DeviceMemory, a: { x: DevicePtr; out: DevicePtr; ro
   out.set(result);
 }
 
-/** Indices of the non-NaN values of row r, by value descending, the lower index first on ties (NaN never ranks). */
-function ranked(x: Float32Array, r: number, n: number): number[] {
-  const order: number[] = [];
-  for (let j = 0; j < n; j++) if (!Number.isNaN(x[r * n + j]!)) order.push(j);
-  return order.sort((i, j) => x[r * n + j]! - x[r * n + i]! || i - j);
+/** Whether value a at index ia comes before b at ib (native rows.cu `better`): larger first, NaN above every number, the lower index first on ties. */
+function before(a: number, ia: number, b: number, ib: number): boolean {
+  if (Number.isNaN(a)) return !Number.isNaN(b) || ia < ib;
+  if (Number.isNaN(b)) return false;
+  return a > b || (a === b && ia < ib);
 }
 
-/** The index of the largest non-NaN value (the first on ties); 0 for a row of NaNs. */
+/** Indices of row r in rank order. */
+function ranked(x: Float32Array, r: number, n: number): number[] {
+  const order = Array.from({ length: n }, (_, j) => j);
+  return order.sort((i, j) => (before(x[r * n + i]!, i, x[r * n + j]!, j) ? -1 : 1));
+}
+
+/** The index of the first value in rank order. */
 export function argmax(mem: DeviceMemory, a: { x: DevicePtr; out: DevicePtr; rows: number; n: number }): void {
   const { rows, n } = a;
   if (rows === 0) return;
   const x = mem.f32('argmax', 'x', a.x, rows * n);
   const out = mem.i32('argmax', 'out', a.out, rows);
   for (let r = 0; r < rows; r++) {
-    let best = -1;
-    for (let j = 0; j < n; j++) {
-      const v = x[r * n + j]!;
-      if (!Number.isNaN(v) && (best < 0 || v > x[r * n + best]!)) best = j;
-    }
-    out[r] = best < 0 ? 0 : best;
+    let best = 0;
+    for (let j = 1; j < n; j++) if (before(x[r * n + j]!, j, x[r * n + best]!, best)) best = j;
+    out[r] = best;
   }
 }
 
-/** The k best non-NaN values in rank order; past the last non-NaN value, NaN and index -1. */
+/** The k first values of each row in rank order, and their indices (k <= n). */
 export function topk(mem: DeviceMemory, a: { x: DevicePtr; values: DevicePtr; indices: DevicePtr; rows: number; n: number; k: number }): void {
   const { rows, n, k } = a;
   if (rows === 0 || k === 0) return;
@@ -71,9 +74,9 @@ export function topk(mem: DeviceMemory, a: { x: DevicePtr; values: DevicePtr; in
   for (let r = 0; r < rows; r++) {
     const order = ranked(x, r, n);
     for (let t = 0; t < k; t++) {
-      const j = order[t];
-      values[r * k + t] = j === undefined ? NaN : x[r * n + j]!;
-      indices[r * k + t] = j === undefined ? -1 : j;
+      const j = order[t]!;
+      values[r * k + t] = x[r * n + j]!;
+      indices[r * k + t] = j;
     }
   }
 }
