@@ -1,0 +1,109 @@
+// The checks of the repository's causal-LM golden suite (@cria/models/testing describeCausalLmGoldens and
+// test/llama2c-runc.test.ts), as plain functions that return results instead of asserting, so one process
+// on a GPU machine can run them all and report every failure.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { relativeError } from '@cria/core/testing';
+import { type LlamaForCausalLM, disposeOutput } from '@cria/models';
+import { argmaxOf, maskedRows, positionRows, readExpectedJson, readExpectedTensors } from '@cria/models/testing';
+
+export interface CheckResult {
+  check: string;
+  pass: boolean;
+  /** ‖a−b‖/‖b‖ where the check compares numbers. */
+  error?: number;
+  bound?: number;
+  detail?: string;
+}
+
+function closeness(check: string, actual: ArrayLike<number>, expected: ArrayLike<number> | undefined, bound: number): CheckResult {
+  if (expected === undefined) return { check, pass: false, detail: 'golden tensor missing from expected.safetensors' };
+  if (actual.length !== expected.length) return { check, pass: false, detail: `length ${actual.length}, golden has ${expected.length}` };
+  const error = relativeError(actual, expected);
+  return { check, pass: error <= bound, error, bound };
+}
+
+/** Hidden states, logits, loss, the left-padded batch and greedy ids against expected.json/.safetensors. */
+export async function checkGoldens(model: LlamaForCausalLM, dir: string, tolerance: number): Promise<CheckResult[]> {
+  const expected = readExpectedJson(dir);
+  const tensors = await readExpectedTensors(dir);
+  const golden = (name: string) => tensors.get(name)?.data;
+  const results: CheckResult[] = [];
+  const { vocab_size: vocab, hidden_size: width, num_hidden_layers: layers } = model.config;
+
+  const ids = expected.inputs.input_ids;
+  const [batch, seq] = [ids.length, ids[0]!.length];
+  const out = await model.forward({ input_ids: ids, labels: ids, output_hidden_states: true, use_cache: false });
+  try {
+    results.push(closeness('last_hidden_state', await out.last_hidden_state.toFloat32(), golden('last_hidden_state'), tolerance));
+    const hidden = out.hidden_states ?? [];
+    if (hidden.length !== layers + 1) {
+      results.push({ check: 'hidden_states[1]', pass: false, detail: `hidden_states has ${hidden.length} entries, expected ${layers + 1}` });
+    } else {
+      results.push(closeness('hidden_states[1]', await hidden[1]!.toFloat32(), golden('hidden_states_first_layer_out'), tolerance));
+    }
+    const logits = await out.logits!.toFloat32();
+    if (tensors.has('logits')) results.push(closeness('logits', logits, golden('logits'), tolerance));
+    else results.push(closeness('logits_last', positionRows(logits, batch, seq, vocab, seq - 1), golden('logits_last'), tolerance));
+    const wantLoss = expected.loss_labels_eq_input_ids;
+    const loss = out.loss ? (await out.loss.toFloat32())[0]! : Number.NaN;
+    if (wantLoss === undefined) results.push({ check: 'loss', pass: false, detail: 'expected.json has no loss_labels_eq_input_ids' });
+    else {
+      const error = Math.abs(loss - wantLoss) / Math.abs(wantLoss);
+      results.push({ check: 'loss', pass: error <= tolerance, error, bound: tolerance, detail: `${loss} vs ${wantLoss}` });
+    }
+  } finally {
+    disposeOutput(out);
+  }
+
+  const { padded_input_ids, padded_attention_mask, padded_position_ids } = expected.inputs;
+  const padded = await model.forward({ input_ids: padded_input_ids, attention_mask: padded_attention_mask, position_ids: padded_position_ids, use_cache: false });
+  try {
+    const goldenPadded = golden('padded_last_hidden_state');
+    results.push(closeness(
+      'padded_last_hidden_state (mask 1)',
+      maskedRows(await padded.last_hidden_state.toFloat32(), padded_attention_mask, width),
+      goldenPadded && maskedRows(goldenPadded, padded_attention_mask, width),
+      tolerance,
+    ));
+    const paddedSeq = padded_input_ids[0]!.length;
+    const logits = await padded.logits!.toFloat32();
+    results.push(closeness('padded_logits_last', positionRows(logits, padded_input_ids.length, paddedSeq, vocab, paddedSeq - 1), golden('padded_logits_last'), tolerance));
+  } finally {
+    disposeOutput(padded);
+  }
+
+  const greedy = expected.greedy;
+  if (!greedy) results.push({ check: 'greedy', pass: false, detail: 'expected.json has no greedy section' });
+  else {
+    const [sequence] = await model.generate([greedy.prompt_ids], { max_new_tokens: greedy.max_new_tokens, do_sample: false, eos_token_id: null });
+    const same = JSON.stringify(sequence) === JSON.stringify(greedy.output_ids);
+    results.push({ check: `greedy ${greedy.max_new_tokens} tokens`, pass: same, ...(same ? {} : { detail: `got ${JSON.stringify(sequence)}, want ${JSON.stringify(greedy.output_ids)}` }) });
+  }
+  return results;
+}
+
+/** models/llama2c-260k: logits of 256 teacher-forced positions against llama2.c's run.c, argmax at every position. */
+export async function checkRuncLogits(model: LlamaForCausalLM, dir: string, tolerance: number): Promise<CheckResult[]> {
+  const reference = JSON.parse(readFileSync(join(dir, 'reference', 'reference.json'), 'utf8')) as { input_ids_teacher_forced?: number[] };
+  const positions = 256;
+  const ids = reference.input_ids_teacher_forced?.slice(0, positions);
+  if (!ids || ids.length !== positions) throw new Error(`${join(dir, 'reference', 'reference.json')}: input_ids_teacher_forced must hold at least ${positions} ids`);
+  const bytes = readFileSync(join(dir, 'reference', 'runc_logits_256x512.f32'));
+  const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const vocab = model.config.vocab_size;
+  if (expected.length !== positions * vocab) throw new Error(`runc_logits_256x512.f32 holds ${expected.length} floats, expected ${positions} x ${vocab}`);
+  const out = await model.forward({ input_ids: [ids], use_cache: false });
+  try {
+    const logits = await out.logits!.toFloat32();
+    const results = [closeness('logits vs run.c (256 positions)', logits, expected, tolerance)];
+    const wrong: number[] = [];
+    for (let t = 0; t < positions; t++) {
+      if (argmaxOf(logits.subarray(t * vocab, (t + 1) * vocab)) !== argmaxOf(expected.subarray(t * vocab, (t + 1) * vocab))) wrong.push(t);
+    }
+    results.push({ check: 'argmax vs run.c at every position', pass: wrong.length === 0, ...(wrong.length ? { detail: `differs at positions ${wrong.slice(0, 10).join(', ')}${wrong.length > 10 ? ', …' : ''}` } : {}) });
+    return results;
+  } finally {
+    disposeOutput(out);
+  }
+}
