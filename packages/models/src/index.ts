@@ -10,7 +10,7 @@ export {
   type QuestionAnsweringInput,
 } from './llama/heads.js';
 export { computeRope, type RopeTable } from './llama/rope.js';
-export { LlamaPreTrainedModel, type FromPretrainedOptions, type AttnImplementation } from './pretrained-model.js';
+export { LlamaPreTrainedModel, type FromPretrainedOptions, type AttnImplementation, type ProgressCallback, type ProgressInfo } from './pretrained-model.js';
 export { Cache, DynamicCache, StaticCache, type LayerCache } from './cache.js';
 export { type ModelOutput, type BaseModelOutput, disposeOutput } from './modeling-outputs.js';
 export { type LoadDType, type WeightSource } from './loading/load-weights.js';

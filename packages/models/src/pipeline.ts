@@ -5,6 +5,7 @@ import { AutoTokenizer, type ChatMessage, type PreTrainedTokenizer } from '@cria
 import type { GenerateOptions } from './generation/generate.js';
 import { LlamaForCausalLM, LlamaForQuestionAnswering, LlamaForSequenceClassification, LlamaForTokenClassification } from './llama/heads.js';
 import type { LoadDType } from './loading/load-weights.js';
+import type { ProgressCallback } from './loading/progress.js';
 import { disposeOutput } from './modeling-outputs.js';
 import type { LlamaPreTrainedModel } from './pretrained-model.js';
 
@@ -16,6 +17,8 @@ export interface PipelineOptions {
   dtype?: LoadDType;
   /** A tokenizer, or the directory of one (default: the model directory). */
   tokenizer?: PreTrainedTokenizer | string;
+  /** Hears the weights load (as from_pretrained's). */
+  progress_callback?: ProgressCallback;
 }
 
 interface PipelineBase<M extends LlamaPreTrainedModel> {
@@ -71,7 +74,11 @@ function attach<F extends object, M extends LlamaPreTrainedModel>(fn: F, task: P
 /** Builds a pipeline for `task` from a model directory. */
 export async function pipeline<T extends PipelineTask>(task: T, dir: string, options: PipelineOptions = {}): Promise<PipelineFor[T]> {
   if (!PIPELINE_TASKS.includes(task)) throw new ArgumentError(`pipeline: task '${String(task)}' is not one of ${PIPELINE_TASKS.join(', ')}`);
-  const loadOptions = { ...(options.device ? { device: options.device } : {}), ...(options.dtype ? { dtype: options.dtype } : {}) };
+  const loadOptions = {
+    ...(options.device ? { device: options.device } : {}),
+    ...(options.dtype ? { dtype: options.dtype } : {}),
+    ...(options.progress_callback ? { progress_callback: options.progress_callback } : {}),
+  };
   const tokenizer = options.tokenizer === undefined || typeof options.tokenizer === 'string' ? await AutoTokenizer.from_pretrained(options.tokenizer ?? dir) : options.tokenizer;
   switch (task) {
     case 'text-generation': {

@@ -7,7 +7,10 @@ import { LlamaForCausalLM, LlamaForSequenceClassification, disposeOutput, pipeli
 describe('pipeline', () => {
   it("'text-generation' returns the prompt and the greedy continuation the model gives", async () => {
     const dir = fixture('models', 'llama2c-260k');
-    const generator = await pipeline('text-generation', dir, { device: 'cpu' });
+    const heard: string[] = [];
+    const generator = await pipeline('text-generation', dir, { device: 'cpu', progress_callback: (info) => heard.push(info.status) });
+    expect(heard[0]).toBe('initiate');
+    expect(heard.at(-1)).toBe('ready');
     const [result] = await generator('Once upon a time', { max_new_tokens: 12 });
     const tokenizer = await AutoTokenizer.from_pretrained(dir);
     const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' });
