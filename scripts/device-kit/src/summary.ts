@@ -111,6 +111,17 @@ export function formatSummary(steps: Step[], bounds: Bounds | undefined, rows: B
   return lines.join('\n');
 }
 
+/** The JSON object `cria bench` printed, skipping any lines a driver wrote before it. */
+export function parseBenchOutput(text: string, file: string): BenchReport {
+  const start = text.search(/^\{/m);
+  if (start < 0) throw new Error(`${file}: no JSON object (a line starting with '{') in the bench output`);
+  try {
+    return JSON.parse(text.slice(start)) as BenchReport;
+  } catch (error) {
+    throw new Error(`${file}: bench output is not JSON (${(error as Error).message})`);
+  }
+}
+
 function readJson<T>(file: string): T {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -128,9 +139,12 @@ function main(): void {
   const bounds = files.includes('bounds.json') ? readJson<Bounds>(join(dir, 'bounds.json')) : undefined;
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  const raw: Record<string, BenchReport> = {};
   for (const f of files.filter((f) => /^bench-.*\.json$/.test(f))) {
     try {
-      rows.push(benchRow(f.slice('bench-'.length, -'.json'.length), readJson<BenchReport>(join(dir, f)), bounds));
+      const report = parseBenchOutput(readFileSync(join(dir, f), 'utf8'), f);
+      raw[f] = report;
+      rows.push(benchRow(f.slice('bench-'.length, -'.json'.length), report, bounds));
     } catch (error) {
       notes.push(`${f}: ${(error as Error).message}`);
     }
@@ -142,7 +156,7 @@ function main(): void {
     }
   }
   console.log(formatSummary(steps, bounds, rows, notes));
-  if (values.json) writeFileSync(values.json, JSON.stringify({ steps, bounds, bench: rows, e2e, notes }, null, 2) + '\n');
+  if (values.json) writeFileSync(values.json, JSON.stringify({ steps, bounds, bench: rows, bench_reports: raw, e2e, notes }, null, 2) + '\n');
 }
 
 // Run only as the bundled program, not when tests import the functions.
