@@ -7,3 +7,4 @@ export * from './registry.js';
 export * from './io/index.js';
 export * from './safetensors/index.js';
 export * from './step-capture.js';
+export * from './bandwidth.js';
