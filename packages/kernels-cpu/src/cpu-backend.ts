@@ -1,6 +1,9 @@
 import {
   type AttentionOptions,
   type Backend,
+  type CopyBandwidth,
+  type CopyBandwidthMeasure,
+  type CopyBandwidthOptions,
   type DType,
   type OpName,
   type RopeOptions,
@@ -40,6 +43,7 @@ import {
   rowsOf,
 } from './validate.js';
 import { fillByRanges } from './upload-by-ranges.js';
+import { measureHostCopyBandwidth } from './copy-bandwidth.js';
 import { widened } from './widen.js';
 
 const ARRAY_OF_DTYPE: Record<DType, string> = {
@@ -58,7 +62,7 @@ const ARRAY_OF_DTYPE: Record<DType, string> = {
  * The reference backend: every op in plain TypeScript over typed arrays, float32 results with
  * float64 accumulation. Work runs at once (there is no queue), so `synchronize` has nothing to wait for.
  */
-export class CpuBackend implements Backend {
+export class CpuBackend implements Backend, CopyBandwidthMeasure {
   readonly name = 'cpu' as const;
   #disposed = false;
 
@@ -100,6 +104,12 @@ export class CpuBackend implements Backend {
   }
 
   async synchronize(): Promise<void> {}
+
+  /** Host-memory copy bandwidth (TypedArray.prototype.set between two buffers; see CopyBandwidthMeasure). */
+  async measureCopyBandwidth(bytes: number, options?: CopyBandwidthOptions): Promise<CopyBandwidth> {
+    this.#alive();
+    return measureHostCopyBandwidth(bytes, options);
+  }
 
   dispose(): void {
     this.#disposed = true;
