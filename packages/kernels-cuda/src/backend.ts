@@ -4,6 +4,9 @@ import {
   type AttentionOptions,
   type Backend,
   ArgumentError,
+  type CopyBandwidth,
+  type CopyBandwidthMeasure,
+  type CopyBandwidthOptions,
   type DType,
   DTYPE_BYTES,
   type OpName,
@@ -18,6 +21,7 @@ import {
 } from '@cria/core';
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo, type NativeDType } from './binding.js';
 import { lastDim, requireFinite, requireInteger, requireOwned, requireRank, requireSupported, sameShape, shapeText } from './check.js';
+import { measureDeviceCopyBandwidth } from './copy-bandwidth.js';
 import { cudaSupports } from './supports.js';
 
 /** The largest head size the fused attention kernels are compiled for. */
@@ -32,7 +36,7 @@ export interface CudaGraph {
   dispose(): void;
 }
 
-export class CudaBackend implements Backend, StepCapture {
+export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   readonly name = 'cuda' as const;
   #disposed = false;
   readonly #free = (p: DevicePtr): void => this.context.free(p);
@@ -135,6 +139,15 @@ export class CudaBackend implements Backend, StepCapture {
     if (this.#disposed) return;
     this.#disposed = true;
     this.context.dispose();
+  }
+
+  /**
+   * Device-to-device copy bandwidth (bytes read + written per second), copies timed by CUDA events on this
+   * backend's stream; see CopyBandwidthMeasure and copy-bandwidth.ts.
+   */
+  async measureCopyBandwidth(bytes: number, options?: CopyBandwidthOptions): Promise<CopyBandwidth> {
+    this.#alive();
+    return measureDeviceCopyBandwidth(this.context, bytes, options);
   }
 
   /** Device memory: free/total of the device and what the stream-ordered pool holds. */
