@@ -1,9 +1,10 @@
 import {
-  ArgumentError, type AttentionOptions, type Backend, CriaError, type DType, DTYPE_BYTES, type OpName, type RopeOptions,
+  ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, DTYPE_BYTES, type OpName, type RopeOptions,
   Storage, Tensor, type TypedArray, type UploadByRangesOptions, UnsupportedOpError, allocTypedArray, shapeSize,
 } from '@cria/core';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch, type ParamField } from './command-batch.js';
+import { measureGpuCopyBandwidth } from './copy-bandwidth.js';
 import { type DeviceOptions, type OpenedDevice, openDevice } from './device.js';
 import { type GpuData, gpuData, singleBuffer } from './gpu-data.js';
 import { BufferUsage, MapMode } from './gpu-flags.js';
@@ -43,12 +44,14 @@ export interface WebGpuStats {
  * The WebGPU backend: WGSL kernels on one GPUDevice. Work is recorded into one command encoder and
  * submitted only when a read, an upload or `synchronize` needs it.
  */
-export class WebGpuBackend implements Backend {
+export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   readonly name = 'webgpu' as const;
   /** The adapter, in words. */
   readonly description: string;
   /** Whether float16 weights are read natively (shader-f16) rather than unpacked from u32 pairs. */
   readonly shaderF16: boolean;
+  /** Whether the device has 'timestamp-query': measureCopyBandwidth times copies with timestamps, not the host clock. */
+  readonly timestampQuery: boolean;
   /** The largest chunk an uploaded tensor is stored in; larger uploads (weights) are split across buffers. */
   readonly maxChunkBytes: number;
   /** The largest tensor an op may produce or `zeros` allocate: one binding of the device. */
@@ -71,6 +74,7 @@ export class WebGpuBackend implements Backend {
   constructor(opened: OpenedDevice) {
     this.#device = opened.device;
     this.shaderF16 = opened.shaderF16;
+    this.timestampQuery = opened.timestampQuery;
     this.maxChunkBytes = opened.maxChunkBytes;
     this.maxBindingBytes = opened.maxBindingBytes;
     this.description = opened.description;
@@ -208,6 +212,16 @@ export class WebGpuBackend implements Backend {
     this.#batch.flush();
     await this.#device.queue.onSubmittedWorkDone();
     this.#throwIfFailed();
+  }
+
+  /**
+   * Buffer-to-buffer copy bandwidth of this device (bytes read + written per second; see CopyBandwidthMeasure and
+   * copy-bandwidth.ts). Waits for the work recorded so far first. `bytes` above the device's maxBufferSize is
+   * measured at maxBufferSize (the result's `bytes`).
+   */
+  async measureCopyBandwidth(bytes: number, options?: CopyBandwidthOptions): Promise<CopyBandwidth> {
+    await this.synchronize();
+    return measureGpuCopyBandwidth(this.#device, this.timestampQuery, bytes, options);
   }
 
   dispose(): void {

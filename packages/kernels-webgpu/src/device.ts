@@ -4,6 +4,8 @@ import { gpuSource } from './gpu-source.js';
 export interface DeviceOptions {
   /** Use `shader-f16` for float16 weights when the adapter has it (default true). False: always unpack u32 pairs. */
   useShaderF16?: boolean;
+  /** Ask for 'timestamp-query' when the adapter has it (default true), so measureCopyBandwidth times copies on the device. */
+  useTimestampQuery?: boolean;
   /** Caps the bytes of one chunk of an uploaded tensor (default: the device's maxStorageBufferBindingSize). Tests lower it to exercise splitting. */
   maxBindingBytes?: number;
 }
@@ -13,6 +15,8 @@ export interface OpenedDevice {
   device: GPUDevice;
   /** Whether f16 weights are read as `array<f16>` (shader-f16) rather than unpacked from u32 pairs. */
   shaderF16: boolean;
+  /** Whether the device has 'timestamp-query' (measureCopyBandwidth then reads timestamps, not the host clock). */
+  timestampQuery: boolean;
   /** The largest byte size of one binding (a multiple of 4): min(maxStorageBufferBindingSize, maxBufferSize). */
   maxBindingBytes: number;
   /** The size above which uploads are split into chunks: maxBindingBytes, or the smaller DeviceOptions.maxBindingBytes. */
@@ -42,9 +46,13 @@ export async function requestAdapter(): Promise<{ adapter: GPUAdapter; origin: s
 export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDevice> {
   const { adapter, origin } = await requestAdapter();
   const shaderF16 = (options.useShaderF16 ?? true) && adapter.features.has('shader-f16');
+  const timestampQuery = (options.useTimestampQuery ?? true) && adapter.features.has('timestamp-query');
   const limits = adapter.limits;
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (shaderF16) requiredFeatures.push('shader-f16');
+  if (timestampQuery) requiredFeatures.push('timestamp-query');
   const device = await adapter.requestDevice({
-    requiredFeatures: shaderF16 ? ['shader-f16'] : [],
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
@@ -60,5 +68,5 @@ export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDev
   if (options.maxBindingBytes !== undefined) maxChunkBytes = Math.min(maxChunkBytes, options.maxBindingBytes - (options.maxBindingBytes % 4));
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
-  return { device, shaderF16, maxBindingBytes, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}` };
+  return { device, shaderF16, timestampQuery, maxBindingBytes, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}` };
 }
