@@ -10,6 +10,8 @@
 #                    this tree, and the bundles device.js, e2e.js, summary.js beside node_modules
 #   fixtures.tar.xz  the causal-LM fixture folders e2e.js covers (e2e.js --list)
 #   include/         node_api*.h, js_native_api*.h (from /usr/include/node), napi*.h (node-addon-api)
+#   cria_cuda.node.xz  the addon built here, when it is as new as the native sources: run.sh's fallback if
+#                    the device build fails
 #   gl/*.deb         libvulkan1, libegl1, libglvnd0, libopengl0, libgl1, libglx0, libgles2 (amd64)
 #   MANIFEST.txt     commit, date, versions, fixture list, sizes
 set -eu
@@ -48,6 +50,16 @@ test -f "$addon_api/napi.h" || die "$addon_api/napi.h missing: run pnpm install"
 rm -rf "$kit/include" && mkdir -p "$kit/include"
 cp /usr/include/node/node_api.h /usr/include/node/node_api_types.h /usr/include/node/js_native_api.h \
   /usr/include/node/js_native_api_types.h "$addon_api"/napi*.h "$kit/include/"
+
+say "fallback addon: the cria_cuda.node built here (sm_80, sm_90), if no native source is newer"
+built_addon="$root/packages/kernels-cuda/build/Release/cria_cuda.node"
+rm -f "$kit/cria_cuda.node.xz"
+if [ -f "$built_addon" ] && [ -z "$(find "$root/packages/kernels-cuda/native" -newer "$built_addon" -type f | head -1)" ]; then
+  xz -6 -T2 -c "$built_addon" >"$kit/cria_cuda.node.xz"
+  echo "packed $built_addon"
+else
+  echo "none: $built_addon is missing or older than packages/kernels-cuda/native (run.sh then has only the device build)"
+fi
 
 say "node binary (stripped, xz; reused while node is unchanged)"
 node_bin="$(node -p process.execPath)"
@@ -128,7 +140,7 @@ tree_bytes=$(git -C "$root" ls-files -z --cached --others --exclude-standard | (
   echo "fixtures:"; echo "$fixture_dirs" | sed 's/^/  /'
   echo "cria env here:"; sed 's/^/  /' "$work/env.txt"
   echo "sizes (bytes):"
-  (cd "$kit" && du -sb node.xz app.tar.xz fixtures.tar.xz include gl bundles | sed 's/^/  /')
+  (cd "$kit" && du -sb node.xz app.tar.xz fixtures.tar.xz include gl bundles cria_cuda.node.xz 2>/dev/null | sed 's/^/  /')
 } >"$kit/MANIFEST.txt"
 kit_bytes=$(du -sb "$kit" | cut -f1)
 total=$((kit_bytes + tree_bytes))

@@ -4,7 +4,8 @@
 #   bash scripts/device-kit/run.sh [--dry] [--budget SECONDS] SECTION...
 # Sections (run in this order, whatever order they are named in):
 #   bounds    torch: 1 GiB device-to-device copy bandwidth, 8192^3 bf16 matmul rate (the bounds' denominators)
-#   build     the CUDA addon with packages/kernels-cuda/bench/build-on-device.sh (sm_90)
+#   build     the CUDA addon with packages/kernels-cuda/bench/build-on-device.sh (sm_90); if that fails,
+#             the kit's cria_cuda.node.xz (built by prepare.sh's machine), when it has one
 #   check     device.js check: op-conformance vs the CPU backend + large-shape device checks
 #   e2e       every causal-LM fixture end to end on cuda (e2e.js, the golden suite's checks)
 #   bench     cria bench on cuda, bf16: llama-3.2-1b and llama-2-7b, decode (prompt 128, 256 new) and
@@ -20,8 +21,8 @@
 # Output ($OUT there; .device/out here): summary.txt, summary.json and five logs (setup-build, cuda, bench,
 # webgpu, memcheck). The summary is printed last.
 # --dry: for a machine without a GPU (this one): the same command lines with cuda/webgpu benches on the cpu
-# at the stories110M shape (prompt 4, 2 new), e2e on llama2c-260k only, the addon not built, no torch, and
-# the debs unpacked into a scratch folder instead of /.
+# at the stories110M shape (prompt 4, 2 new), e2e on llama2c-260k only, the addon built only where nvcc
+# is, no torch, and the debs unpacked into a scratch folder instead of /.
 set -eu
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -32,7 +33,7 @@ budget=530
 dry=0
 
 usage() {
-  sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set -eu/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2
   echo "run.sh: $1" >&2
   exit 2
 }
@@ -137,11 +138,15 @@ if [ "$want_bounds" = 1 ]; then
 fi
 
 if [ "$want_build" = 1 ]; then
-  if [ "$dry" = 1 ]; then
-    echo "dry: not building: sh packages/kernels-cuda/bench/build-on-device.sh $kit/include $addon" >>"$out/setup-build.log"
+  if [ "$dry" = 1 ] && [ ! -x "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" ]; then
+    echo "dry: no nvcc, not building: sh packages/kernels-cuda/bench/build-on-device.sh $kit/include $addon" >>"$out/setup-build.log"
   else
     rm -f "$addon"
     step build-addon setup-build.log 300 - sh "$root/packages/kernels-cuda/bench/build-on-device.sh" "$kit/include" "$addon"
+    if [ ! -s "$addon" ] && [ -f "$kit/cria_cuda.node.xz" ]; then
+      use_prebuilt() { xz -dc "$kit/cria_cuda.node.xz" >"$addon"; echo "the device build failed: using the addon prepare.sh packed (built by node-gyp there, sm_80 + sm_90)"; }
+      step addon-fallback setup-build.log 30 - use_prebuilt
+    fi
   fi
 fi
 
