@@ -197,12 +197,23 @@ if [ "$want_webgpu" = 1 ]; then
     ls /usr/local/nvidia/share/vulkan/icd.d/ /usr/share/vulkan/icd.d/ /usr/local/nvidia/share/glvnd/egl_vendor.d/ 2>&1 || true
   }
   step gl-loaders webgpu.log 60 - gl_loaders
-  if [ "$dry" = 0 ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
-    export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-    export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  egl_vendor=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  [ "$dry" = 0 ] && [ -f "$egl_vendor" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$egl_vendor"
+  # The driver's own ICD file first (the README's), then the usual places, then the loader's default search;
+  # the first with which `cria env` says webgpu is available stays set for the bench and e2e.
+  icds=""
+  [ "$dry" = 0 ] && icds="/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json"
+  webgpu_ok=0
+  for icd in $icds default; do
+    if [ "$icd" = default ]; then unset VK_DRIVER_FILES; else [ -f "$icd" ] || continue; export VK_DRIVER_FILES="$icd"; fi
+    step "webgpu-env ($icd)" webgpu.log 60 "$results/env.txt" cria env
+    cat "$results/env.txt" >>"$out/webgpu.log"
+    if grep -q '^webgpu  *available' "$results/env.txt"; then webgpu_ok=1; break; fi
+  done
+  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset} __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-unset}" >>"$out/webgpu.log"
+  if [ "$webgpu_ok" = 0 ]; then
+    step webgpu-loader-debug webgpu.log 60 - env VK_LOADER_DEBUG=error,warn,driver cria env
   fi
-  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}" >>"$out/webgpu.log"
-  step webgpu-env webgpu.log 60 - cria env
   bench webgpu-1b-decode webgpu float16 llama-3.2-1b 128 64 240 webgpu.log
   if [ "$dry" = 1 ]; then
     step e2e-webgpu webgpu.log 120 - node "$app/e2e.js" --device cpu --only llama2c-260k --json "$results/e2e-webgpu.json"
