@@ -37,3 +37,4 @@ export {
   type TokenClassificationPipeline,
   type QuestionAnsweringPipeline,
 } from './pipeline.js';
+export { canCaptureDecodeStep } from './generation/decode-graph.js';
