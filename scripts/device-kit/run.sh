@@ -92,7 +92,7 @@ step() {
   start=$(date +%s)
   set +e
   if [ "$(type -t "$1")" = function ]; then
-    ("$@") >>"$out/$log" 2>&1
+    (set -e; "$@") >>"$out/$log" 2>&1
   elif [ "$stdout" = - ]; then
     timeout -k 10 "$limit" "$@" >>"$out/$log" 2>&1
   else
@@ -113,9 +113,12 @@ step() {
 
 # ---- setup: node, the app (cria + bundles), the fixtures
 setup() {
-  xz -dc "$kit/node.xz" >"$work/bin/node" && chmod +x "$work/bin/node"
+  xz -dc "$kit/node.xz" >"$work/bin/node"
+  chmod +x "$work/bin/node"
+  set -o pipefail
   xz -dc "$kit/app.tar.xz" | tar -C "$work" -xf -
-  mkdir -p "$work/fixtures" && xz -dc "$kit/fixtures.tar.xz" | tar -C "$work/fixtures" -xf -
+  mkdir -p "$work/fixtures"
+  xz -dc "$kit/fixtures.tar.xz" | tar -C "$work/fixtures" -xf -
   printf '#!/bin/sh\nexec "%s/bin/node" "%s/app/node_modules/cria/dist/main.js" "$@"\n' "$work" "$work" >"$work/bin/cria"
   chmod +x "$work/bin/cria"
   "$work/bin/node" --version

@@ -54,7 +54,8 @@ describe('formatSummary and highlights', () => {
     const text = formatSummary([], bounds, [benchRow('cuda-1b-decode', report, bounds)], []);
     expect(text).toContain(`decode 600 (${(3e12 / 2_471_628_800).toFixed(0)}, ${((100 * 600) / (3e12 / 2_471_628_800)).toFixed(0)}%)`);
     expect(text).toContain('copy 3000 GB/s');
-    const log = 'noise\nconformance: 74/74 pass (3.1 s)\nPASS x\nFAIL models/a loss\n========= ERROR SUMMARY: 0 errors\n';
-    expect(highlights(log)).toEqual(['conformance: 74/74 pass (3.1 s)', 'FAIL models/a loss', '========= ERROR SUMMARY: 0 errors']);
+    const perf = 'llama-3.2-1b decode as a CUDA graph replay (token fed back on the device): 597.0 tok/s -> 49% of the bandwidth bound';
+    const log = `noise\nconformance: 74/74 pass (3.1 s)\nPASS x\nmatvec bf16 W[4096,4096] x[1]: 9.0 us\n${perf}\nFAIL models/a loss\n========= ERROR SUMMARY: 0 errors\n`;
+    expect(highlights(log)).toEqual(['conformance: 74/74 pass (3.1 s)', perf, 'FAIL models/a loss', '========= ERROR SUMMARY: 0 errors']);
   });
 });

@@ -83,7 +83,7 @@ export function parseSteps(text: string): Step[] {
 
 /** The lines of a log worth repeating in the summary: totals, device names, sanitizer verdicts. */
 export function highlights(log: string): string[] {
-  const wanted = /^(conformance: |device checks: |e2e on |device: |prefill GEMM engine|========= ERROR SUMMARY|node v|cuda |webgpu |cpu |built |FAIL |skipped: |compute-sanitizer not found|VK_DRIVER_FILES=)/;
+  const wanted = /^(conformance: |device checks: |e2e on |device: |prefill GEMM engine|========= ERROR SUMMARY|node v|cuda |webgpu |cpu |built |FAIL |skipped: |compute-sanitizer not found|VK_DRIVER_FILES=|the device build failed|host time per op|device-to-device copy|[\w.-]+ (decode|prefill) )/;
   return log.split('\n').filter((line) => wanted.test(line)).slice(0, 40);
 }
 
