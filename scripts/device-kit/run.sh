@@ -139,6 +139,11 @@ if [ "$want_bounds" = 1 ]; then
     [ -s "$results/bounds.json" ] && cat "$results/bounds.json" >>"$out/bench.log"
   fi
 fi
+# The measured bf16 matmul rate in TFLOP/s, for cria bench and device.js perf to state prefill against.
+tflops=""
+if [ -s "$results/bounds.json" ]; then
+  tflops="$(node -p "(JSON.parse(require('fs').readFileSync('$results/bounds.json', 'utf8')).bf16_matmul_flops_per_second / 1e12).toFixed(0)")"
+fi
 
 if [ "$want_build" = 1 ]; then
   if [ "$dry" = 1 ] && [ ! -x "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" ]; then
@@ -163,12 +168,13 @@ if [ "$want_e2e" = 1 ]; then
   fi
 fi
 
-# bench LABEL DEVICE DTYPE SHAPE PROMPT NEW LIMIT LOG: cria bench, its JSON into results/bench-LABEL.json
+# bench LABEL DEVICE DTYPE SHAPE PROMPT NEW LIMIT LOG: cria bench (which measures the backend's copy bandwidth
+# and states decode against it; prefill against the torch-measured matmul rate), JSON into results/bench-LABEL.json
 bench() {
   local label="$1" device="$2" dtype="$3" shape="$4" prompt="$5" new="$6" limit="$7" log="$8"
   if [ "$dry" = 1 ]; then device=cpu shape=stories110M prompt=4 new=2 limit=120; fi
   step "bench $label" "$log" "$limit" "$results/bench-$label.json" \
-    cria bench --shape "$shape" --device "$device" --dtype "$dtype" --prompt-length "$prompt" --new-tokens "$new"
+    cria bench --shape "$shape" --device "$device" --dtype "$dtype" --prompt-length "$prompt" --new-tokens "$new" ${tflops:+--matmul-tflops "$tflops"}
   [ -s "$results/bench-$label.json" ] && cat "$results/bench-$label.json" >>"$out/$log"
   return 0
 }
@@ -181,10 +187,6 @@ if [ "$want_bench" = 1 ]; then
 fi
 
 if [ "$want_perf" = 1 ]; then
-  tflops=""
-  if [ -s "$results/bounds.json" ]; then
-    tflops="$(node -p "(JSON.parse(require('fs').readFileSync('$results/bounds.json', 'utf8')).bf16_matmul_flops_per_second / 1e12).toFixed(0)")"
-  fi
   step cuda-perf cuda.log 240 - node "$app/device.js" perf ${tflops:+--matmul-tflops=$tflops}
 fi
 

@@ -1,33 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { type BenchReport, benchRow, formatSummary, highlights, parseBenchOutput, parseSteps } from './summary.js';
 
+// The fields of a cria bench report (apps/cli bench.ts) for the 1B shape on cuda; numbers are made up.
 const report: BenchReport = {
   model: 'random llama-3.2-1b',
-  shape: { hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256 },
   backend: 'cuda',
+  device_description: 'NVIDIA H100 80GB HBM3',
   dtype: 'bfloat16',
-  weight_bytes: 2_471_628_800,
+  decode_weight_bytes: 2_471_628_800,
+  decode_step: 'captured',
   prompt_length: 128,
   new_tokens: 256,
   prefill_tokens_per_second: 4000,
   decode_tokens_per_second: 600,
+  copy_bytes_per_second: 2.9e12,
+  decode_bound_tokens_per_second: 1173,
+  decode_fraction_of_bound: 0.5115,
+  matmul_tflops: 782,
+  prefill_fraction_of_matmul_rate: 0.0101,
 };
-const bounds = { device_name: 'H100', copy_bytes_per_second: 3e12, bf16_matmul_flops_per_second: 7.8e14 };
+const bounds = { device_name: 'NVIDIA H100 80GB HBM3', copy_bytes_per_second: 3e12, bf16_matmul_flops_per_second: 7.82e14 };
 
 describe('benchRow', () => {
-  it('puts decode against weight bytes over the copy bandwidth', () => {
+  it('puts decode also against the torch-measured copy bandwidth', () => {
     const row = benchRow('cuda-1b-decode', report, bounds);
-    expect(row.decode_bound_tokens_per_second).toBeCloseTo(3e12 / 2_471_628_800, 9);
-    expect(row.decode_fraction_of_bound).toBeCloseTo(600 / (3e12 / 2_471_628_800), 9);
-    expect(row.prefill_fraction_of_bound).toBeGreaterThan(0);
-    expect(row.prefill_fraction_of_bound).toBeLessThan(1);
+    expect(row.decode_fraction_of_torch_copy_bound).toBeCloseTo(600 / (3e12 / 2_471_628_800), 12);
+    expect(row.report).toBe(report);
   });
 
-  it('leaves decode out of a prefill-only run and bounds out when none were measured', () => {
-    expect(benchRow('p', { ...report, new_tokens: 1 }, bounds).decode_fraction_of_bound).toBeUndefined();
-    const row = benchRow('n', report, undefined);
-    expect(row.decode_bound_tokens_per_second).toBeUndefined();
-    expect(row.prefill_bound_tokens_per_second).toBeUndefined();
+  it('leaves decode out of a prefill-only run and when torch measured nothing', () => {
+    expect(benchRow('p', { ...report, new_tokens: 1 }, bounds).decode_fraction_of_torch_copy_bound).toBeUndefined();
+    expect(benchRow('n', report, undefined).decode_fraction_of_torch_copy_bound).toBeUndefined();
+  });
+
+  it('names the run whose weight bytes are not positive', () => {
+    expect(() => benchRow('cuda-7b-decode', { ...report, decode_weight_bytes: 0 }, bounds)).toThrow(/cuda-7b-decode: decode_weight_bytes 0/);
   });
 });
 
@@ -50,10 +57,17 @@ describe('parseSteps', () => {
 });
 
 describe('formatSummary and highlights', () => {
-  it('prints fractions as percentages and keeps the totals of the logs', () => {
-    const text = formatSummary([], bounds, [benchRow('cuda-1b-decode', report, bounds)], []);
-    expect(text).toContain(`decode 600 (${(3e12 / 2_471_628_800).toFixed(0)}, ${((100 * 600) / (3e12 / 2_471_628_800)).toFixed(0)}%)`);
-    expect(text).toContain('copy 3000 GB/s');
+  it('prints the bench fractions as percentages, decode only where one was timed', () => {
+    const text = formatSummary([], bounds, [benchRow('cuda-1b-decode', report, bounds), benchRow('cuda-1b-prefill2048', { ...report, new_tokens: 1 }, bounds)], []);
+    const torchShare = ((100 * 600 * 2_471_628_800) / 3e12).toFixed(0);
+    expect(text).toContain(
+      `cuda-1b-decode: cuda bfloat16 p128 n256: prefill 4000 tok/s = 1% of 782 TFLOP/s | decode 600 tok/s (captured) = 51% of 1173, copy 2900 GB/s; ${torchShare}% of the torch-copy bound [NVIDIA H100 80GB HBM3]`,
+    );
+    expect(text).toContain('cuda-1b-prefill2048: cuda bfloat16 p128 n1: prefill 4000 tok/s = 1% of 782 TFLOP/s [NVIDIA H100 80GB HBM3]');
+    expect(text).toContain('copy 3000 GB/s (read+write), bf16 matmul 782 TFLOP/s');
+  });
+
+  it('keeps the totals and speeds of the logs', () => {
     const perf = 'llama-3.2-1b decode as a CUDA graph replay (token fed back on the device): 597.0 tok/s -> 49% of the bandwidth bound';
     const log = `noise\nconformance: 74/74 pass (3.1 s)\nPASS x\nmatvec bf16 W[4096,4096] x[1]: 9.0 us\n${perf}\nFAIL models/a loss\n========= ERROR SUMMARY: 0 errors\n`;
     expect(highlights(log)).toEqual(['conformance: 74/74 pass (3.1 s)', perf, 'FAIL models/a loss', '========= ERROR SUMMARY: 0 errors']);

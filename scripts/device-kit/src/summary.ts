@@ -1,44 +1,42 @@
-// The closing table of run.sh: what each step did, the bench numbers as fractions of their bounds, the
+// The closing table of run.sh: what each step did, the bench numbers against their bounds, the
 // end-to-end results and the pass lines of the logs. Reads what run.sh left in --results (steps.tsv,
 // bounds.json, bench-*.json, e2e-*.json) and the *.log files in --logs; prints text, writes --json.
 //   node summary.js --results DIR [--logs DIR] [--json FILE]
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BenchShape, decodeBoundTokensPerSecond, prefillBoundTokensPerSecond } from './bounds-math.js';
 
+/** bounds.py's measurements (torch on the same GPU). */
 export interface Bounds {
   device_name?: string;
   copy_bytes_per_second: number;
   bf16_matmul_flops_per_second: number;
 }
 
+/** The fields of `cria bench`'s JSON the summary reads (it states its own bounds; see apps/cli bench-bounds.ts). */
 export interface BenchReport {
   model: string;
-  shape: BenchShape;
   backend: string;
+  device_description?: string | null;
   dtype: string;
-  weight_bytes: number;
+  decode_weight_bytes: number;
+  decode_step?: string;
   prompt_length: number;
   new_tokens: number;
   prefill_tokens_per_second: number;
   decode_tokens_per_second: number;
+  copy_bytes_per_second: number | null;
+  decode_bound_tokens_per_second: number | null;
+  decode_fraction_of_bound: number | null;
+  matmul_tflops: number | null;
+  prefill_fraction_of_matmul_rate: number | null;
 }
 
 export interface BenchRow {
   label: string;
-  backend: string;
-  dtype: string;
-  model: string;
-  prompt_length: number;
-  new_tokens: number;
-  prefill_tokens_per_second: number;
-  decode_tokens_per_second: number;
-  /** Present when bounds were measured; decode only when a decode was timed (new_tokens > 1). */
-  decode_bound_tokens_per_second?: number;
-  decode_fraction_of_bound?: number;
-  prefill_bound_tokens_per_second?: number;
-  prefill_fraction_of_bound?: number;
+  report: BenchReport;
+  /** Decode against the torch-measured copy bandwidth (the bench's own bound uses the backend's copy). */
+  decode_fraction_of_torch_copy_bound?: number;
 }
 
 export interface Step {
@@ -48,25 +46,15 @@ export interface Step {
   log: string;
 }
 
-/** One bench report with its bounds (when measured) and fractions of them. */
+/** One bench report, with decode also put against the copy bandwidth torch measured, where it did. */
 export function benchRow(label: string, report: BenchReport, bounds: Bounds | undefined): BenchRow {
-  const row: BenchRow = {
-    label,
-    backend: report.backend,
-    dtype: report.dtype,
-    model: report.model,
-    prompt_length: report.prompt_length,
-    new_tokens: report.new_tokens,
-    prefill_tokens_per_second: report.prefill_tokens_per_second,
-    decode_tokens_per_second: report.decode_tokens_per_second,
-  };
-  if (!bounds) return row;
-  if (report.new_tokens > 1) {
-    row.decode_bound_tokens_per_second = decodeBoundTokensPerSecond(report.weight_bytes, bounds.copy_bytes_per_second);
-    row.decode_fraction_of_bound = report.decode_tokens_per_second / row.decode_bound_tokens_per_second;
+  const row: BenchRow = { label, report };
+  if (bounds && report.new_tokens > 1) {
+    if (!(report.decode_weight_bytes > 0) || !(bounds.copy_bytes_per_second > 0)) {
+      throw new Error(`${label}: decode_weight_bytes ${report.decode_weight_bytes} and copy bandwidth ${bounds.copy_bytes_per_second} must be positive`);
+    }
+    row.decode_fraction_of_torch_copy_bound = (report.decode_tokens_per_second * report.decode_weight_bytes) / bounds.copy_bytes_per_second;
   }
-  row.prefill_bound_tokens_per_second = prefillBoundTokensPerSecond(report.shape, report.prompt_length, bounds.bf16_matmul_flops_per_second);
-  row.prefill_fraction_of_bound = report.prefill_tokens_per_second / row.prefill_bound_tokens_per_second;
   return row;
 }
 
@@ -87,24 +75,33 @@ export function highlights(log: string): string[] {
   return log.split('\n').filter((line) => wanted.test(line)).slice(0, 40);
 }
 
-const percent = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(0)}%`);
-const rate = (x: number | undefined) => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const percent = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(0)}%`);
+const rate = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+function formatBench(row: BenchRow): string {
+  const r = row.report;
+  const prefill = `prefill ${rate(r.prefill_tokens_per_second)} tok/s` + (r.matmul_tflops ? ` = ${percent(r.prefill_fraction_of_matmul_rate)} of ${r.matmul_tflops} TFLOP/s` : '');
+  const copy = r.copy_bytes_per_second ? `, copy ${(r.copy_bytes_per_second / 1e9).toFixed(0)} GB/s` : '';
+  const decode = r.new_tokens > 1
+    ? ` | decode ${rate(r.decode_tokens_per_second)} tok/s (${r.decode_step ?? '?'}) = ${percent(r.decode_fraction_of_bound)} of ${rate(r.decode_bound_tokens_per_second)}${copy}` +
+      (row.decode_fraction_of_torch_copy_bound === undefined ? '' : `; ${percent(row.decode_fraction_of_torch_copy_bound)} of the torch-copy bound`)
+    : '';
+  return `${row.label}: ${r.backend} ${r.dtype} p${r.prompt_length} n${r.new_tokens}: ${prefill}${decode}`;
+}
 
 export function formatSummary(steps: Step[], bounds: Bounds | undefined, rows: BenchRow[], notes: string[]): string {
   const lines: string[] = ['== steps'];
   for (const s of steps) lines.push(`${s.status.padEnd(10)} ${s.seconds.toFixed(0).padStart(4)} s  ${s.name}${s.log ? `  (${s.log})` : ''}`);
   if (bounds) {
-    lines.push(`== bounds (${bounds.device_name ?? 'device'}): copy ${(bounds.copy_bytes_per_second / 1e9).toFixed(0)} GB/s (read+write), bf16 matmul ${(bounds.bf16_matmul_flops_per_second / 1e12).toFixed(0)} TFLOP/s`);
+    lines.push(`== bounds (${bounds.device_name ?? 'device'}, torch): copy ${(bounds.copy_bytes_per_second / 1e9).toFixed(0)} GB/s (read+write), bf16 matmul ${(bounds.bf16_matmul_flops_per_second / 1e12).toFixed(0)} TFLOP/s`);
   } else {
     lines.push('== bounds: not measured (no bounds.json)');
   }
   if (rows.length) {
-    lines.push('== bench: prefill tok/s (bound, fraction) | decode tok/s (bound, fraction)');
-    for (const r of rows) {
-      lines.push(
-        `${r.label}: ${r.backend} ${r.dtype} p${r.prompt_length} n${r.new_tokens}: prefill ${rate(r.prefill_tokens_per_second)} (${rate(r.prefill_bound_tokens_per_second)}, ${percent(r.prefill_fraction_of_bound)})` +
-          (r.new_tokens > 1 ? ` | decode ${rate(r.decode_tokens_per_second)} (${rate(r.decode_bound_tokens_per_second)}, ${percent(r.decode_fraction_of_bound)})` : ''),
-      );
+    lines.push('== bench (fractions: prefill of the matmul rate, decode of weight bytes over copy bandwidth)');
+    for (const row of rows) {
+      const device = row.report.device_description ? ` [${row.report.device_description}]` : '';
+      lines.push(formatBench(row) + device);
     }
   }
   if (notes.length) lines.push('== from the logs', ...notes);
@@ -139,12 +136,9 @@ function main(): void {
   const bounds = files.includes('bounds.json') ? readJson<Bounds>(join(dir, 'bounds.json')) : undefined;
   const rows: BenchRow[] = [];
   const notes: string[] = [];
-  const raw: Record<string, BenchReport> = {};
   for (const f of files.filter((f) => /^bench-.*\.json$/.test(f))) {
     try {
-      const report = parseBenchOutput(readFileSync(join(dir, f), 'utf8'), f);
-      raw[f] = report;
-      rows.push(benchRow(f.slice('bench-'.length, -'.json'.length), report, bounds));
+      rows.push(benchRow(f.slice('bench-'.length, -'.json'.length), parseBenchOutput(readFileSync(join(dir, f), 'utf8'), f), bounds));
     } catch (error) {
       notes.push(`${f}: ${(error as Error).message}`);
     }
@@ -156,7 +150,7 @@ function main(): void {
     }
   }
   console.log(formatSummary(steps, bounds, rows, notes));
-  if (values.json) writeFileSync(values.json, JSON.stringify({ steps, bounds, bench: rows, bench_reports: raw, e2e, notes }, null, 2) + '\n');
+  if (values.json) writeFileSync(values.json, JSON.stringify({ steps, bounds, bench: rows, e2e, notes }, null, 2) + '\n');
 }
 
 // Run only as the bundled program, not when tests import the functions.
