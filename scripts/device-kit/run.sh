@@ -16,7 +16,7 @@
 #   memcheck  compute-sanitizer --tool memcheck over device.js check (slow; only when named)
 #   cuda = bounds build check e2e bench perf;  all = cuda webgpu
 # bench, perf and webgpu add bounds; check, e2e, bench, perf and memcheck add build.
-# Every step has its own time limit and none starts past the budget (default 530 s, so one 10-minute
+# Every step has its own time limit and none starts past the budget (default 510 s, so one 10-minute
 # device call survives a hang); a step that fails or times out does not stop the others.
 # Output ($OUT there; .device/out here): summary.txt, summary.json and five logs (setup-build, cuda, bench,
 # webgpu, memcheck). The summary is printed last.
@@ -29,7 +29,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 kit="${CRIA_KIT:-$root/.device/kit}"
 work="${CRIA_KIT_WORK:-/tmp/cria-kit}"
 out="${OUT:-$root/.device/out}"
-budget=530
+budget=510
 dry=0
 
 usage() {
