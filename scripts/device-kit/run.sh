@@ -142,7 +142,8 @@ fi
 # The measured bf16 matmul rate in TFLOP/s, for cria bench and device.js perf to state prefill against.
 tflops=""
 if [ -s "$results/bounds.json" ]; then
-  tflops="$(node -p "(JSON.parse(require('fs').readFileSync('$results/bounds.json', 'utf8')).bf16_matmul_flops_per_second / 1e12).toFixed(0)")"
+  tflops="$(node -p "(JSON.parse(require('fs').readFileSync('$results/bounds.json', 'utf8')).bf16_matmul_flops_per_second / 1e12).toFixed(0)")" ||
+    tflops=""
 fi
 
 if [ "$want_build" = 1 ]; then
