@@ -13,25 +13,30 @@ export interface CopyBandwidth {
   bytesPerSecond: number;
   /** The size of one copy in bytes (may be less than asked where the device limits one buffer: see the backend). */
   bytes: number;
-  /** Timed copies after one untimed warm-up copy. */
+  /** Timed samples after one untimed warm-up copy; the median sample gives the rate. */
   repetitions: number;
+  /**
+   * Copies each sample times back to back (a sample's time / this = one copy's time). 1 where the timer resolves
+   * one copy; more where it is coarse (WebGPU timestamps are quantized by browsers and Dawn).
+   */
+  copiesPerSample: number;
   /** How the copies were timed: events or timestamps on the device's queue, or host wall clock. */
   timer: 'device events' | 'device timestamps' | 'wall clock';
 }
 
 /** Options of `measureCopyBandwidth`. */
 export interface CopyBandwidthOptions {
-  /** Timed copies (default DEFAULT_COPY_REPETITIONS); the median is reported. */
+  /** Timed samples (default DEFAULT_COPY_REPETITIONS); the median is reported. */
   repetitions?: number;
 }
 
-/** Timed copies when not told otherwise. */
+/** Timed samples when not told otherwise. */
 export const DEFAULT_COPY_REPETITIONS = 10;
 
 /**
  * What a backend offers to measure its copy bandwidth: it allocates two buffers of `bytes` on its device, copies
- * one to the other once untimed (warm-up), then `repetitions` more times, each timed; it frees both buffers (also
- * when it fails) and reports 2 × bytes / median seconds per copy. `bytes` must be a positive integer multiple of 4
+ * one to the other once untimed (warm-up), then times `repetitions` samples of `copiesPerSample` copies each; it
+ * frees both buffers (also when it fails) and reports 2 × bytes / the median seconds per copy. `bytes` must be a positive integer multiple of 4
  * (WebGPU copies whole 32-bit words).
  */
 export interface CopyBandwidthMeasure {

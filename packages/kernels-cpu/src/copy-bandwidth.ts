@@ -19,5 +19,5 @@ export async function measureHostCopyBandwidth(bytes: number, options?: CopyBand
     destination.set(source);
     seconds.push((performance.now() - start) / 1000);
   }
-  return { bytesPerSecond: copyBytesPerSecond(bytes, seconds), bytes, repetitions, timer: 'wall clock' };
+  return { bytesPerSecond: copyBytesPerSecond(bytes, seconds), bytes, repetitions, copiesPerSample: 1, timer: 'wall clock' };
 }

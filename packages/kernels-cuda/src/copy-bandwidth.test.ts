@@ -28,7 +28,7 @@ describe('CudaBackend.measureCopyBandwidth', () => {
     expect(supportsCopyBandwidth(backend)).toBe(true);
     const bytes = 1 << 20;
     const result = await backend.measureCopyBandwidth(bytes, { repetitions: 3 });
-    expect(result).toEqual({ bytesPerSecond: (2 * bytes) / 0.002, bytes, repetitions: 3, timer: 'device events' });
+    expect(result).toEqual({ bytesPerSecond: (2 * bytes) / 0.002, bytes, repetitions: 3, copiesPerSample: 1, timer: 'device events' });
     const methods = ctx.calls.map((c) => c.method);
     // zero the source, one untimed copy, then event, (copy, event) x 3
     expect(methods).toEqual(['zero', 'copy', 'recordTimer', 'copy', 'recordTimer', 'copy', 'recordTimer', 'copy', 'recordTimer']);

@@ -28,7 +28,7 @@ export async function measureDeviceCopyBandwidth(context: NativeContext, bytes: 
     }
     await context.synchronize();
     const seconds = timers.slice(1).map((end, r) => context.timeSince(timers[r]!, end) / 1000);
-    return { bytesPerSecond: copyBytesPerSecond(bytes, seconds), bytes, repetitions, timer: 'device events' };
+    return { bytesPerSecond: copyBytesPerSecond(bytes, seconds), bytes, repetitions, copiesPerSample: 1, timer: 'device events' };
   } finally {
     for (const p of allocated) context.free(p);
   }

@@ -3,6 +3,7 @@
 import { supportsCopyBandwidth } from '@cria/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from './backend.js';
+import { MAX_COPIES_PER_SAMPLE, TARGET_SAMPLE_SECONDS, copiesPerSample } from './copy-bandwidth.js';
 
 let gpu: WebGpuBackend;
 beforeAll(async () => {
@@ -46,8 +47,17 @@ describe('WebGpuBackend.measureCopyBandwidth', () => {
     expect(Number.isFinite(result!.bytesPerSecond)).toBe(true);
     expect(result!.bytesPerSecond).toBeGreaterThan(1e7);
     expect(result!.bytesPerSecond).toBeLessThan(1e14);
-    expect(created).toBe(4); // source, destination, query resolve, read-back
+    expect(created).toBeGreaterThanOrEqual(4); // source, destination, and a query-resolve and read-back buffer per timed submit
     expect(destroyed).toBe(created);
+  });
+
+  it('times a small copy in samples of many copies, so quantized timestamps still resolve it', async () => {
+    // a 1 MiB copy takes far less than one 10 ms sample
+    const result = await gpu.measureCopyBandwidth(1 << 20, { repetitions: 3 });
+    expect(result.timer).toBe('device timestamps');
+    expect(result.copiesPerSample).toBeGreaterThan(1);
+    expect(result.copiesPerSample).toBeLessThanOrEqual(MAX_COPIES_PER_SAMPLE);
+    expect(result.bytesPerSecond).toBeGreaterThan(1e7);
   });
 
   it('times copies by the wall clock on a device without timestamp-query', async () => {
@@ -85,5 +95,17 @@ describe('WebGpuBackend.measureCopyBandwidth', () => {
     const other = await WebGpuBackend.create();
     other.dispose();
     await expect(other.measureCopyBandwidth(1024)).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('copiesPerSample', () => {
+  it('doubles the copies until a sample lasts the target, up to the cap; null when the timer is unusable', async () => {
+    const asked: number[] = [];
+    const perCopy = TARGET_SAMPLE_SECONDS / 5; // 5 copies reach the target: 8 is the first power of two that does
+    expect(await copiesPerSample(async (n) => (asked.push(n), n * perCopy))).toBe(8);
+    expect(asked).toEqual([1, 2, 4, 8]);
+    expect(await copiesPerSample(async () => 0)).toBe(MAX_COPIES_PER_SAMPLE);
+    expect(await copiesPerSample(async () => 1)).toBe(1);
+    expect(await copiesPerSample(async () => null)).toBeNull();
   });
 });

@@ -6,23 +6,29 @@ import { BufferUsage, MapMode } from './gpu-flags.js';
 /** GPUQueryUsage isn't a global in Dawn for Node; QUERY_RESOLVE is fixed by the spec. */
 const QUERY_RESOLVE = 0x0200;
 
-/** Bytes one wall-clock submission copies at least (so the submit's fixed cost is small against it). */
-const WALL_CLOCK_BATCH_BYTES = 256 << 20;
+/**
+ * How long one timed sample should last. Timestamps are quantized (Dawn masks the low 16 bits: 65.5 µs steps;
+ * browsers use 100 µs) and a submit's wait costs tens of µs, so a sample of 10 ms errs by about 1 %.
+ */
+export const TARGET_SAMPLE_SECONDS = 0.01;
+/** The most copies one sample holds (a tiny buffer may then be below the timer's resolution: measure more bytes). */
+export const MAX_COPIES_PER_SAMPLE = 4096;
+
+type Track = <T extends { destroy(): void }>(resource: T) => T;
 
 /**
  * Copies a `bytes`-byte buffer into another: once untimed (the warm-up, which also lets the device clear the new
- * buffers), then `repetitions` timed copies. `bytes` is capped at the device's maxBufferSize (rounded down to a
- * multiple of 4); the result says the size measured.
+ * buffers), then `repetitions` timed samples of N back-to-back copies, N doubled from 1 until one sample lasts
+ * TARGET_SAMPLE_SECONDS (at most MAX_COPIES_PER_SAMPLE). `bytes` is capped at the device's maxBufferSize (rounded
+ * down to a multiple of 4); the result says the size measured.
  *
- * - With `timestamps` (the device was created with 'timestamp-query'): one command buffer holds the copies with an
- *   empty compute pass writing a timestamp before the first and after each copy; each copy's time is the span
- *   between its two timestamps. Falls back to the wall clock if the timestamps do not increase (an implementation
- *   may report them as zero).
- * - Wall clock: each repetition submits a batch of N copies and then 2N copies, each waited for with
- *   onSubmittedWorkDone; (time of 2N − time of N) / N is one copy's time, so the fixed cost of a submit and its wait
- *   cancels out. N makes a batch at least 256 MiB.
+ * - With `timestamps` (the device was created with 'timestamp-query'): empty compute passes write a timestamp
+ *   before each sample's first copy and after its last; a sample's time is the span between them. Falls back to
+ *   the wall clock if the timestamps go backwards or never advance (an implementation may report zeros).
+ * - Wall clock: each sample submits N copies, waits (onSubmittedWorkDone), then 2N copies and waits; (time of 2N −
+ *   time of N) is N copies' time, with the fixed cost of a submit and its wait cancelled out.
  *
- * The buffers, query set and read-back buffers are destroyed before it returns or throws. GPU validation and
+ * The buffers, query sets and read-back buffers are destroyed before it returns or throws. GPU validation and
  * out-of-memory errors (a buffer the device cannot allocate) are caught in error scopes and thrown as CriaError.
  */
 export async function measureGpuCopyBandwidth(
@@ -35,7 +41,7 @@ export async function measureGpuCopyBandwidth(
   const limit = device.limits.maxBufferSize - (device.limits.maxBufferSize % 4);
   const size = Math.min(bytes, limit);
   const created: { destroy(): void }[] = [];
-  const track = <T extends { destroy(): void }>(resource: T): T => (created.push(resource), resource);
+  const track: Track = (resource) => (created.push(resource), resource);
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
   let result: CopyBandwidth | undefined;
@@ -44,17 +50,25 @@ export async function measureGpuCopyBandwidth(
     const usage = BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     const source = track(device.createBuffer({ label: 'copy bandwidth source', size, usage }));
     const destination = track(device.createBuffer({ label: 'copy bandwidth destination', size, usage }));
-    const copies = (n: number): GPUCommandBuffer => {
-      const encoder = device.createCommandEncoder();
-      for (let i = 0; i < n; i++) encoder.copyBufferToBuffer(source, 0, destination, 0, size);
-      return encoder.finish();
-    };
-    device.queue.submit([copies(1)]);
-    await device.queue.onSubmittedWorkDone();
-    const seconds = timestamps ? await timestampedCopies(device, track, source, destination, size, repetitions) : null;
-    result = seconds
-      ? { bytesPerSecond: copyBytesPerSecond(size, seconds), bytes: size, repetitions, timer: 'device timestamps' }
-      : { bytesPerSecond: copyBytesPerSecond(size, await wallClockCopies(device, copies, size, repetitions)), bytes: size, repetitions, timer: 'wall clock' };
+    const copy = (encoder: GPUCommandEncoder): void => encoder.copyBufferToBuffer(source, 0, destination, 0, size);
+    await wallClockSeconds(device, copy, 1); // warm-up
+    if (timestamps) {
+      const spans = (n: number, samples: number) => timestampSpans(device, track, copy, n, samples);
+      const copies = await copiesPerSample(async (n) => (await spans(n, 1))?.[0] ?? null);
+      const samples = copies === null ? null : await spans(copies, repetitions);
+      if (copies !== null && samples !== null && median(samples) > 0) {
+        result = summary(size, samples, copies, repetitions, 'device timestamps');
+      }
+    }
+    if (!result) {
+      const copies = (await copiesPerSample((n) => wallClockSeconds(device, copy, n)))!;
+      const samples: number[] = [];
+      for (let r = 0; r < repetitions; r++) {
+        const single = await wallClockSeconds(device, copy, copies);
+        samples.push((await wallClockSeconds(device, copy, 2 * copies)) - single);
+      }
+      result = summary(size, samples, copies, repetitions, 'wall clock');
+    }
   } catch (error) {
     failure = error;
   } finally {
@@ -68,25 +82,52 @@ export async function measureGpuCopyBandwidth(
   return result;
 }
 
-/** Seconds of each copy from timestamps around it, or null when the timestamps do not increase. */
-async function timestampedCopies(
-  device: GPUDevice,
-  track: <T extends { destroy(): void }>(resource: T) => T,
-  source: GPUBuffer,
-  destination: GPUBuffer,
-  size: number,
-  repetitions: number,
-): Promise<number[] | null> {
-  const count = repetitions + 1;
+function summary(size: number, sampleSeconds: number[], copies: number, repetitions: number, timer: CopyBandwidth['timer']): CopyBandwidth {
+  const perCopy = sampleSeconds.map((s) => s / copies);
+  return { bytesPerSecond: copyBytesPerSecond(size, perCopy), bytes: size, repetitions, copiesPerSample: copies, timer };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The copies one sample needs to last TARGET_SAMPLE_SECONDS by `time(n)` (seconds of n copies, or null when the
+ * timer is unusable), doubling from 1 up to MAX_COPIES_PER_SAMPLE; null when `time` gave null.
+ */
+export async function copiesPerSample(time: (copies: number) => Promise<number | null>): Promise<number | null> {
+  for (let n = 1; ; n *= 2) {
+    const seconds = await time(n);
+    if (seconds === null) return null;
+    if (seconds >= TARGET_SAMPLE_SECONDS || n >= MAX_COPIES_PER_SAMPLE) return Math.min(n, MAX_COPIES_PER_SAMPLE);
+  }
+}
+
+/** Seconds from submitting `n` copies to onSubmittedWorkDone. */
+async function wallClockSeconds(device: GPUDevice, copy: (encoder: GPUCommandEncoder) => void, n: number): Promise<number> {
+  const encoder = device.createCommandEncoder();
+  for (let i = 0; i < n; i++) copy(encoder);
+  const commands = encoder.finish();
+  const start = performance.now();
+  device.queue.submit([commands]);
+  await device.queue.onSubmittedWorkDone();
+  return (performance.now() - start) / 1000;
+}
+
+/** Seconds of each of `samples` runs of `n` copies, from timestamps around them; null when they go backwards. */
+async function timestampSpans(device: GPUDevice, track: Track, copy: (encoder: GPUCommandEncoder) => void, n: number, samples: number): Promise<number[] | null> {
+  const count = samples + 1;
   const querySet = track(device.createQuerySet({ type: 'timestamp', count }));
   const resolved = track(device.createBuffer({ size: count * 8, usage: QUERY_RESOLVE | BufferUsage.COPY_SRC }));
   const readback = track(device.createBuffer({ size: count * 8, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }));
   const encoder = device.createCommandEncoder();
   const mark = (index: number): void => encoder.beginComputePass({ timestampWrites: { querySet, endOfPassWriteIndex: index } }).end();
   mark(0);
-  for (let r = 0; r < repetitions; r++) {
-    encoder.copyBufferToBuffer(source, 0, destination, 0, size);
-    mark(r + 1);
+  for (let s = 0; s < samples; s++) {
+    for (let i = 0; i < n; i++) copy(encoder);
+    mark(s + 1);
   }
   encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
   encoder.copyBufferToBuffer(resolved, 0, readback, 0, count * 8);
@@ -95,29 +136,10 @@ async function timestampedCopies(
   const ticks = new BigUint64Array(readback.getMappedRange().slice(0));
   readback.unmap();
   const seconds: number[] = [];
-  for (let r = 0; r < repetitions; r++) {
-    const nanoseconds = ticks[r + 1]! - ticks[r]!;
-    if (nanoseconds <= 0n) return null;
+  for (let s = 0; s < samples; s++) {
+    const nanoseconds = ticks[s + 1]! - ticks[s]!;
+    if (nanoseconds < 0n) return null;
     seconds.push(Number(nanoseconds) / 1e9);
-  }
-  return seconds;
-}
-
-/** Seconds of one copy per repetition: (wall time of 2N copies − of N copies) / N. */
-async function wallClockCopies(device: GPUDevice, copies: (n: number) => GPUCommandBuffer, size: number, repetitions: number): Promise<number[]> {
-  const batch = Math.max(1, Math.ceil(WALL_CLOCK_BATCH_BYTES / size));
-  const timed = async (n: number): Promise<number> => {
-    const commands = copies(n);
-    const start = performance.now();
-    device.queue.submit([commands]);
-    await device.queue.onSubmittedWorkDone();
-    return (performance.now() - start) / 1000;
-  };
-  const seconds: number[] = [];
-  for (let r = 0; r < repetitions; r++) {
-    const single = await timed(batch);
-    const double = await timed(2 * batch);
-    seconds.push((double - single) / batch);
   }
   return seconds;
 }
