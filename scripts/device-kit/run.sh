@@ -244,4 +244,4 @@ fi
 deadline=$(($(date +%s) + 30))
 echo
 step summary setup-build.log 30 "$out/summary.txt" node "$app/summary.js" --results "$results" --logs "$out" --json "$out/summary.json"
-cat "$out/summary.txt"
+if [ -s "$out/summary.txt" ]; then cat "$out/summary.txt"; else echo "no summary (see setup-build.log); steps:"; cat "$results/steps.tsv"; fi

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BenchReport, benchRow, formatSummary, highlights, parseBenchOutput, parseSteps } from './summary.js';
+import { type BenchReport, benchRow, formatSummary, highlights, parseBenchOutput, parseSteps, summarize } from './summary.js';
 
 // The fields of a cria bench report (apps/cli bench.ts) for the 1B shape on cuda; numbers are made up.
 const report: BenchReport = {
@@ -69,7 +72,35 @@ describe('formatSummary and highlights', () => {
 
   it('keeps the totals and speeds of the logs', () => {
     const perf = 'llama-3.2-1b decode as a CUDA graph replay (token fed back on the device): 597.0 tok/s -> 49% of the bandwidth bound';
-    const log = `noise\nconformance: 74/74 pass (3.1 s)\nPASS x\nmatvec bf16 W[4096,4096] x[1]: 9.0 us\n${perf}\nFAIL models/a loss\n========= ERROR SUMMARY: 0 errors\n`;
-    expect(highlights(log)).toEqual(['conformance: 74/74 pass (3.1 s)', perf, 'FAIL models/a loss', '========= ERROR SUMMARY: 0 errors']);
+    const log = `noise\nconformance: 74/74 pass (3.1 s)\nPASS x\nmatvec bf16 W[4096,4096] x[1]: 9.0 us\n${perf}\nFAIL models/a loss\n========= ERROR SUMMARY: 0 errors\n` +
+      "cria bench: no backend available for device 'cuda':\n  File \"bounds.py\", line 8\nModuleNotFoundError: No module named 'torch'\n";
+    expect(highlights(log)).toEqual([
+      'conformance: 74/74 pass (3.1 s)', perf, 'FAIL models/a loss', '========= ERROR SUMMARY: 0 errors',
+      "cria bench: no backend available for device 'cuda':", "ModuleNotFoundError: No module named 'torch'",
+    ]);
+  });
+});
+
+describe('summarize', () => {
+  it('turns what failed steps left (empty or broken files) into notes and still prints the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'device-kit-summary-'));
+    try {
+      writeFileSync(join(dir, 'steps.tsv'), 'bounds\tfailed-1\t0\tbench.log\nbench cuda-1b-decode\tok\t40\tbench.log\n');
+      writeFileSync(join(dir, 'bounds.json'), '');
+      writeFileSync(join(dir, 'bench-cuda-7b-decode.json'), '');
+      writeFileSync(join(dir, 'bench-cuda-1b-decode.json'), JSON.stringify(report));
+      writeFileSync(join(dir, 'e2e-cuda.json'), '{"device": "cuda", "passed": 79, "total": 79}');
+      writeFileSync(join(dir, 'e2e-webgpu.json'), '{"device": ');
+      const { text, json } = summarize(dir);
+      expect(text).toContain('failed-1      0 s  bounds');
+      expect(text).toContain('== bounds: not measured');
+      expect(text).toContain('cuda-1b-decode: cuda bfloat16 p128 n256');
+      expect(text).toMatch(/bounds.json: .*bounds.json: empty/);
+      expect(text).toContain('bench-cuda-7b-decode.json: empty (the bench failed; see its log)');
+      expect(text).toMatch(/e2e-webgpu.json: .*not readable JSON/);
+      expect(json).toMatchObject({ bounds: null, e2e: [{ device: 'cuda', passed: 79, total: 79 }] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

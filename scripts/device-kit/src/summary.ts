@@ -71,7 +71,7 @@ export function parseSteps(text: string): Step[] {
 
 /** The lines of a log worth repeating in the summary: totals, device names, sanitizer verdicts. */
 export function highlights(log: string): string[] {
-  const wanted = /^(conformance: |device checks: |e2e on |device: |prefill GEMM engine|========= ERROR SUMMARY|node v|cuda |webgpu |cpu |built |FAIL |skipped: |compute-sanitizer not found|VK_DRIVER_FILES=|the device build failed|host time per op|device-to-device copy|[\w.-]+ (decode|prefill) )/;
+  const wanted = /^(conformance: |device checks: |e2e on |device: |prefill GEMM engine|========= ERROR SUMMARY|node v|cuda |webgpu |cpu |built |FAIL |skipped: |compute-sanitizer not found|VK_DRIVER_FILES=|the device build failed|host time per op|device-to-device copy|[\w.-]+ (decode|prefill) |cria bench: |cria: |[A-Za-z]*Error: )/;
   return log.split('\n').filter((line) => wanted.test(line)).slice(0, 40);
 }
 
@@ -120,37 +120,53 @@ export function parseBenchOutput(text: string, file: string): BenchReport {
 }
 
 function readJson<T>(file: string): T {
+  const text = readFileSync(file, 'utf8');
+  if (text.trim() === '') throw new Error(`${file}: empty (the step that writes it failed; see its log)`);
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    return JSON.parse(text) as T;
   } catch (error) {
     throw new Error(`${file}: not readable JSON (${(error as Error).message})`);
   }
 }
 
+/** What one run left behind, read without ever failing: a file that cannot be read becomes a note. */
+export function summarize(resultsDir: string, logsDir?: string): { text: string; json: object } {
+  const files = existsSync(resultsDir) ? readdirSync(resultsDir).sort() : [];
+  const notes: string[] = [];
+  const attempt = <T>(what: string, read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      notes.push(`${what}: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  const steps = files.includes('steps.tsv') ? attempt('steps.tsv', () => parseSteps(readFileSync(join(resultsDir, 'steps.tsv'), 'utf8'))) ?? [] : [];
+  const bounds = files.includes('bounds.json') ? attempt('bounds.json', () => readJson<Bounds>(join(resultsDir, 'bounds.json'))) : undefined;
+  const rows: BenchRow[] = [];
+  for (const f of files.filter((f) => /^bench-.*\.json$/.test(f))) {
+    const row = attempt(f, () => {
+      const text = readFileSync(join(resultsDir, f), 'utf8');
+      if (text.trim() === '') throw new Error('empty (the bench failed; see its log)');
+      return benchRow(f.slice('bench-'.length, -'.json'.length), parseBenchOutput(text, f), bounds);
+    });
+    if (row) rows.push(row);
+  }
+  const e2e = files.filter((f) => /^e2e-.*\.json$/.test(f)).flatMap((f) => attempt(f, () => readJson<object>(join(resultsDir, f))) ?? []);
+  if (logsDir && existsSync(logsDir)) {
+    for (const f of readdirSync(logsDir).filter((f) => f.endsWith('.log')).sort()) {
+      for (const line of highlights(readFileSync(join(logsDir, f), 'utf8'))) notes.push(`${f}: ${line}`);
+    }
+  }
+  return { text: formatSummary(steps, bounds, rows, notes), json: { steps, bounds: bounds ?? null, bench: rows, e2e, notes } };
+}
+
 function main(): void {
   const { values } = parseArgs({ options: { results: { type: 'string' }, logs: { type: 'string' }, json: { type: 'string' } } });
   if (!values.results) throw new Error('summary: --results DIR is required');
-  const dir = values.results;
-  const files = existsSync(dir) ? readdirSync(dir).sort() : [];
-  const steps = files.includes('steps.tsv') ? parseSteps(readFileSync(join(dir, 'steps.tsv'), 'utf8')) : [];
-  const bounds = files.includes('bounds.json') ? readJson<Bounds>(join(dir, 'bounds.json')) : undefined;
-  const rows: BenchRow[] = [];
-  const notes: string[] = [];
-  for (const f of files.filter((f) => /^bench-.*\.json$/.test(f))) {
-    try {
-      rows.push(benchRow(f.slice('bench-'.length, -'.json'.length), parseBenchOutput(readFileSync(join(dir, f), 'utf8'), f), bounds));
-    } catch (error) {
-      notes.push(`${f}: ${(error as Error).message}`);
-    }
-  }
-  const e2e = files.filter((f) => /^e2e-.*\.json$/.test(f)).map((f) => readJson<{ device: string; passed: number; total: number }>(join(dir, f)));
-  if (values.logs && existsSync(values.logs)) {
-    for (const f of readdirSync(values.logs).filter((f) => f.endsWith('.log')).sort()) {
-      for (const line of highlights(readFileSync(join(values.logs, f), 'utf8'))) notes.push(`${f}: ${line}`);
-    }
-  }
-  console.log(formatSummary(steps, bounds, rows, notes));
-  if (values.json) writeFileSync(values.json, JSON.stringify({ steps, bounds, bench: rows, e2e, notes }, null, 2) + '\n');
+  const { text, json } = summarize(values.results, values.logs);
+  console.log(text);
+  if (values.json) writeFileSync(values.json, JSON.stringify(json, null, 2) + '\n');
 }
 
 // Run only as the bundled program, not when tests import the functions.
