@@ -127,6 +127,19 @@ describe('cria bench bounds', () => {
   });
 });
 
+describe('cria bench on webgpu (Dawn; lavapipe in CI)', () => {
+  it('times the copy with timestamp queries and names the adapter', async () => {
+    const report = await bench([...SMALL, '--device', 'webgpu', '--copy-mib', '4']);
+    expect(report.backend).toBe('webgpu');
+    expect(report.device_description).toMatch(/webgpu \(Dawn\)/);
+    expect(report.copy_timer).toBe('device timestamps');
+    expect(report.copy_bytes).toBe(4 << 20);
+    const copy = report.copy_bytes_per_second as number;
+    expect(relative(report.decode_bound_tokens_per_second as number, copy / (report.decode_weight_bytes as number))).toBeLessThan(1e-3);
+    expect(report.decode_step).toBe('op by op');
+  });
+});
+
 describe('cria bench decode_step', () => {
   let emulated: Backend | undefined;
   afterEach(() => {
