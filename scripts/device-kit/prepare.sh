@@ -8,7 +8,7 @@
 #   node.xz          the node binary (stripped), xz
 #   app.tar.xz       app/: npm-installed cria + @cria/* + webgpu (linux-x64 Dawn only) from `pnpm pack` of
 #                    this tree, and the bundles device.js, e2e.js, summary.js beside node_modules
-#   fixtures.tar.xz  the causal-LM fixture folders e2e.js covers (e2e.js --list)
+#   fixtures.tar.xz  the model fixture folders e2e.js covers (e2e.js --list)
 #   include/         node_api*.h, js_native_api*.h (from /usr/include/node), napi*.h (node-addon-api)
 #   cria_cuda.node.xz  the addon built here, when it is as new as the native sources: run.sh's fallback if
 #                    the device build fails

@@ -7,7 +7,7 @@
 #   build     the CUDA addon with packages/kernels-cuda/bench/build-on-device.sh (sm_90); if that fails,
 #             the kit's cria_cuda.node.xz (built by prepare.sh's machine), when it has one
 #   check     device.js check: op-conformance vs the CPU backend + large-shape device checks
-#   e2e       every causal-LM fixture end to end on cuda (e2e.js, the golden suite's checks)
+#   e2e       every model fixture end to end on cuda (e2e.js: the golden suites' checks, heads included)
 #   bench     cria bench on cuda, bf16: llama-3.2-1b and llama-2-7b, decode (prompt 128, 256 new) and
 #             prefill (prompt 2048, 1 new)
 #   perf      device.js perf: copy, matvec and GEMM rates, decode op by op and as a CUDA graph

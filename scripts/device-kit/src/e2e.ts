@@ -1,5 +1,6 @@
-// Every causal-LM fixture end to end on one device, with the golden suite's checks; bundled by tsup.config.ts
-// into one file for a GPU machine that has a node binary but no workspace.
+// Every model fixture end to end on one device, with the checks of @cria/models' golden suites (causal LM,
+// run.c logits, classification and QA heads); bundled by tsup.config.ts into one file for a GPU machine that
+// has a node binary but no workspace.
 //   node e2e.js --device cuda|webgpu|cpu [--fixtures DIR] [--only SUBSTRING] [--json FILE]
 //   node e2e.js --list [--fixtures DIR]    the fixture folders it covers, one a line (prepare.sh packs these)
 // Exit status: 0 all pass, 1 a check failed, 2 bad arguments or the device cannot start.
@@ -12,8 +13,9 @@ import * as cpu from '@cria/kernels-cpu';
 import * as cuda from '@cria/kernels-cuda';
 import * as webgpu from '@cria/kernels-webgpu';
 import { LlamaForCausalLM } from '@cria/models';
-import { findCausalLmFixtures } from './fixture-list.js';
+import { type ModelFixture, findModelFixtures } from './fixture-list.js';
 import { type CheckResult, checkGoldens, checkRuncLogits } from './golden-checks.js';
+import { checkHeadGoldens } from './head-checks.js';
 
 /** The golden suite's bound for float32 compute paths (f16/bf16 weights are widened to float32). */
 const TOLERANCE = 1e-4;
@@ -38,11 +40,14 @@ const { values } = (() => {
 })();
 const root = values.fixtures ?? fixturesDir();
 if (values.list) {
-  for (const f of findCausalLmFixtures(root)) console.log(f.parts.join('/'));
+  for (const f of findModelFixtures(root)) console.log(f.parts.join('/'));
   process.exit(0);
 }
-const device = values.device as BackendName | undefined;
-if (!device || !DEVICES.includes(device)) usage(`--device must be one of ${DEVICES.join(', ')}, got ${values.device ?? 'nothing'}`);
+function deviceOf(value: string | undefined): BackendName {
+  const known = DEVICES.find((d) => d === value);
+  return known ?? usage(`--device must be one of ${DEVICES.join(', ')}, got ${value ?? 'nothing'}`);
+}
+const device = deviceOf(values.device);
 
 try {
   await getBackend(device);
@@ -51,8 +56,19 @@ try {
   process.exit(2);
 }
 
-const fixtures = findCausalLmFixtures(root).filter((f) => values.only === undefined || f.parts.join('/').includes(values.only));
+const fixtures = findModelFixtures(root).filter((f) => values.only === undefined || f.parts.join('/').includes(values.only));
 if (fixtures.length === 0) usage(`no fixture under ${root} matches --only ${values.only}`);
+
+async function checkFixture(dir: string, kind: ModelFixture['kind']): Promise<CheckResult[]> {
+  if (kind === 'seqcls' || kind === 'tokcls' || kind === 'qa') return checkHeadGoldens(kind, dir, device, TOLERANCE);
+  const model: LlamaForCausalLM = await LlamaForCausalLM.from_pretrained(dir, { device });
+  try {
+    if (model.device !== device) throw new Error(`model loaded on ${model.device}, asked for ${device}`);
+    return kind === 'goldens' ? await checkGoldens(model, dir, TOLERANCE) : await checkRuncLogits(model, dir, TOLERANCE);
+  } finally {
+    model.dispose();
+  }
+}
 
 const report: { fixture: string; seconds: number; results: CheckResult[] }[] = [];
 for (const { parts, kind } of fixtures) {
@@ -60,13 +76,7 @@ for (const { parts, kind } of fixtures) {
   const start = performance.now();
   let results: CheckResult[];
   try {
-    const model: LlamaForCausalLM = await LlamaForCausalLM.from_pretrained(join(root, ...parts), { device });
-    try {
-      if (model.device !== device) throw new Error(`model loaded on ${model.device}, asked for ${device}`);
-      results = kind === 'goldens' ? await checkGoldens(model, join(root, ...parts), TOLERANCE) : await checkRuncLogits(model, join(root, ...parts), TOLERANCE);
-    } finally {
-      model.dispose();
-    }
+    results = await checkFixture(join(root, ...parts), kind);
   } catch (error) {
     results = [{ check: 'load and run', pass: false, detail: (error as Error).stack ?? String(error) }];
   }

@@ -16,7 +16,7 @@ export interface CheckResult {
   detail?: string;
 }
 
-function closeness(check: string, actual: ArrayLike<number>, expected: ArrayLike<number> | undefined, bound: number): CheckResult {
+export function closeness(check: string, actual: ArrayLike<number>, expected: ArrayLike<number> | undefined, bound: number): CheckResult {
   if (expected === undefined) return { check, pass: false, detail: 'golden tensor missing from expected.safetensors' };
   if (actual.length !== expected.length) return { check, pass: false, detail: `length ${actual.length}, golden has ${expected.length}` };
   const error = relativeError(actual, expected);
