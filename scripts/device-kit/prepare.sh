@@ -32,6 +32,7 @@ for tool in node pnpm npm xz tar strip md5sum; do
 done
 test -d "$fixtures/models" || die "fixtures folder $fixtures has no models/ (set CRIA_FIXTURES)"
 cd "$root"
+node_bin="$(node -p process.execPath)"
 mkdir -p "$kit"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -48,8 +49,10 @@ say "node headers for bench/build-on-device.sh"
 addon_api="$root/packages/kernels-cuda/node_modules/node-addon-api"
 test -f "$addon_api/napi.h" || die "$addon_api/napi.h missing: run pnpm install"
 rm -rf "$kit/include" && mkdir -p "$kit/include"
-cp /usr/include/node/node_api.h /usr/include/node/node_api_types.h /usr/include/node/js_native_api.h \
-  /usr/include/node/js_native_api_types.h "$addon_api"/napi*.h "$kit/include/"
+node_include="$(dirname "$node_bin")/../include/node"
+test -f "$node_include/node_api.h" || node_include=/usr/include/node
+test -f "$node_include/node_api.h" || die "node_api.h not found (in $(dirname "$node_bin")/../include/node or /usr/include/node)"
+cp "$node_include"/node_api*.h "$node_include"/js_native_api*.h "$addon_api"/napi*.h "$kit/include/"
 
 say "fallback addon: the cria_cuda.node built here (sm_80, sm_90), if no native source is newer"
 built_addon="$root/packages/kernels-cuda/build/Release/cria_cuda.node"
@@ -62,7 +65,6 @@ else
 fi
 
 say "node binary (stripped, xz; reused while node is unchanged)"
-node_bin="$(node -p process.execPath)"
 node_stamp="$(node --version) $(stat -c '%s %Y' "$node_bin")"
 if [ -s "$kit/node.xz" ] && [ "$(cat "$kit/node.stamp" 2>/dev/null)" = "$node_stamp" ]; then
   echo "unchanged: $node_stamp"
