@@ -108,7 +108,7 @@ if [ -n "$missing" ]; then
 fi
 rm -rf "$kit/gl" && mkdir -p "$kit/gl"
 for p in $gl_packages; do
-  deb="$(ls "$root/.gl/${p}_"*_amd64.deb | head -1)"
+  deb="$(find "$root/.gl" -maxdepth 1 -name "${p}_*_amd64.deb" | sort | tail -1)"
   test -n "$deb" || die "no $p deb in $root/.gl"
   cp "$deb" "$kit/gl/"
 done

@@ -197,7 +197,7 @@ if [ "$want_webgpu" = 1 ]; then
     local target=/
     if [ "$dry" = 1 ]; then target="$work/gl-root"; mkdir -p "$target"; fi
     for f in "$kit"/gl/*.deb; do dpkg -x "$f" "$target"; done
-    if [ "$dry" = 1 ]; then ls -R "$target" | grep -c '\.so' | sed 's/^/shared objects unpacked: /'; return 0; fi
+    if [ "$dry" = 1 ]; then echo "shared objects unpacked: $(find "$target" -name '*.so*' | wc -l)"; return 0; fi
     ldconfig
     ldconfig -p | grep -E 'libvulkan|libEGL' || true
     ls /usr/local/nvidia/share/vulkan/icd.d/ /usr/share/vulkan/icd.d/ /usr/local/nvidia/share/glvnd/egl_vendor.d/ 2>&1 || true
