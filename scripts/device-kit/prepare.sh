@@ -44,6 +44,8 @@ say "bundle device.js, e2e.js, summary.js (tsup, @cria/source)"
 pnpm exec tsup --config scripts/device-kit/tsup.config.ts >/dev/null
 bundles="$kit/bundles"
 for b in device e2e summary; do test -s "$bundles/$b.js" || die "tsup did not write $bundles/$b.js"; done
+# e2e.ts imports @cria/models/testing, whose vitest helpers drop out only while @cria/models is sideEffects-free.
+if grep -qE 'from "vitest"|@vitest/' "$bundles/e2e.js"; then die "$bundles/e2e.js pulled in vitest (is @cria/models still \"sideEffects\": false?)"; fi
 
 say "node headers for bench/build-on-device.sh"
 addon_api="$root/packages/kernels-cuda/node_modules/node-addon-api"
