@@ -2,7 +2,7 @@
 // must say why, cleanly, and the process must survive loading the addon afterwards.
 import { execFileSync } from 'node:child_process';
 import { BackendUnavailableError } from '@cria/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { addonBuilt, addonPath, loadAddon } from './binding.js';
 import { createBackend, probe } from './index.js';
 
@@ -55,5 +55,21 @@ describe('probe', () => {
     const failure = await createBackend().then(() => undefined, (error: unknown) => error);
     expect(failure).toBeInstanceOf(BackendUnavailableError);
     expect((failure as Error).message).toContain(result.reason!);
+  });
+
+  it('names CRIA_CUDA_ADDON when the addon it points at is missing', async () => {
+    const saved = process.env.CRIA_CUDA_ADDON;
+    process.env.CRIA_CUDA_ADDON = '/nonexistent/cria_cuda.node';
+    try {
+      vi.resetModules(); // probeCuda answers once per module instance
+      const fresh = await import('./probe.js');
+      const result = await fresh.probeCuda();
+      expect(result.available).toBe(false);
+      expect(result.reason).toBe('CUDA addon not built: /nonexistent/cria_cuda.node is missing (CRIA_CUDA_ADDON names it: point it at a built cria_cuda.node)');
+    } finally {
+      if (saved === undefined) delete process.env.CRIA_CUDA_ADDON;
+      else process.env.CRIA_CUDA_ADDON = saved;
+      vi.resetModules();
+    }
   });
 });

@@ -40,11 +40,11 @@ export function probeCuda(): Promise<ProbeResult> {
 function runProbe(): Promise<ProbeResult> {
   const path = addonPath();
   if (!addonBuilt()) {
-    return Promise.resolve({
-      available: false,
-      reason: `CUDA addon not built: ${path} is missing (it was installed where no CUDA toolkit was found; set CUDA_HOME ` +
-        'or put nvcc on PATH, then `npm rebuild @cria/kernels-cuda` (in the cria repository: `pnpm --filter @cria/kernels-cuda build`))',
-    });
+    const why = process.env.CRIA_CUDA_ADDON
+      ? '(CRIA_CUDA_ADDON names it: point it at a built cria_cuda.node)'
+      : '(it was installed where no CUDA toolkit was found; set CUDA_HOME or put nvcc on PATH, then ' +
+        '`npm rebuild @cria/kernels-cuda` (in the cria repository: `pnpm --filter @cria/kernels-cuda build`))';
+    return Promise.resolve({ available: false, reason: `CUDA addon not built: ${path} is missing ${why}` });
   }
   return new Promise((resolvePromise) => {
     // The child needs no cuBLASLt (a large library to load): only whether a context starts.
