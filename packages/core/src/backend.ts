@@ -9,6 +9,7 @@ export type BackendName = 'cpu' | 'webgpu' | 'cuda';
 export type OpName =
   | 'embedding'
   | 'rmsNorm'
+  | 'addRmsNorm'
   | 'linear'
   | 'rope'
   | 'kvWrite'
@@ -22,7 +23,7 @@ export type OpName =
   | 'cast';
 
 export const OP_NAMES: readonly OpName[] = [
-  'embedding', 'rmsNorm', 'linear', 'rope', 'kvWrite', 'attention', 'attentionWeights',
+  'embedding', 'rmsNorm', 'addRmsNorm', 'linear', 'rope', 'kvWrite', 'attention', 'attentionWeights',
   'siluMul', 'add', 'softmax', 'argmax', 'topk', 'cast',
 ];
 
@@ -99,6 +100,11 @@ export interface Backend extends TensorOwner {
   embedding(weight: Tensor, ids: Tensor): Tensor;
   /** x [..., H] float32 -> x / sqrt(mean(x²) + eps) * weight (weight [H]). */
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor;
+  /**
+   * A residual add and the RMSNorm after it in one pass: a, b [..., H] float32 (same shape), weight [H] ->
+   * sum = a + b (float32, rounded as `add` rounds) and normed = rmsNorm(sum, weight, eps), as `add` then `rmsNorm` give.
+   */
+  addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor };
   /** x [..., K] float32, weight [M, K], bias [M] -> x·weightᵀ + bias, float32 [..., M]. */
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
   /**

@@ -139,6 +139,20 @@ export class CpuBackend implements Backend, CopyBandwidthMeasure {
     return this.#output(rmsNormKernel(this.#data(x) as Float32Array, rowsOf(x), lastDim(x), widened(weight), eps), x.shape);
   }
 
+  /** add, then rmsNorm over the float32 sums: the same numbers as the two ops. */
+  addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
+    this.#check('addRmsNorm', { a, b, weight });
+    requireSameShape('addRmsNorm', 'a', a, 'b', b);
+    requireMinRank('addRmsNorm', 'a', a, 1);
+    requireRank('addRmsNorm', 'weight', weight, 1);
+    requireDim('addRmsNorm', 'weight', weight, 0, lastDim(a), "a's last dimension");
+    requireFinite('addRmsNorm', 'eps', eps);
+    if (eps < 0) throw new ArgumentError(`addRmsNorm: eps must be >= 0, got ${eps}`);
+    const sums = addKernel(this.#data(a) as Float32Array, this.#data(b) as Float32Array);
+    const normed = rmsNormKernel(sums, rowsOf(a), lastDim(a), widened(weight), eps);
+    return { sum: this.#output(sums, a.shape), normed: this.#output(normed, a.shape) };
+  }
+
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     this.#check('linear', bias == null ? { x, weight } : { x, weight, bias });
     requireMinRank('linear', 'x', x, 1);

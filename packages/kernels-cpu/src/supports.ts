@@ -20,6 +20,8 @@ export function cpuSupports(op: OpName, dtypes: readonly DType[]): boolean {
       return matches(dtypes, [WEIGHT_DTYPES, ['int32']]);
     case 'rmsNorm':
       return matches(dtypes, [[F32], WEIGHT_DTYPES]);
+    case 'addRmsNorm':
+      return matches(dtypes, [[F32], [F32], WEIGHT_DTYPES]);
     case 'linear':
       return matches(dtypes, [[F32], WEIGHT_DTYPES]) || matches(dtypes, [[F32], WEIGHT_DTYPES, WEIGHT_DTYPES]);
     case 'rope':

@@ -34,6 +34,16 @@ function rmsNormCases(): OpCase[] {
   ]);
 }
 
+function addRmsNormCases(): OpCase[] {
+  return WEIGHTS.flatMap((w): OpCase[] => [
+    { op: 'addRmsNorm', name: `addRmsNorm [2,3,77] eps=1e-5 ${short(w)}`, shapes: { a: [2, 3, 77], b: [2, 3, 77], weight: [77] }, dtypes: ['float32', 'float32', w], params: { eps: 1e-5 }, bound: BOUND.elementwise },
+    { op: 'addRmsNorm', name: `addRmsNorm [1,1,1000] eps=1e-6 ${short(w)}`, shapes: { a: [1, 1, 1000], b: [1, 1, 1000], weight: [1000] }, dtypes: ['float32', 'float32', w], params: { eps: 1e-6, amplitude: 3 }, bound: BOUND.elementwise },
+  ]).concat([
+    { op: 'addRmsNorm', name: 'addRmsNorm [5,4096] eps=1e-5 bf16', shapes: { a: [5, 4096], b: [5, 4096], weight: [4096] }, dtypes: ['float32', 'float32', 'bfloat16'], params: { eps: 1e-5 }, bound: BOUND.elementwise } satisfies OpCase,
+    { op: 'addRmsNorm', name: 'addRmsNorm [4,2,2048] eps=1e-5 f16', shapes: { a: [4, 2, 2048], b: [4, 2, 2048], weight: [2048] }, dtypes: ['float32', 'float32', 'float16'], params: { eps: 1e-5 }, bound: BOUND.elementwise } satisfies OpCase,
+  ]);
+}
+
 function linearCases(): OpCase[] {
   const cases: OpCase[] = [];
   for (const w of WEIGHTS) {
@@ -163,6 +173,7 @@ function castCases(): OpCase[] {
 export const OP_CASES: readonly OpCase[] = [
   ...embeddingCases(),
   ...rmsNormCases(),
+  ...addRmsNormCases(),
   ...linearCases(),
   ...ropeCases(),
   ...kvWriteCases(),

@@ -29,7 +29,7 @@ function attentionOptions(opCase: OpCase, tensors: ReadonlyMap<string, Tensor>):
 
 /**
  * Calls the case's op and returns its outputs by name: `out` for most ops, `values` and `indices`
- * for topk, and for kvWrite the updated `cache` (the input tensor itself, written in place).
+ * for topk, `sum` and `normed` for addRmsNorm, and for kvWrite the updated `cache` (the input tensor itself, written in place).
  */
 export function executeCase(backend: Backend, opCase: OpCase, tensors: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
   const get = (name: string): Tensor => input(tensors, name, opCase);
@@ -39,6 +39,10 @@ export function executeCase(backend: Backend, opCase: OpCase, tensors: ReadonlyM
       return new Map([['out', backend.embedding(get('weight'), get('ids'))]]);
     case 'rmsNorm':
       return new Map([['out', backend.rmsNorm(get('x'), get('weight'), param(p.eps, 'eps', opCase))]]);
+    case 'addRmsNorm': {
+      const { sum, normed } = backend.addRmsNorm(get('a'), get('b'), get('weight'), param(p.eps, 'eps', opCase));
+      return new Map([['sum', sum], ['normed', normed]]);
+    }
     case 'linear':
       return new Map([['out', backend.linear(get('x'), get('weight'), tensors.get('bias'))]]);
     case 'rope':

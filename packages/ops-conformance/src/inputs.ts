@@ -13,6 +13,7 @@ export interface HostInput {
 export const INPUT_NAMES: Readonly<Record<OpCase['op'], readonly string[]>> = {
   embedding: ['weight', 'ids'],
   rmsNorm: ['x', 'weight'],
+  addRmsNorm: ['a', 'b', 'weight'],
   linear: ['x', 'weight', 'bias'],
   rope: ['x', 'positions', 'invFreq'],
   kvWrite: ['cache', 'src'],

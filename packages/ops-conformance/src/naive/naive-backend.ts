@@ -72,6 +72,11 @@ export class NaiveBackend implements Backend {
     return this.#f32(out, x.shape);
   }
 
+  addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
+    const sum = this.add(a, b); // float32, as add rounds it
+    return { sum, normed: this.rmsNorm(sum, weight, eps) };
+  }
+
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     const [outFeatures, inFeatures] = weight.shape as [number, number];
     const out = naiveLinear(values(x), values(weight), bias ? values(bias) : undefined, x.size / inFeatures, inFeatures, outFeatures);
