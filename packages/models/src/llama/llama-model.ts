@@ -4,6 +4,7 @@ import { Cache, type CacheShape, DynamicCache, type LayerCache } from '../cache.
 import { type IntInput, type IntRows, flattenInt32, toIntRows } from '../inputs.js';
 import type { BaseModelOutput } from '../modeling-outputs.js';
 import { Embedding, RMSNorm } from '../nn/module.js';
+import { rmsNorm } from '../nn/ops.js';
 import { LlamaPreTrainedModel } from '../pretrained-model.js';
 import { LlamaDecoderLayer } from './decoder-layer.js';
 import type { DevicePosition, ForwardContext } from './forward-context.js';
@@ -105,23 +106,19 @@ export class LlamaModel extends LlamaPreTrainedModel {
     };
     const hiddenStates: Tensor[] | undefined = input.output_hidden_states ? [hidden] : undefined;
     const attentions: Tensor[] | undefined = input.output_attentions ? [] : undefined;
+    let stack: { output: Tensor; last: Tensor };
     try {
-      this.layers.forEach((layer, i) => {
-        const out = layer.forward(ctx, hidden, layerCaches[i]!);
-        if (!hiddenStates) hidden.dispose();
-        hidden = out.hidden;
-        if (hiddenStates) hiddenStates.push(hidden);
-        if (attentions && out.attentions) attentions.push(out.attentions);
-      });
+      stack = this.#stack(ctx, hidden, layerCaches, { hiddenStates, attentions });
     } finally {
       positionsTensor.dispose();
       mask?.dispose();
       if (rope !== this.#staticRope) rope.invFreq.dispose();
     }
     cache.advance(seqLength);
-    const last = b.rmsNorm(hidden, this.norm.weight.value, this.norm.eps);
-    if (hiddenStates) hiddenStates[hiddenStates.length - 1] = last;
-    hidden.dispose();
+    const { output, last } = stack;
+    if (hiddenStates) hiddenStates[hiddenStates.length - 1] = last; // the last layer's output, after the final norm
+    else if (output !== hidden) hidden.dispose();
+    output.dispose();
     if (!useCache && !input.past_key_values) cache.dispose();
     return {
       last_hidden_state: last,
@@ -162,15 +159,38 @@ export class LlamaModel extends LlamaPreTrainedModel {
       outputAttentions: false,
       devicePosition: step.at,
     };
-    let hidden = b.embedding(this.embed_tokens.weight.value, step.ids);
-    this.layers.forEach((layer, i) => {
-      const out = layer.forward(ctx, hidden, layerCaches[i]!);
-      hidden.dispose();
-      hidden = out.hidden;
-    });
-    const last = b.rmsNorm(hidden, this.norm.weight.value, this.norm.eps);
-    hidden.dispose();
+    const embedded = b.embedding(this.embed_tokens.weight.value, step.ids);
+    const { output, last } = this.#stack(ctx, embedded, layerCaches);
+    if (output !== embedded) embedded.dispose();
+    output.dispose();
     return last;
+  }
+
+  /**
+   * Every layer on `input` (not disposed), then the final norm. Each layer's last residual add runs with the next
+   * layer's input norm (the final norm after the last layer) as one op where the backend has it. Returns the last
+   * layer's output (`input` itself without layers) and last_hidden_state. Layer outputs are disposed as they are
+   * used unless `record.hiddenStates` keeps them.
+   */
+  #stack(ctx: ForwardContext, input: Tensor, layerCaches: readonly LayerCache[], record: { hiddenStates?: Tensor[]; attentions?: Tensor[] } = {}): { output: Tensor; last: Tensor } {
+    let hidden = input;
+    let normed: Tensor | undefined;
+    try {
+      this.layers.forEach((layer, i) => {
+        const out = layer.forward(ctx, hidden, layerCaches[i]!, normed, this.layers[i + 1]?.input_layernorm ?? this.norm);
+        normed?.dispose();
+        normed = out.nextNormed;
+        if (hidden !== input && !record.hiddenStates) hidden.dispose();
+        hidden = out.hidden;
+        record.hiddenStates?.push(hidden);
+        if (record.attentions && out.attentions) record.attentions.push(out.attentions);
+      });
+    } catch (error) {
+      normed?.dispose();
+      if (hidden !== input && !record.hiddenStates) hidden.dispose();
+      throw error;
+    }
+    return { output: hidden, last: normed ?? rmsNorm(this.backend, hidden, this.norm) };
   }
 
   /** The RoPE table for sequences whose largest position is seqLen - 1 (uploaded once unless it depends on the length). */
