@@ -128,6 +128,7 @@ void Context::define(Napi::Env env, Napi::Object exports) {
       InstanceMethod("gemmInfo", &Context::gemmInfo),
       InstanceMethod("embedding", &Context::embedding),
       InstanceMethod("rmsNorm", &Context::rmsNorm),
+      InstanceMethod("addRmsNorm", &Context::addRmsNorm),
       InstanceMethod("linear", &Context::linear),
       InstanceMethod("rope", &Context::rope),
       InstanceMethod("kvWrite", &Context::kvWrite),
@@ -377,6 +378,15 @@ Napi::Value Context::rmsNorm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CRIA_LAUNCH("rmsNorm", launchRmsNorm(stream_, static_cast<const float*>(ptrArg(info, 0)), dtypeArg(info, 1), ptrArg(info, 2),
                                        static_cast<float*>(ptrArg(info, 3)), intArg(info, 4), intArg(info, 5), floatArg(info, 6)));
+  return env.Undefined();
+}
+
+// addRmsNorm(a, b, weightDtype, weight, sum, normed, rows, hidden, eps)
+Napi::Value Context::addRmsNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CRIA_LAUNCH("addRmsNorm", launchAddRmsNorm(stream_, static_cast<const float*>(ptrArg(info, 0)), static_cast<const float*>(ptrArg(info, 1)),
+                                             dtypeArg(info, 2), ptrArg(info, 3), static_cast<float*>(ptrArg(info, 4)),
+                                             static_cast<float*>(ptrArg(info, 5)), intArg(info, 6), intArg(info, 7), floatArg(info, 8)));
   return env.Undefined();
 }
 

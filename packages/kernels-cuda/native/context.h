@@ -33,6 +33,7 @@ class Context : public Napi::ObjectWrap<Context> {
   // ops
   Napi::Value embedding(const Napi::CallbackInfo& info);
   Napi::Value rmsNorm(const Napi::CallbackInfo& info);
+  Napi::Value addRmsNorm(const Napi::CallbackInfo& info);
   Napi::Value linear(const Napi::CallbackInfo& info);
   Napi::Value rope(const Napi::CallbackInfo& info);
   Napi::Value kvWrite(const Napi::CallbackInfo& info);

@@ -26,6 +26,9 @@ cudaError_t launchEmbedding(cudaStream_t stream, int weightDtype, const void* we
                             int64_t count, int64_t vocab, int64_t hidden);
 cudaError_t launchRmsNorm(cudaStream_t stream, const float* x, int weightDtype, const void* weight, float* out,
                           int64_t rows, int64_t hidden, float eps);
+// sum = a + b and normed = rmsNorm(sum, weight, eps), one pass over rows of `hidden` floats (a, b, sum, normed: float32).
+cudaError_t launchAddRmsNorm(cudaStream_t stream, const float* a, const float* b, int weightDtype, const void* weight,
+                             float* sum, float* normed, int64_t rows, int64_t hidden, float eps);
 // out[rows, M] = x[rows, K] · weight[M, K]^T (+ bias[M]). `biasDtype` -1 without bias.
 cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, const void* weight, int biasDtype,
                          const void* bias, float* out, int64_t rows, int64_t K, int64_t M);

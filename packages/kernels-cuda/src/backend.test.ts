@@ -39,6 +39,44 @@ describe('CudaBackend over a recording context', () => {
     expect(() => backend.linear(f32([2, 65]), f32([96, 64]))).toThrow(/x's last dimension \(65\).*in_features \(64\).*\[2, 65\].*\[96, 64\]/);
   });
 
+  it('addRmsNorm passes rows, hidden and eps, allocates sum and normed as two float32 [..., H] tensors', () => {
+    const { ctx, backend, f32, last } = setup();
+    const a = f32([2, 3, 64]);
+    const b = f32([2, 3, 64]);
+    const w = backend.zeros([64], 'float16');
+    const live = ctx.live.size;
+    const { sum, normed } = backend.addRmsNorm(a, b, w, 1e-5);
+    expect(ctx.live.size).toBe(live + 2);
+    for (const t of [sum, normed]) {
+      expect(t.shape).toEqual([2, 3, 64]);
+      expect(t.dtype).toBe('float32');
+    }
+    expect(sum.storage.handle).not.toBe(normed.storage.handle);
+    const args = last('addRmsNorm');
+    expect(args.slice(0, 6)).toEqual([a.storage.handle, b.storage.handle, DTYPE_CODE.float16, w.storage.handle, sum.storage.handle, normed.storage.handle]);
+    expect(args.slice(6)).toEqual([6, 64, 1e-5]);
+    backend.addRmsNorm(f32([0, 64]), f32([0, 64]), w, 1e-5);
+    expect(last('addRmsNorm').slice(6, 8)).toEqual([0, 64]);
+  });
+
+  it('addRmsNorm rejects mismatched shapes, a wrong weight length, a bad eps and unsupported dtypes, naming them', () => {
+    const { ctx, backend, f32 } = setup();
+    const [a, b, w] = [f32([2, 64]), f32([2, 64]), f32([64])];
+    const [shortB, shortW, bf16B, intW, scalar] = [f32([1, 64]), f32([63]), backend.zeros([2, 64], 'bfloat16'), backend.zeros([64], 'int32'), f32([])];
+    const host = hostTensor(new Float32Array(128), [2, 64], 'float32', HOST);
+    const live = ctx.live.size;
+    expect(() => backend.addRmsNorm(a, shortB, w, 1e-5)).toThrow(/addRmsNorm: a \[2, 64\] and b \[1, 64\] must have the same shape/);
+    expect(() => backend.addRmsNorm(a, b, shortW, 1e-5)).toThrow(/addRmsNorm: weight must hold 64 elements \(a's last dimension\), got \[63\]/);
+    expect(() => backend.addRmsNorm(a, b, w, NaN)).toThrow(/addRmsNorm: eps must be a finite number, got NaN/);
+    expect(() => backend.addRmsNorm(a, b, w, -1e-5)).toThrow(/addRmsNorm: eps must be >= 0/);
+    expect(() => backend.addRmsNorm(a, bf16B, w, 1e-5)).toThrow(UnsupportedOpError);
+    expect(() => backend.addRmsNorm(a, b, intW, 1e-5)).toThrow(UnsupportedOpError);
+    expect(() => backend.addRmsNorm(a, host, w, 1e-5)).toThrow(/addRmsNorm: b is on 'cpu'/);
+    expect(() => backend.addRmsNorm(scalar, scalar, w, 1e-5)).toThrow(/addRmsNorm: a must have at least one dimension/);
+    expect(ctx.calls.some((c) => c.method === 'addRmsNorm')).toBe(false);
+    expect(ctx.live.size).toBe(live); // nothing allocated for a refused call
+  });
+
   it('rejects tensors of another backend', () => {
     const { backend, f32 } = setup();
     const host = hostTensor(new Float32Array(4), [4], 'float32', HOST);

@@ -226,6 +226,23 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     return out;
   }
 
+  /** The residual add and the RMSNorm after it in one kernel: the numbers `add` then `rmsNorm` give. */
+  addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
+    requireOwned(this, 'addRmsNorm', 'a', a);
+    requireOwned(this, 'addRmsNorm', 'b', b);
+    requireOwned(this, 'addRmsNorm', 'weight', weight);
+    requireSupported('addRmsNorm', [a.dtype, b.dtype, weight.dtype]);
+    if (!sameShape(a.shape, b.shape)) throw new ArgumentError(`addRmsNorm: a ${shapeText(a.shape)} and b ${shapeText(b.shape)} must have the same shape`);
+    requireFinite('addRmsNorm', 'eps', eps);
+    if (eps < 0) throw new ArgumentError(`addRmsNorm: eps must be >= 0, got ${eps}`);
+    const hidden = lastDim('addRmsNorm', 'a', a);
+    if (weight.size !== hidden) throw new ArgumentError(`addRmsNorm: weight must hold ${hidden} elements (a's last dimension), got ${shapeText(weight.shape)}`);
+    const sum = this.#empty(a.shape, 'float32');
+    const normed = this.#empty(a.shape, 'float32');
+    this.context.addRmsNorm(ptr(a), ptr(b), code(weight.dtype), ptr(weight), ptr(sum), ptr(normed), hidden === 0 ? 0 : a.size / hidden, hidden, eps);
+    return { sum, normed };
+  }
+
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     requireOwned(this, 'linear', 'x', x);
     requireOwned(this, 'linear', 'weight', weight);

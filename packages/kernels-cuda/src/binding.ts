@@ -57,6 +57,8 @@ export interface NativeContext {
 
   embedding(weightDtype: number, weight: DevicePtr, ids: DevicePtr, out: DevicePtr, count: number, vocab: number, hidden: number): void;
   rmsNorm(x: DevicePtr, weightDtype: number, weight: DevicePtr, out: DevicePtr, rows: number, hidden: number, eps: number): void;
+  /** sum = a + b and normed = rmsNorm(sum, weight, eps) in one kernel (a, b, sum, normed: float32 [rows, hidden]). */
+  addRmsNorm(a: DevicePtr, b: DevicePtr, weightDtype: number, weight: DevicePtr, sum: DevicePtr, normed: DevicePtr, rows: number, hidden: number, eps: number): void;
   linear(x: DevicePtr, weightDtype: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
   /** With `offsetPtr` (device int32), the offset is read on the device at run time (graph replay). */

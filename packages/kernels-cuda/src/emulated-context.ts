@@ -118,6 +118,12 @@ export class EmulatedCudaContext implements NativeContext {
     this.#stream.enqueue(m, () => rows.rmsNorm(this.#stream.memory, a));
   }
 
+  addRmsNorm(x: DevicePtr, y: DevicePtr, weightDtype: number, weight: DevicePtr, sum: DevicePtr, normed: DevicePtr, rowCount: number, hidden: number, eps: number): void {
+    const m = 'addRmsNorm';
+    const a = { a: requiredPointer(m, 'a', x), b: requiredPointer(m, 'b', y), weightDtype: floatDtypeArg(m, 'weightDtype', weightDtype), weight: requiredPointer(m, 'weight', weight), sum: requiredPointer(m, 'sum', sum), normed: requiredPointer(m, 'normed', normed), rows: countArg(m, 'rows', rowCount), hidden: countArg(m, 'hidden', hidden), eps: floatArg(m, 'eps', eps) };
+    this.#stream.enqueue(m, () => rows.addRmsNorm(this.#stream.memory, a));
+  }
+
   linear(x: DevicePtr, weightDtype: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rowCount: number, k: number, mOut: number): void {
     const m = 'linear';
     const hasBias = integerArg(m, 'biasDtype', biasDtype) >= 0;

@@ -6,7 +6,7 @@ import type { CudaBackend } from './backend.js';
 import type { DevicePtr } from './binding.js';
 import { DTYPE_CODE } from './binding.js';
 import { createEmulatedCudaBackend } from './testing.js';
-import { rankCheck } from '../test/device-checks.js';
+import { addRmsNormChecks, rankCheck } from '../test/device-checks.js';
 
 let backend: CudaBackend;
 afterEach(() => backend?.dispose());
@@ -34,6 +34,32 @@ describe('cuda backend (TypeScript layer) over an emulated device: kernel edges'
     backend = createEmulatedCudaBackend();
     const check = await rankCheck(backend);
     expect(check.error, check.name).toBe(0);
+  });
+
+  it('addRmsNorm over model-width rows agrees with plain loops (device-checks addRmsNormChecks)', async () => {
+    backend = createEmulatedCudaBackend();
+    const checks = [
+      ...(await addRmsNormChecks(backend, 7, 4096, 'bfloat16', 1e-5, 27)),
+      ...(await addRmsNormChecks(backend, 3, 2048, 'float16', 1e-6, 28)),
+      ...(await addRmsNormChecks(backend, 2, 3001, 'float32', 1e-5, 29)),
+    ];
+    expect(checks).toHaveLength(6);
+    for (const c of checks) expect(c.error, c.name).toBeLessThanOrEqual(c.bound);
+  });
+
+  it('addRmsNorm writes the sums even where they alias an input (in place on the residual), and normed from them', async () => {
+    backend = createEmulatedCudaBackend();
+    const ctx = backend.context;
+    const a = f32([3, 0, -1, 4], [2, 2]);
+    const b = f32([0, 4, 2, -1], [2, 2]);
+    const w = f32([1, 2]);
+    const normed = backend.zeros([2, 2], 'float32');
+    // sum written over a: rows [3, 4] (rms sqrt(12.5)) and [1, 3] (rms sqrt(5)); eps 0.
+    ctx.addRmsNorm(ptr(a), ptr(b), DTYPE_CODE.float32, ptr(w), ptr(a), ptr(normed), 2, 2, 0);
+    expect(await read(a)).toEqual([3, 4, 1, 3]);
+    const got = await read(normed);
+    const want = [3 / Math.sqrt(12.5), 8 / Math.sqrt(12.5), 1 / Math.sqrt(5), 6 / Math.sqrt(5)];
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
   });
 
   it('embedding gives a zero row for an id outside [0, vocab)', async () => {
@@ -125,6 +151,9 @@ describe('cuda backend (TypeScript layer) over an emulated device: kernel edges'
     expect(() => ctx.add(5 as unknown as bigint, p, p, 1)).toThrow('add: a must be a device pointer (bigint), got number');
     expect(() => ctx.embedding(DTYPE_CODE.int32, p, p, p, 1, 1, 1)).toThrow(/CUDA embedding failed: cudaErrorInvalidValue: weightDtype must be float32, float16 or bfloat16/);
     expect(() => ctx.argmax(p, p, 1, 0)).toThrow(/argmax failed: cudaErrorInvalidValue/);
+    expect(() => ctx.addRmsNorm(p, p, DTYPE_CODE.int32, p, p, p, 1, 4, 0)).toThrow(/CUDA addRmsNorm failed: cudaErrorInvalidValue: weightDtype must be float32, float16 or bfloat16/);
+    expect(() => ctx.addRmsNorm(p, 1 as unknown as bigint, 0, p, p, p, 1, 4, 0)).toThrow('addRmsNorm: b must be a device pointer (bigint), got number');
+    expect(() => ctx.addRmsNorm(p, p, 0, p, p, p, 1, 32, 0)).toThrow(/addRmsNorm: a 0x[0-9a-f]+: 128 bytes at offset 0 run past the end of its allocation of 64 bytes/);
     expect(() => ctx.topk(p, p, p, 1, 2, 3)).toThrow(/topk failed: cudaErrorInvalidValue: k \(3\) must be in \[1, n = 2\]/);
     const shape = { batch: 1, seqLen: 16, numHeads: 2, numKvHeads: 1, headDim: 2, maxLength: 16, kvLength: 16, scale: 1, maskDtype: -1 };
     expect(() => ctx.attention(p, 0, p, p, null, p, shape, p)).toThrow(/a device kvLength needs shape.seqLen < 16/);

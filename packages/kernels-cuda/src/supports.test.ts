@@ -9,6 +9,7 @@ describe('cudaSupports', () => {
       expect(cudaSupports('linear', ['float32', w, 'float32'])).toBe(true);
       expect(cudaSupports('embedding', [w, 'int32'])).toBe(true);
       expect(cudaSupports('rmsNorm', ['float32', w])).toBe(true);
+      expect(cudaSupports('addRmsNorm', ['float32', 'float32', w])).toBe(true);
       expect(cudaSupports('kvWrite', [w, 'float32'])).toBe(true);
       expect(cudaSupports('attention', ['float32', w, w])).toBe(true);
     }
@@ -21,12 +22,16 @@ describe('cudaSupports', () => {
     expect(cudaSupports('attention', ['float32', 'float32', 'float32', 'bool'])).toBe(false);
     expect(cudaSupports('cast', ['float32', 'int64'])).toBe(false);
     expect(cudaSupports('softmax', ['float16'])).toBe(false);
+    expect(cudaSupports('addRmsNorm', ['float32', 'bfloat16', 'bfloat16'])).toBe(false);
+    expect(cudaSupports('addRmsNorm', ['float32', 'float32'])).toBe(false);
+    expect(cudaSupports('addRmsNorm', ['float32', 'float32', 'int32'])).toBe(false);
   });
 
   it('runs every op of the closed set for its float32 signature', () => {
     const signature: Record<(typeof OP_NAMES)[number], readonly ('float32' | 'int32')[]> = {
       embedding: ['float32', 'int32'],
       rmsNorm: ['float32', 'float32'],
+      addRmsNorm: ['float32', 'float32', 'float32'],
       linear: ['float32', 'float32'],
       rope: ['float32', 'int32', 'float32'],
       kvWrite: ['float32', 'float32'],

@@ -16,6 +16,8 @@ export function cudaSupports(op: OpName, dtypes: readonly DType[]): boolean {
       return dtypes.length === 2 && isFloat(a) && is(b, 'int32');
     case 'rmsNorm':
       return dtypes.length === 2 && is(a, 'float32') && isFloat(b);
+    case 'addRmsNorm':
+      return dtypes.length === 3 && is(a, 'float32') && is(b, 'float32') && isFloat(c);
     case 'linear':
       return (dtypes.length === 2 || dtypes.length === 3) && is(a, 'float32') && isFloat(b) && (dtypes.length === 2 || isFloat(c));
     case 'rope':

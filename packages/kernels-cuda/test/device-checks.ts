@@ -1,6 +1,6 @@
 // Checks that need a CUDA device, beyond the op-conformance table: the kernel paths that only larger shapes
-// reach (tensor-core GEMM, split matvec, flash and split-K attention, head sizes up to 256, half caches) and
-// CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
+// reach (tensor-core GEMM, split matvec, flash and split-K attention, head sizes up to 256, half caches, model-width
+// addRmsNorm rows) and CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
 // vitest suite and by bench/device.ts on the GPU machine.
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { SeededRandom, relativeError } from '@cria/core/testing';
@@ -60,6 +60,41 @@ async function attentionCheck(backend: CudaBackend, name: string, a: NaiveAttent
   for (const t of [qt, kt, vt, mt, out]) t?.dispose();
   const want = attentionOut(q, kExact, vExact, { ...a, ...(mask ? { mask } : {}) });
   return { name, error: relativeError(got, want), bound: 1e-4 };
+}
+
+/**
+ * addRmsNorm over model-width rows against plain loops: sum = fround(a + b) must be bit-exact (error 0); normed is
+ * sum / sqrt(mean(sum²) + eps) * weight with float64 sums, within the conformance table's elementwise bound.
+ */
+export async function addRmsNormChecks(backend: CudaBackend, rows: number, hidden: number, dtype: 'float32' | Half, eps: number, seed: number): Promise<DeviceCheck[]> {
+  const a = randomFloats(rows * hidden, seed, 4); // the residual stream
+  const b = randomFloats(rows * hidden, seed + 1); // a sublayer's output
+  const w32 = randomFloats(hidden, seed + 2, 2);
+  const wHost = dtype === 'float32' ? w32 : narrow(w32, dtype);
+  const wExact = dtype === 'float32' ? w32 : widen(wHost as Uint16Array, dtype);
+  const sumWant = new Float32Array(rows * hidden);
+  const normedWant = new Float32Array(rows * hidden);
+  for (let r = 0; r < rows; r++) {
+    let squares = 0;
+    for (let j = 0; j < hidden; j++) {
+      const s = Math.fround(a[r * hidden + j]! + b[r * hidden + j]!);
+      sumWant[r * hidden + j] = s;
+      squares += s * s;
+    }
+    const inv = 1 / Math.sqrt(squares / hidden + eps);
+    for (let j = 0; j < hidden; j++) normedWant[r * hidden + j] = sumWant[r * hidden + j]! * inv * wExact[j]!;
+  }
+  const at = backend.upload(a, [rows, hidden], 'float32');
+  const bt = backend.upload(b, [rows, hidden], 'float32');
+  const wt = backend.upload(wHost, [hidden], dtype);
+  const { sum, normed } = backend.addRmsNorm(at, bt, wt, eps);
+  const [sumGot, normedGot] = [(await backend.read(sum)) as Float32Array, (await backend.read(normed)) as Float32Array];
+  for (const t of [at, bt, wt, sum, normed]) t.dispose();
+  const name = `addRmsNorm [${rows}, ${hidden}] ${dtype} weight eps=${eps}`;
+  return [
+    { name: `${name}: sum`, error: relativeError(sumGot, sumWant), bound: 0 },
+    { name: `${name}: normed`, error: relativeError(normedGot, normedWant), bound: 1e-6 },
+  ];
 }
 
 export async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
@@ -185,6 +220,9 @@ export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck
     await attentionCheck(backend, 'attention split-K decode GQA 32/8 hd=64 kv=1500', { batch: 1, seq: 1, numHeads: 32, numKvHeads: 8, headDim: 64, maxLength: 2048, kvLength: 1500, scale: scale(64), cache: 'float32' }, 24),
     await attentionCheck(backend, 'attention split-K S=3 hd=256 bf16 kv=300 padded', { batch: 2, seq: 3, numHeads: 4, numKvHeads: 2, headDim: 256, maxLength: 320, kvLength: 300, scale: scale(256), cache: 'bfloat16', maskLeading: [0, 40] }, 25),
     await attentionCheck(backend, 'attention hd=96 (T=4 with idle lanes) S=17', { batch: 1, seq: 17, numHeads: 3, numKvHeads: 1, headDim: 96, maxLength: 17, kvLength: 17, scale: scale(96), cache: 'float32' }, 26),
+    ...(await addRmsNormChecks(backend, 7, 4096, 'bfloat16', 1e-5, 27)),
+    ...(await addRmsNormChecks(backend, 3, 2048, 'float16', 1e-6, 28)),
+    ...(await addRmsNormChecks(backend, 2, 3001, 'float32', 1e-5, 29)),
     await rankCheck(backend),
     await graphCheck(backend),
     await graphDecodeCheck(backend),

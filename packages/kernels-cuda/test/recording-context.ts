@@ -39,6 +39,7 @@ export function recordingContext(): NativeContext & { calls: RecordedCall[]; liv
     gemmInfo: () => ({ cublasLt: false, library: '', reason: 'recording context', minRows: 64 }),
     embedding: record('embedding'),
     rmsNorm: record('rmsNorm'),
+    addRmsNorm: record('addRmsNorm'),
     linear: record('linear'),
     rope: record('rope'),
     kvWrite: record('kvWrite'),

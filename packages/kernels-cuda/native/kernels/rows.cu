@@ -1,4 +1,5 @@
-// Row-wise ops over the last dimension: RMSNorm, softmax, argmax, top-k.
+// Row-wise ops over the last dimension: RMSNorm, the residual add fused with the RMSNorm after it, softmax, argmax,
+// top-k.
 #include "../common.cuh"
 #include "../kernels.h"
 
@@ -17,6 +18,28 @@ __global__ void rmsNormKernel(const float* x, const W* weight, float* out, int64
   ss = blockSum(ss, scratch);
   const float inv = 1.f / sqrtf(ss / static_cast<float>(hidden) + eps);
   for (int64_t j = threadIdx.x; j < hidden; j += blockDim.x) dst[j] = row[j] * inv * toFloat<W>(weight[j]);
+}
+
+// One block per row: sum = a + b (float32, as the add kernel rounds it), then normed = rmsNorm(sum, weight, eps) with the
+// sum of squares in float32 as rmsNormKernel takes it. Each thread reads back only the sums it wrote itself.
+template <typename W>
+__global__ void addRmsNormKernel(const float* a, const float* b, const W* weight, float* sum, float* normed, int64_t hidden,
+                                 float eps) {
+  __shared__ float scratch[32];
+  const int64_t offset = static_cast<int64_t>(blockIdx.x) * hidden;
+  const float* rowA = a + offset;
+  const float* rowB = b + offset;
+  float* rowSum = sum + offset;
+  float* dst = normed + offset;
+  float ss = 0.f;
+  for (int64_t j = threadIdx.x; j < hidden; j += blockDim.x) {
+    const float s = rowA[j] + rowB[j];
+    rowSum[j] = s;
+    ss += s * s;
+  }
+  ss = blockSum(ss, scratch);
+  const float inv = 1.f / sqrtf(ss / static_cast<float>(hidden) + eps);
+  for (int64_t j = threadIdx.x; j < hidden; j += blockDim.x) dst[j] = rowSum[j] * inv * toFloat<W>(weight[j]);
 }
 
 __global__ void softmaxKernel(const float* x, float* out, int64_t n) {
@@ -113,6 +136,17 @@ cudaError_t launchRmsNorm(cudaStream_t stream, const float* x, int weightDtype, 
   CRIA_FLOAT_TYPE_SWITCH(weightDtype, W, {
     rmsNormKernel<W><<<static_cast<unsigned>(rows), kRowThreads, 0, stream>>>(x, static_cast<const W*>(weight), out,
                                                                              hidden, eps);
+  })
+  return cudaGetLastError();
+}
+
+cudaError_t launchAddRmsNorm(cudaStream_t stream, const float* a, const float* b, int weightDtype, const void* weight,
+                             float* sum, float* normed, int64_t rows, int64_t hidden, float eps) {
+  if (rows == 0 || hidden == 0) return cudaSuccess;
+  if (!rowsFit(rows)) return cudaErrorInvalidValue;
+  CRIA_FLOAT_TYPE_SWITCH(weightDtype, W, {
+    addRmsNormKernel<W><<<static_cast<unsigned>(rows), kRowThreads, 0, stream>>>(a, b, static_cast<const W*>(weight), sum,
+                                                                                normed, hidden, eps);
   })
   return cudaGetLastError();
 }

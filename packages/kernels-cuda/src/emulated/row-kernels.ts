@@ -1,7 +1,8 @@
 // Row-wise ops over the last dimension as native/kernels/rows.cu defines them, in plain loops with float64 sums:
-// RMSNorm, softmax, argmax, top-k. They run when the emulated stream reaches them (at once, or at graph replay).
+// RMSNorm, the residual add fused with it, softmax, argmax, top-k. They run when the emulated stream reaches them (at once, or at graph replay).
 import type { DevicePtr } from '../binding.js';
 import type { DeviceMemory } from './device-memory.js';
+import { add } from './elementwise-kernels.js';
 
 /** fmaxf: a NaN operand loses to the other one. */
 const fmax = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
@@ -20,6 +21,17 @@ export function rmsNorm(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: numbe
     for (let j = 0; j < hidden; j++) result[r * hidden + j] = x[r * hidden + j]! * inv * w[j]!;
   }
   out.set(result);
+}
+
+/** rows.cu addRmsNormKernel: sum = a + b (float32, as `add`), then `rmsNorm` over those sums into normed. */
+export function addRmsNorm(mem: DeviceMemory, a: { a: DevicePtr; b: DevicePtr; weightDtype: number; weight: DevicePtr; sum: DevicePtr; normed: DevicePtr; rows: number; hidden: number; eps: number }): void {
+  const { rows, hidden } = a;
+  if (rows === 0 || hidden === 0) return;
+  // Every operand is checked here first, so a bad pointer is reported as addRmsNorm's, by its own name.
+  for (const [what, p] of [['a', a.a], ['b', a.b], ['sum', a.sum], ['normed', a.normed]] as const) mem.f32('addRmsNorm', what, p, rows * hidden);
+  mem.widened('addRmsNorm', 'weight', a.weightDtype, a.weight, hidden);
+  add(mem, { a: a.a, b: a.b, out: a.sum, n: rows * hidden });
+  rmsNorm(mem, { x: a.sum, weightDtype: a.weightDtype, weight: a.weight, out: a.normed, rows, hidden, eps: a.eps });
 }
 
 export function softmax(mem: DeviceMemory, a: { x: DevicePtr; out: DevicePtr; rows: number; n: number }): void {
