@@ -556,7 +556,7 @@ Napi::Value Context::endCapture(const Napi::CallbackInfo& info) {
   const cudaError_t instErr = cudaGraphInstantiate(&exec, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
   cudaGraphDestroy(graph);
   check(env, instErr, "cudaGraphInstantiate");
-  Graph* g = new Graph{exec, {}, false};
+  Graph* g = new Graph{exec, {}, false, {}};
   for (uintptr_t p : captureAllocs_) g->allocations.push_back(reinterpret_cast<void*>(p));
   captureAllocs_.clear();
   graphs_.push_back(g);
