@@ -9,6 +9,7 @@ import { type DeviceOptions, type OpenedDevice, openDevice } from './device.js';
 import { type GpuData, gpuData, singleBuffer } from './gpu-data.js';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 import type { KernelContext } from './kernel-context.js';
+import { addRmsNorm } from './kernels/add-rms-norm.js';
 import { argmax, topk } from './kernels/argmax.js';
 import { attention } from './kernels/attention.js';
 import { attentionWeights } from './kernels/attention-weights.js';
@@ -36,6 +37,8 @@ export interface WebGpuStats {
   buffersCreated: number;
   allocatedBytes: number;
   submits: number;
+  /** Compute dispatches recorded so far (kernels; copies and clears are not counted). */
+  dispatches: number;
   bindGroupsCreated: number;
   pipelines: number;
 }
@@ -99,7 +102,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   get stats(): WebGpuStats {
-    return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, bindGroupsCreated: this.#batch.bindGroupsCreated, pipelines: this.#pipelines.size };
+    return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, dispatches: this.#batch.dispatches, bindGroupsCreated: this.#batch.bindGroupsCreated, pipelines: this.#pipelines.size };
   }
 
   supports(op: OpName, dtypes: readonly DType[]): boolean {
@@ -254,6 +257,13 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     this.#op('rmsNorm', [x, weight]);
     if (!Number.isFinite(eps) || eps < 0) throw new ArgumentError(`rmsNorm: eps must be a finite number >= 0, got ${eps}`);
     return rmsNorm(this.#context, x, weight, eps);
+  }
+
+  /** a + b and the RMSNorm of that sum, in one dispatch (see Backend.addRmsNorm). */
+  addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
+    this.#op('addRmsNorm', [a, b, weight]);
+    if (!Number.isFinite(eps) || eps < 0) throw new ArgumentError(`addRmsNorm: eps must be a finite number >= 0, got ${eps}`);
+    return addRmsNorm(this.#context, a, b, weight, eps);
   }
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {

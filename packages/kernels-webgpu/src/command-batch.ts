@@ -29,6 +29,7 @@ export class CommandBatch {
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #dispatches = 0;
+  #dispatchesRecorded = 0;
   #submits = 0;
   #bindGroupsCreated = 0;
 
@@ -48,6 +49,11 @@ export class CommandBatch {
   /** Bind groups created so far (a repeated decode step creates none). */
   get bindGroupsCreated(): number {
     return this.#bindGroupsCreated;
+  }
+
+  /** Dispatches recorded so far (a fused op shows here as one dispatch fewer per use). */
+  get dispatches(): number {
+    return this.#dispatchesRecorded;
   }
 
   /** Command buffers submitted so far. */
@@ -86,6 +92,7 @@ export class CommandBatch {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.#dispatches++;
+    this.#dispatchesRecorded++;
   }
 
   /** Records a fill with zeros. */

@@ -12,6 +12,7 @@ const MASK: readonly DType[] = ['float32', 'int32'];
 const SIGNATURES: Record<OpName, { required: readonly (readonly DType[])[]; optional: readonly (readonly DType[])[] }> = {
   embedding: { required: [WEIGHT, ['int32']], optional: [] },
   rmsNorm: { required: [F32, WEIGHT], optional: [] },
+  addRmsNorm: { required: [F32, F32, WEIGHT], optional: [] },
   linear: { required: [F32, WEIGHT], optional: [WEIGHT] },
   rope: { required: [F32, ['int32'], F32], optional: [] },
   kvWrite: { required: [F32, F32], optional: [] },
