@@ -119,8 +119,13 @@ export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, po
   const seq = ids.shape[1]!;
   const eps = 1e-5;
   let x = backend.embedding(w.embed, ids);
-  for (const l of w.layers) {
-    const h = backend.rmsNorm(x, l.inputNorm, eps);
+  // Each residual add runs with the RMSNorm after it as one addRmsNorm (as @cria/models does): the post-attention
+  // add with post_attention_layernorm, the MLP add with the next layer's input norm (or, for a single position, the
+  // final norm).
+  let h = backend.rmsNorm(x, w.layers[0]!.inputNorm, eps);
+  let n: Tensor | undefined;
+  for (let i = 0; i < w.layers.length; i++) {
+    const l = w.layers[i]!;
     const q0 = backend.linear(h, l.q);
     const k0 = backend.linear(h, l.k);
     const v = backend.linear(h, l.v);
@@ -137,10 +142,9 @@ export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, po
     q.dispose();
     const o = backend.linear(a, l.o);
     a.dispose();
-    const x1 = backend.add(x, o);
+    const { sum: x1, normed: h2 } = backend.addRmsNorm(x, o, l.postNorm, eps);
     x.dispose();
     o.dispose();
-    const h2 = backend.rmsNorm(x1, l.postNorm, eps);
     const g = backend.linear(h2, l.gate);
     const u = backend.linear(h2, l.up);
     h2.dispose();
@@ -149,14 +153,25 @@ export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, po
     u.dispose();
     const d = backend.linear(m, l.down);
     m.dispose();
-    x = backend.add(x1, d);
+    const nextNorm = w.layers[i + 1]?.inputNorm ?? (seq === 1 ? w.norm : undefined);
+    if (nextNorm) {
+      const fused = backend.addRmsNorm(x1, d, nextNorm, eps);
+      x = fused.sum;
+      if (i + 1 < w.layers.length) h = fused.normed;
+      else n = fused.normed;
+    } else {
+      x = backend.add(x1, d);
+    }
     x1.dispose();
     d.dispose();
   }
-  const last = seq === 1 ? x : sliceLastRow(backend, x, s.hidden);
-  if (last !== x) x.dispose();
-  const n = backend.rmsNorm(last, w.norm, eps);
-  last.dispose();
+  if (!n) {
+    // Several positions: only the last one's logits are needed, so the final norm runs on that row alone.
+    const last = sliceLastRow(backend, x, s.hidden);
+    n = backend.rmsNorm(last, w.norm, eps);
+    last.dispose();
+  }
+  x.dispose();
   const logits = backend.linear(n, w.lmHead);
   n.dispose();
   const next = backend.argmax(logits);
