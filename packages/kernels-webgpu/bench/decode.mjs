@@ -44,22 +44,27 @@ function step(token, position) {
   const ids = keep(gpu.upload(Int32Array.of(token), [1, 1], 'int32'));
   const positions = keep(gpu.upload(Int32Array.of(position), [1, 1], 'int32'));
   let h = gpu.embedding(embed, ids);
-  for (const l of layers) {
-    const n1 = keep(gpu.rmsNorm(h, l.norm1, 1e-5));
+  let n1 = keep(gpu.rmsNorm(h, layers[0].norm1, 1e-5));
+  let last = null;
+  // As @cria/models does: each residual add runs with the norm that follows it (addRmsNorm).
+  layers.forEach((l, i) => {
     const q = keep(gpu.rope(keep(gpu.linear(n1, l.wq)), positions, invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
     const k = keep(gpu.rope(keep(gpu.linear(n1, l.wk)), positions, invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
     gpu.kvWrite(l.k, k, position);
     gpu.kvWrite(l.v, keep(gpu.linear(n1, l.wv)), position);
     const a = keep(gpu.attention(q, l.k, l.v, { numHeads: HEADS, numKvHeads: KV_HEADS, headDim: HEAD_DIM, kvLength: position + 1, scale: 1 / 8 }));
-    const h2 = gpu.add(h, keep(gpu.linear(a, l.wo)));
+    const { sum: h2, normed: n2 } = gpu.addRmsNorm(h, keep(gpu.linear(a, l.wo)), l.norm2, 1e-5);
     keep(h);
-    const n2 = keep(gpu.rmsNorm(h2, l.norm2, 1e-5));
+    keep(n2);
     const mlp = keep(gpu.linear(keep(gpu.siluMul(keep(gpu.linear(n2, l.gate)), keep(gpu.linear(n2, l.up)))), l.down));
-    h = gpu.add(h2, mlp);
+    const next = gpu.addRmsNorm(h2, mlp, layers[i + 1]?.norm1 ?? finalNorm, 1e-5);
+    h = next.sum;
+    n1 = keep(next.normed);
+    last = n1;
     keep(h2);
-  }
+  });
   keep(h);
-  const logits = keep(gpu.linear(keep(gpu.rmsNorm(h, finalNorm, 1e-5)), lmHead));
+  const logits = keep(gpu.linear(last, lmHead));
   const next = gpu.argmax(logits);
   for (const t of scope) t.dispose();
   return next;
