@@ -26,6 +26,8 @@ describe('cuda backend (TypeScript layer) over an emulated device: CUDA graphs',
     backend = createEmulatedCudaBackend();
     const check = await graphDecodeCheck(backend);
     expect(check.error, check.name).toBeLessThanOrEqual(check.bound);
+    const long = await graphDecodeCheck(backend, { numHeads: 32, numKvHeads: 8, headDim: 64, maxLength: 640, prompt: 300, stride: 60 });
+    expect(long.error, long.name).toBeLessThanOrEqual(long.bound);
   });
 
   it('runs nothing while capturing: work on older memory happens at each replay, reading device scalars then', async () => {
