@@ -37,4 +37,4 @@ export {
   type TokenClassificationPipeline,
   type QuestionAnsweringPipeline,
 } from './pipeline.js';
-export { canCaptureDecodeStep } from './generation/decode-graph.js';
+export { DecodeGraph, canCaptureDecodeStep } from './generation/decode-graph.js';

@@ -14,7 +14,7 @@ import * as cuda from '@cria/kernels-cuda';
 import * as webgpu from '@cria/kernels-webgpu';
 import { LlamaForCausalLM } from '@cria/models';
 import { type ModelFixture, findModelFixtures } from './fixture-list.js';
-import { type CheckResult, checkGoldens, checkRuncLogits } from './golden-checks.js';
+import { type CheckResult, checkCapturedDecode, checkGoldens, checkRuncLogits } from './golden-checks.js';
 import { checkHeadGoldens } from './head-checks.js';
 
 /** The golden suite's bound for float32 compute paths (f16/bf16 weights are widened to float32). */
@@ -64,7 +64,8 @@ async function checkFixture(dir: string, kind: ModelFixture['kind']): Promise<Ch
   const model: LlamaForCausalLM = await LlamaForCausalLM.from_pretrained(dir, { device });
   try {
     if (model.device !== device) throw new Error(`model loaded on ${model.device}, asked for ${device}`);
-    return kind === 'goldens' ? await checkGoldens(model, dir, TOLERANCE) : await checkRuncLogits(model, dir, TOLERANCE);
+    if (kind === 'goldens') return await checkGoldens(model, dir, TOLERANCE);
+    return [...(await checkRuncLogits(model, dir, TOLERANCE)), ...(await checkCapturedDecode(model, dir, TOLERANCE))];
   } finally {
     model.dispose();
   }

@@ -3,10 +3,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerBackend } from '@cria/core';
 import { fixture } from '@cria/core/testing';
+import { createEmulatedCudaBackend } from '@cria/kernels-cuda/testing';
 import { LlamaForCausalLM } from '@cria/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkGoldens, checkRuncLogits } from './golden-checks.js';
+import { checkCapturedDecode, checkGoldens, checkRuncLogits } from './golden-checks.js';
 
 const TOLERANCE = 1e-4;
 
@@ -60,6 +62,43 @@ describe('checkRuncLogits on the cpu backend', () => {
       expect(results[0]!.error).toBeLessThan(TOLERANCE);
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('checkCapturedDecode', () => {
+  it('gives no result where the backend cannot capture (cpu)', async () => {
+    const model = await LlamaForCausalLM.from_pretrained(fixture('models', 'llama2c-260k'), { device: 'cpu' });
+    try {
+      expect(await checkCapturedDecode(model, fixture('models', 'llama2c-260k'), TOLERANCE)).toEqual([]);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('replays one captured step 255 times to run.c\'s logits on the emulated CUDA device, and fails a wrong reference', async () => {
+    registerBackend('cuda', { probe: async () => ({ available: true }), createBackend: async () => createEmulatedCudaBackend() });
+    const dir = fixture('models', 'llama2c-260k');
+    const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cuda' });
+    const scratch = mkdtempSync(join(tmpdir(), 'device-kit-captured-'));
+    try {
+      const results = await checkCapturedDecode(model, dir, TOLERANCE);
+      expect(results.map((r) => r.check)).toEqual(['captured decode step: logits vs run.c (255 replays, one token each)', 'captured decode step: argmax vs run.c at every position']);
+      for (const r of results) expect(r, r.check).toMatchObject({ pass: true });
+      // run.c's logits with position 200's row shifted: both checks must fail there.
+      const wrong = join(scratch, 'llama2c-260k');
+      cpSync(dir, wrong, { recursive: true });
+      const bytes = readFileSync(join(dir, 'reference', 'runc_logits_256x512.f32'));
+      const logits = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      const row = logits.subarray(200 * 512, 201 * 512);
+      row.set(Float32Array.from(row, (_, i) => row[(i + 1) % 512]!));
+      writeFileSync(join(wrong, 'reference', 'runc_logits_256x512.f32'), new Uint8Array(logits.buffer));
+      const failed = await checkCapturedDecode(model, wrong, TOLERANCE);
+      expect(failed.map((r) => r.pass)).toEqual([false, false]);
+      expect(failed[1]!.detail).toContain('200');
+    } finally {
+      model.dispose();
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { relativeError } from '@cria/core/testing';
-import { type LlamaForCausalLM, disposeOutput } from '@cria/models';
+import { DecodeGraph, DynamicCache, type LlamaForCausalLM, canCaptureDecodeStep, disposeOutput } from '@cria/models';
 import { argmaxOf, maskedRows, positionRows, readExpectedJson, readExpectedTensors } from '@cria/models/testing';
 
 export interface CheckResult {
@@ -106,4 +106,49 @@ export async function checkRuncLogits(model: LlamaForCausalLM, dir: string, tole
   } finally {
     disposeOutput(out);
   }
+}
+
+/**
+ * The decode path generate() takes where the backend captures steps (CUDA graphs): run.c's first token through
+ * forward, then tokens 1..255 one a step through one captured step (cache slot and kvLength read on the device,
+ * attention split over the whole cache bound), each step's logits against run.c's at that position. No result
+ * where the backend cannot capture.
+ */
+export async function checkCapturedDecode(model: LlamaForCausalLM, dir: string, tolerance: number): Promise<CheckResult[]> {
+  if (!canCaptureDecodeStep(model)) return [];
+  const reference = JSON.parse(readFileSync(join(dir, 'reference', 'reference.json'), 'utf8')) as { input_ids_teacher_forced?: number[] };
+  const positions = 256;
+  const ids = reference.input_ids_teacher_forced?.slice(0, positions);
+  if (!ids || ids.length !== positions) throw new Error(`${join(dir, 'reference', 'reference.json')}: input_ids_teacher_forced must hold at least ${positions} ids`);
+  const bytes = readFileSync(join(dir, 'reference', 'runc_logits_256x512.f32'));
+  const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const vocab = model.config.vocab_size;
+  const logits = new Float32Array(positions * vocab);
+  const cache = new DynamicCache({ capacity: positions });
+  let graph: DecodeGraph | undefined;
+  try {
+    const first = await model.forward({ input_ids: [[ids[0]!]], past_key_values: cache, use_cache: true });
+    logits.set(await first.logits!.toFloat32(), 0);
+    disposeOutput(first, { keepCache: true });
+    const shape = model.model.cacheShape(1);
+    for (let t = 1; t < positions; t++) {
+      const layers = await cache.prepare(model.backend, shape, 1);
+      graph ??= new DecodeGraph(model, layers, null);
+      if (!graph.uses(layers)) throw new Error(`the cache was given new tensors at position ${t}`);
+      const step = graph.run([ids[t]!], [t], cache.get_seq_length());
+      cache.advance(1);
+      logits.set(await step.toFloat32(), t * vocab);
+      step.dispose();
+    }
+  } finally {
+    graph?.dispose();
+    cache.dispose();
+  }
+  const results = [closeness('captured decode step: logits vs run.c (255 replays, one token each)', logits, expected, tolerance)];
+  const wrong: number[] = [];
+  for (let t = 0; t < positions; t++) {
+    if (argmaxOf(logits.subarray(t * vocab, (t + 1) * vocab)) !== argmaxOf(expected.subarray(t * vocab, (t + 1) * vocab))) wrong.push(t);
+  }
+  results.push({ check: 'captured decode step: argmax vs run.c at every position', pass: wrong.length === 0, ...(wrong.length ? { detail: `differs at positions ${wrong.slice(0, 10).join(', ')}${wrong.length > 10 ? ', …' : ''}` } : {}) });
+  return results;
 }
