@@ -74,14 +74,16 @@ describe('WebGpuBackend.measureCopyBandwidth', () => {
     }
   });
 
-  it('the two timers agree within a factor of 3 on the same device', async () => {
+  // A units check, not a benchmark: a timestamp period or nanosecond/microsecond mistake is a factor of 1000. The
+  // window is wide because lavapipe copies on the CPU cores other test files share while this one runs.
+  it('the two timers agree within a factor of 30 on the same device (units are right)', async () => {
     const plain = await WebGpuBackend.create({ useTimestampQuery: false });
     try {
       const byTimestamps = await gpu.measureCopyBandwidth(64 << 20, { repetitions: 3 });
       const byClock = await plain.measureCopyBandwidth(64 << 20, { repetitions: 3 });
       const ratio = byTimestamps.bytesPerSecond / byClock.bytesPerSecond;
-      expect(ratio).toBeGreaterThan(1 / 3);
-      expect(ratio).toBeLessThan(3);
+      expect(ratio).toBeGreaterThan(1 / 30);
+      expect(ratio).toBeLessThan(30);
     } finally {
       plain.dispose();
     }
