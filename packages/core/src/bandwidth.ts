@@ -66,11 +66,16 @@ export function checkCopyBandwidthArgs(bytes: unknown, options: CopyBandwidthOpt
  */
 export function copyBytesPerSecond(bytes: number, seconds: readonly number[]): number {
   if (seconds.length === 0) throw new ArgumentError('copyBytesPerSecond: no timed copies');
-  const sorted = [...seconds].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  if (!Number.isFinite(median) || median <= 0) {
-    throw new ArgumentError(`copyBytesPerSecond: the median copy of ${bytes} bytes took ${median} s, below the timer's resolution; measure more bytes`);
+  const time = median(seconds);
+  if (!Number.isFinite(time) || time <= 0) {
+    throw new ArgumentError(`copyBytesPerSecond: the median copy of ${bytes} bytes took ${time} s, below the timer's resolution; measure more bytes`);
   }
-  return (2 * bytes) / median;
+  return (2 * bytes) / time;
+}
+
+/** The median of timed samples (the mean of the middle two for an even count; NaN for none). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -1,6 +1,6 @@
 // Buffer-to-buffer copy bandwidth of a GPUDevice: copyBufferToBuffer between two buffers, timed by timestamp
 // queries where the device has 'timestamp-query', else by the host clock around onSubmittedWorkDone.
-import { type CopyBandwidth, type CopyBandwidthOptions, CriaError, checkCopyBandwidthArgs, copyBytesPerSecond } from '@cria/core';
+import { type CopyBandwidth, type CopyBandwidthOptions, CriaError, checkCopyBandwidthArgs, copyBytesPerSecond, median } from '@cria/core';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 
 /** GPUQueryUsage isn't a global in Dawn for Node; QUERY_RESOLVE is fixed by the spec. */
@@ -85,12 +85,6 @@ export async function measureGpuCopyBandwidth(
 function summary(size: number, sampleSeconds: number[], copies: number, repetitions: number, timer: CopyBandwidth['timer']): CopyBandwidth {
   const perCopy = sampleSeconds.map((s) => s / copies);
   return { bytesPerSecond: copyBytesPerSecond(size, perCopy), bytes: size, repetitions, copiesPerSample: copies, timer };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**
