@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { relativeError } from '@cria/core/testing';
-import { DecodeGraph, DynamicCache, type LlamaForCausalLM, canCaptureDecodeStep, disposeOutput } from '@cria/models';
+import { DecodeGraph, DynamicCache, type LlamaForCausalLM, type ModelOutput, canCaptureDecodeStep, disposeOutput } from '@cria/models';
 import { argmaxOf, maskedRows, positionRows, readExpectedJson, readExpectedTensors } from '@cria/models/testing';
 
 export interface CheckResult {
@@ -21,6 +21,12 @@ export function closeness(check: string, actual: ArrayLike<number>, expected: Ar
   if (actual.length !== expected.length) return { check, pass: false, detail: `length ${actual.length}, golden has ${expected.length}` };
   const error = relativeError(actual, expected);
   return { check, pass: error <= bound, error, bound };
+}
+
+/** The left-padded batch's last_hidden_state on its unpadded (mask 1) rows against the golden's same rows. */
+export async function paddedHiddenCheck(padded: ModelOutput, mask: number[][], golden: Float32Array | undefined, width: number, tolerance: number): Promise<CheckResult> {
+  const actual = maskedRows(await padded.last_hidden_state.toFloat32(), mask, width);
+  return closeness('padded_last_hidden_state (mask 1)', actual, golden && maskedRows(golden, mask, width), tolerance);
 }
 
 /** Hidden states, logits, loss, the left-padded batch and greedy ids against expected.json/.safetensors. */
@@ -59,13 +65,7 @@ export async function checkGoldens(model: LlamaForCausalLM, dir: string, toleran
   const { padded_input_ids, padded_attention_mask, padded_position_ids } = expected.inputs;
   const padded = await model.forward({ input_ids: padded_input_ids, attention_mask: padded_attention_mask, position_ids: padded_position_ids, use_cache: false });
   try {
-    const goldenPadded = golden('padded_last_hidden_state');
-    results.push(closeness(
-      'padded_last_hidden_state (mask 1)',
-      maskedRows(await padded.last_hidden_state.toFloat32(), padded_attention_mask, width),
-      goldenPadded && maskedRows(goldenPadded, padded_attention_mask, width),
-      tolerance,
-    ));
+    results.push(await paddedHiddenCheck(padded, padded_attention_mask, golden('padded_last_hidden_state'), width, tolerance));
     const paddedSeq = padded_input_ids[0]!.length;
     const logits = await padded.logits!.toFloat32();
     results.push(closeness('padded_logits_last', positionRows(logits, padded_input_ids.length, paddedSeq, vocab, paddedSeq - 1), golden('padded_logits_last'), tolerance));
@@ -83,26 +83,40 @@ export async function checkGoldens(model: LlamaForCausalLM, dir: string, toleran
   return results;
 }
 
-/** models/llama2c-260k: logits of 256 teacher-forced positions against llama2.c's run.c, argmax at every position. */
-export async function checkRuncLogits(model: LlamaForCausalLM, dir: string, tolerance: number): Promise<CheckResult[]> {
+/** Positions of llama2c-260k's reference the run.c checks compare. */
+const RUNC_POSITIONS = 256;
+
+/** run.c's teacher-forced ids and its logits [RUNC_POSITIONS, vocab] from `dir`/reference. */
+function readRuncReference(dir: string, vocab: number): { ids: number[]; expected: Float32Array } {
   const reference = JSON.parse(readFileSync(join(dir, 'reference', 'reference.json'), 'utf8')) as { input_ids_teacher_forced?: number[] };
-  const positions = 256;
-  const ids = reference.input_ids_teacher_forced?.slice(0, positions);
-  if (!ids || ids.length !== positions) throw new Error(`${join(dir, 'reference', 'reference.json')}: input_ids_teacher_forced must hold at least ${positions} ids`);
+  const ids = reference.input_ids_teacher_forced?.slice(0, RUNC_POSITIONS);
+  if (!ids || ids.length !== RUNC_POSITIONS) throw new Error(`${join(dir, 'reference', 'reference.json')}: input_ids_teacher_forced must hold at least ${RUNC_POSITIONS} ids`);
   const bytes = readFileSync(join(dir, 'reference', 'runc_logits_256x512.f32'));
   const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (expected.length !== RUNC_POSITIONS * vocab) throw new Error(`runc_logits_256x512.f32 holds ${expected.length} floats, expected ${RUNC_POSITIONS} x ${vocab}`);
+  return { ids, expected };
+}
+
+/** Logits [RUNC_POSITIONS, vocab] against run.c's: closeness, and the argmax at every position (the two checks' names). */
+function compareWithRunc(names: [string, string], logits: Float32Array, expected: Float32Array, vocab: number, tolerance: number): CheckResult[] {
+  const wrong: number[] = [];
+  for (let t = 0; t < RUNC_POSITIONS; t++) {
+    if (argmaxOf(logits.subarray(t * vocab, (t + 1) * vocab)) !== argmaxOf(expected.subarray(t * vocab, (t + 1) * vocab))) wrong.push(t);
+  }
+  return [
+    closeness(names[0], logits, expected, tolerance),
+    { check: names[1], pass: wrong.length === 0, ...(wrong.length ? { detail: `differs at positions ${wrong.slice(0, 10).join(', ')}${wrong.length > 10 ? ', …' : ''}` } : {}) },
+  ];
+}
+
+/** models/llama2c-260k: logits of 256 teacher-forced positions against llama2.c's run.c, argmax at every position. */
+export async function checkRuncLogits(model: LlamaForCausalLM, dir: string, tolerance: number): Promise<CheckResult[]> {
   const vocab = model.config.vocab_size;
-  if (expected.length !== positions * vocab) throw new Error(`runc_logits_256x512.f32 holds ${expected.length} floats, expected ${positions} x ${vocab}`);
+  const { ids, expected } = readRuncReference(dir, vocab);
   const out = await model.forward({ input_ids: [ids], use_cache: false });
   try {
-    const logits = await out.logits!.toFloat32();
-    const results = [closeness('logits vs run.c (256 positions)', logits, expected, tolerance)];
-    const wrong: number[] = [];
-    for (let t = 0; t < positions; t++) {
-      if (argmaxOf(logits.subarray(t * vocab, (t + 1) * vocab)) !== argmaxOf(expected.subarray(t * vocab, (t + 1) * vocab))) wrong.push(t);
-    }
-    results.push({ check: 'argmax vs run.c at every position', pass: wrong.length === 0, ...(wrong.length ? { detail: `differs at positions ${wrong.slice(0, 10).join(', ')}${wrong.length > 10 ? ', …' : ''}` } : {}) });
-    return results;
+    const names: [string, string] = ['logits vs run.c (256 positions)', 'argmax vs run.c at every position'];
+    return compareWithRunc(names, await out.logits!.toFloat32(), expected, vocab, tolerance);
   } finally {
     disposeOutput(out);
   }
@@ -116,22 +130,17 @@ export async function checkRuncLogits(model: LlamaForCausalLM, dir: string, tole
  */
 export async function checkCapturedDecode(model: LlamaForCausalLM, dir: string, tolerance: number): Promise<CheckResult[]> {
   if (!canCaptureDecodeStep(model)) return [];
-  const reference = JSON.parse(readFileSync(join(dir, 'reference', 'reference.json'), 'utf8')) as { input_ids_teacher_forced?: number[] };
-  const positions = 256;
-  const ids = reference.input_ids_teacher_forced?.slice(0, positions);
-  if (!ids || ids.length !== positions) throw new Error(`${join(dir, 'reference', 'reference.json')}: input_ids_teacher_forced must hold at least ${positions} ids`);
-  const bytes = readFileSync(join(dir, 'reference', 'runc_logits_256x512.f32'));
-  const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const vocab = model.config.vocab_size;
-  const logits = new Float32Array(positions * vocab);
-  const cache = new DynamicCache({ capacity: positions });
+  const { ids, expected } = readRuncReference(dir, vocab);
+  const logits = new Float32Array(RUNC_POSITIONS * vocab);
+  const cache = new DynamicCache({ capacity: RUNC_POSITIONS });
   let graph: DecodeGraph | undefined;
   try {
     const first = await model.forward({ input_ids: [[ids[0]!]], past_key_values: cache, use_cache: true });
     logits.set(await first.logits!.toFloat32(), 0);
     disposeOutput(first, { keepCache: true });
     const shape = model.model.cacheShape(1);
-    for (let t = 1; t < positions; t++) {
+    for (let t = 1; t < RUNC_POSITIONS; t++) {
       const layers = await cache.prepare(model.backend, shape, 1);
       graph ??= new DecodeGraph(model, layers, null);
       if (!graph.uses(layers)) throw new Error(`the cache was given new tensors at position ${t}`);
@@ -144,11 +153,6 @@ export async function checkCapturedDecode(model: LlamaForCausalLM, dir: string, 
     graph?.dispose();
     cache.dispose();
   }
-  const results = [closeness('captured decode step: logits vs run.c (255 replays, one token each)', logits, expected, tolerance)];
-  const wrong: number[] = [];
-  for (let t = 0; t < positions; t++) {
-    if (argmaxOf(logits.subarray(t * vocab, (t + 1) * vocab)) !== argmaxOf(expected.subarray(t * vocab, (t + 1) * vocab))) wrong.push(t);
-  }
-  results.push({ check: 'captured decode step: argmax vs run.c at every position', pass: wrong.length === 0, ...(wrong.length ? { detail: `differs at positions ${wrong.slice(0, 10).join(', ')}${wrong.length > 10 ? ', …' : ''}` } : {}) });
-  return results;
+  const names: [string, string] = ['captured decode step: logits vs run.c (255 replays, one token each)', 'captured decode step: argmax vs run.c at every position'];
+  return compareWithRunc(names, logits, expected, vocab, tolerance);
 }

@@ -7,9 +7,9 @@ import {
   type ModelOutput,
   disposeOutput,
 } from '@cria/models';
-import { maskedRows, readExpectedJson, readExpectedTensors } from '@cria/models/testing';
+import { readExpectedJson, readExpectedTensors } from '@cria/models/testing';
 import type { BackendName } from '@cria/core';
-import { type CheckResult, closeness } from './golden-checks.js';
+import { type CheckResult, closeness, paddedHiddenCheck } from './golden-checks.js';
 
 export type HeadKind = 'seqcls' | 'tokcls' | 'qa';
 
@@ -58,13 +58,7 @@ export async function checkHeadGoldens(kind: HeadKind, dir: string, device: Back
     const { padded_input_ids, padded_attention_mask, padded_position_ids } = expected.inputs;
     const padded = await model.forward({ input_ids: padded_input_ids, attention_mask: padded_attention_mask, position_ids: padded_position_ids, use_cache: false });
     try {
-      const goldenPadded = golden('padded_last_hidden_state');
-      results.push(closeness(
-        'padded_last_hidden_state (mask 1)',
-        maskedRows(await padded.last_hidden_state.toFloat32(), padded_attention_mask, width),
-        goldenPadded && maskedRows(goldenPadded, padded_attention_mask, width),
-        tolerance,
-      ));
+      results.push(await paddedHiddenCheck(padded, padded_attention_mask, golden('padded_last_hidden_state'), width, tolerance));
     } finally {
       disposeOutput(padded);
     }
