@@ -3,7 +3,7 @@ import { CriaError, type Tensor, supportsStepCapture } from '@cria/core';
 import type { LayerCache } from '../cache.js';
 import { Linear, Module } from '../nn/module.js';
 import { linear } from '../nn/ops.js';
-import type { DevicePosition, ForwardContext } from './forward-context.js';
+import type { ForwardContext } from './forward-context.js';
 
 /** LlamaAttention: q/k/v/o projections, RoPE on q and k, grouped-query causal attention over the cache. */
 export class LlamaAttention extends Module {
@@ -38,49 +38,33 @@ export class LlamaAttention extends Module {
     const k = b.rope(k0, ctx.positions, ctx.invFreq, { numHeads: this.numKvHeads, headDim: this.headDim, attentionScaling: ctx.attentionScaling });
     q0.dispose();
     k0.dispose();
-    if (ctx.devicePosition) {
-      const output = this.#capturedStep(ctx, ctx.devicePosition, q, k, v, cache);
-      return { output };
-    }
-    b.kvWrite(cache.keys, k, ctx.offset);
-    b.kvWrite(cache.values, v, ctx.offset);
-    k.dispose();
-    v.dispose();
-    const options = {
+    const heads = {
       numHeads: this.numHeads,
       numKvHeads: this.numKvHeads,
       headDim: this.headDim,
-      kvLength: ctx.offset + seqLength,
       scale: 1 / Math.sqrt(this.headDim),
       ...(ctx.mask ? { mask: ctx.mask } : {}),
     };
-    const attended = b.attention(q, cache.keys, cache.values, options);
-    const attentions = ctx.outputAttentions ? b.attentionWeights(q, cache.keys, options) : undefined;
+    let attended: Tensor;
+    let attentions: Tensor | undefined;
+    if (ctx.devicePosition) {
+      // A captured decode step: the cache slot and the valid length are read on the device.
+      if (!supportsStepCapture(b)) throw new CriaError(`backend '${b.name}' cannot capture a decode step`);
+      b.kvWriteAt(cache.keys, k, ctx.devicePosition.offset);
+      b.kvWriteAt(cache.values, v, ctx.devicePosition.offset);
+      attended = b.attentionAt(q, cache.keys, cache.values, { ...heads, kvLength: ctx.devicePosition.kvLength });
+    } else {
+      b.kvWrite(cache.keys, k, ctx.offset);
+      b.kvWrite(cache.values, v, ctx.offset);
+      const options = { ...heads, kvLength: ctx.offset + seqLength };
+      attended = b.attention(q, cache.keys, cache.values, options);
+      if (ctx.outputAttentions) attentions = b.attentionWeights(q, cache.keys, options);
+    }
+    k.dispose();
+    v.dispose();
     q.dispose();
     const output = linear(b, attended, this.o_proj);
     attended.dispose();
     return attentions ? { output, attentions } : { output };
-  }
-
-  /** The decode step of a captured graph: the cache slot and valid length are read on the device. */
-  #capturedStep(ctx: ForwardContext, at: DevicePosition, q: Tensor, k: Tensor, v: Tensor, cache: LayerCache): Tensor {
-    const b = ctx.backend;
-    if (!supportsStepCapture(b)) throw new CriaError(`backend '${b.name}' cannot capture a decode step`);
-    b.kvWriteAt(cache.keys, k, at.offset);
-    b.kvWriteAt(cache.values, v, at.offset);
-    k.dispose();
-    v.dispose();
-    const attended = b.attentionAt(q, cache.keys, cache.values, {
-      numHeads: this.numHeads,
-      numKvHeads: this.numKvHeads,
-      headDim: this.headDim,
-      kvLength: at.kvLength,
-      scale: 1 / Math.sqrt(this.headDim),
-      ...(ctx.mask ? { mask: ctx.mask } : {}),
-    });
-    q.dispose();
-    const output = linear(b, attended, this.o_proj);
-    attended.dispose();
-    return output;
   }
 }
