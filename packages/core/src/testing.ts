@@ -111,3 +111,13 @@ export function seedOf(name: string): number {
   }
   return hash >>> 0;
 }
+
+/** A `readRange(offset, length)` over `bytes` for `Backend.uploadByRanges`, recording each read as [offset, length]. */
+export function rangeReaderOf(bytes: Uint8Array): { reads: [number, number][]; readRange: (offset: number, length: number) => Promise<Uint8Array> } {
+  const reads: [number, number][] = [];
+  const readRange = async (offset: number, length: number): Promise<Uint8Array> => {
+    reads.push([offset, length]);
+    return bytes.slice(offset, offset + length);
+  };
+  return { reads, readRange };
+}
