@@ -11,6 +11,7 @@ export type OpName =
   | 'rmsNorm'
   | 'addRmsNorm'
   | 'linear'
+  | 'linearSiluMul'
   | 'rope'
   | 'kvWrite'
   | 'attention'
@@ -23,7 +24,7 @@ export type OpName =
   | 'cast';
 
 export const OP_NAMES: readonly OpName[] = [
-  'embedding', 'rmsNorm', 'addRmsNorm', 'linear', 'rope', 'kvWrite', 'attention', 'attentionWeights',
+  'embedding', 'rmsNorm', 'addRmsNorm', 'linear', 'linearSiluMul', 'rope', 'kvWrite', 'attention', 'attentionWeights',
   'siluMul', 'add', 'softmax', 'argmax', 'topk', 'cast',
 ];
 
@@ -107,6 +108,12 @@ export interface Backend extends TensorOwner {
   addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor };
   /** x [..., K] float32, weight [M, K], bias [M] -> x·weightᵀ + bias, float32 [..., M]. */
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
+  /**
+   * The gated MLP's first half in one op: x [..., K] float32, gate and up [M, K] (the same shape and dtype), gateBias
+   * and upBias [M] (both or neither) -> silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias), float32 [..., M], as `linear`
+   * twice then `siluMul` give (x is read once, and the two projections never leave the kernel).
+   */
+  linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor;
   /**
    * Rotate-half RoPE: x [B, S, numHeads * headDim] float32, positions int32 [B, S],
    * invFreq float32 [headDim / 2]. For position p and pair (i, i + headDim/2):

@@ -60,6 +60,8 @@ describe('supports', () => {
       ['rmsNorm', ['float32', 'float16']],
       ['linear', ['float32', 'float16']],
       ['linear', ['float32', 'bfloat16', 'float32']],
+      ['linearSiluMul', ['float32', 'float16', 'float16']],
+      ['linearSiluMul', ['float32', 'bfloat16', 'bfloat16', 'float32', 'float32']],
       ['rope', ['float32', 'int32', 'float32']],
       ['kvWrite', ['float32', 'float32']],
       ['attention', ['float32', 'float32', 'float32']],
@@ -79,6 +81,9 @@ describe('supports', () => {
       ['linear', ['float32']],
       ['linear', ['float16', 'float16']],
       ['linear', ['float32', 'int8']],
+      ['linearSiluMul', ['float32', 'float16', 'bfloat16']],
+      ['linearSiluMul', ['float32', 'float16', 'float16', 'float16']],
+      ['linearSiluMul', ['float32', 'float16', 'float16', 'float16', 'float32']],
       ['rope', ['float32', 'int64', 'float32']],
       ['kvWrite', ['float16', 'float32']],
       ['attention', ['float32', 'float32']],
@@ -107,6 +112,9 @@ describe('argument errors name the argument and what was expected', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ['linear in_features', () => cpu.linear(f32([1, 2, 3], [1, 3]), f32([1, 2], [1, 2])), /linear: x \[1, 3\] float32 must have 2 \(weight's in_features/],
     ['linear bias', () => cpu.linear(f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1, 2])), /linear: bias \[2\] float32 must have 1/],
+    ['linearSiluMul one bias', () => cpu.linearSiluMul(f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1])), /linearSiluMul: gateBias and upBias must be given together, got gateBias alone/],
+    ['linearSiluMul up shape', () => cpu.linearSiluMul(f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1, 2, 3, 4], [2, 2])), /linearSiluMul: gate \[1, 2\] float32 and up \[2, 2\] float32 must have the same shape/],
+    ['linearSiluMul in_features', () => cpu.linearSiluMul(f32([1, 2, 3], [1, 3]), f32([1, 2], [1, 2]), f32([1, 2], [1, 2])), /linearSiluMul: x \[1, 3\] float32 must have 2 \(gate's in_features/],
     ['rmsNorm weight', () => cpu.rmsNorm(f32([1, 2]), f32([1]), 1e-5), /rmsNorm: weight \[1\] float32 must have 2/],
     ['rmsNorm eps', () => cpu.rmsNorm(f32([1]), f32([1]), NaN), /rmsNorm: eps must be a finite number/],
     ['rope headDim', () => cpu.rope(f32([1, 2, 3], [1, 1, 3]), i32([0], [1, 1]), f32([1]), { numHeads: 1, headDim: 3, attentionScaling: 1 }), /rope: options.headDim must be even/],
@@ -127,4 +135,19 @@ describe('argument errors name the argument and what was expected', () => {
       expect(call).toThrow(message);
     });
   }
+});
+
+describe('linearSiluMul', () => {
+  it('gives the numbers of linear, linear, siluMul (biases included, float16 weights)', () => {
+    const x = f32([0.5, -1, 2, 0.25, 1.5, -0.75], [2, 3]);
+    const gate = cpu.cast(f32([0.1, -0.2, 0.3, 0.4, 0.5, -0.6, -0.7, 0.8, 0.9, 1.0, -1.1, 1.2], [4, 3]), 'float16');
+    const up = cpu.cast(f32([1.2, 1.1, -1.0, 0.9, -0.8, 0.7, 0.6, 0.5, -0.4, -0.3, 0.2, 0.1], [4, 3]), 'float16');
+    const gateBias = cpu.cast(f32([0.5, -0.5, 0.25, 0]), 'float16');
+    const upBias = cpu.cast(f32([-1, 1, 0, 2]), 'float16');
+    const fused = cpu.linearSiluMul(x, gate, up, gateBias, upBias);
+    const apart = cpu.siluMul(cpu.linear(x, gate, gateBias), cpu.linear(x, up, upBias));
+    expect(fused.shape).toEqual([2, 4]);
+    expect(list(fused)).toEqual(list(apart));
+    expect(list(cpu.linearSiluMul(x, gate, up))).toEqual(list(cpu.siluMul(cpu.linear(x, gate), cpu.linear(x, up))));
+  });
 });

@@ -155,16 +155,25 @@ export class CpuBackend implements Backend, CopyBandwidthMeasure {
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     this.#check('linear', bias == null ? { x, weight } : { x, weight, bias });
-    requireMinRank('linear', 'x', x, 1);
-    requireRank('linear', 'weight', weight, 2);
-    const [outFeatures, inFeatures] = weight.shape as [number, number];
-    requireDim('linear', 'x', x, -1, inFeatures, "weight's in_features, weight.shape[1]");
-    if (bias != null) {
-      requireRank('linear', 'bias', bias, 1);
-      requireDim('linear', 'bias', bias, 0, outFeatures, "weight's out_features, weight.shape[0]");
-    }
+    const [outFeatures, inFeatures] = this.#linearShape('linear', x, 'weight', weight, 'bias', bias);
     const out = linearKernel(this.#data(x) as Float32Array, rowsOf(x), inFeatures, widened(weight), outFeatures, bias ? widened(bias) : undefined);
     return this.#output(out, [...x.shape.slice(0, -1), outFeatures]);
+  }
+
+  /** linear with gate, linear with up, then siluMul: the same numbers as the three ops. */
+  linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
+    if ((gateBias == null) !== (upBias == null)) {
+      throw new ArgumentError(`linearSiluMul: gateBias and upBias must be given together, got ${gateBias == null ? 'upBias alone' : 'gateBias alone'}`);
+    }
+    this.#check('linearSiluMul', gateBias == null || upBias == null ? { x, gate, up } : { x, gate, up, gateBias, upBias });
+    const [outFeatures, inFeatures] = this.#linearShape('linearSiluMul', x, 'gate', gate, 'gateBias', gateBias);
+    this.#linearShape('linearSiluMul', x, 'up', up, 'upBias', upBias);
+    requireSameShape('linearSiluMul', 'gate', gate, 'up', up);
+    const data = this.#data(x) as Float32Array;
+    const rows = rowsOf(x);
+    const gated = linearKernel(data, rows, inFeatures, widened(gate), outFeatures, gateBias ? widened(gateBias) : undefined);
+    const projected = linearKernel(data, rows, inFeatures, widened(up), outFeatures, upBias ? widened(upBias) : undefined);
+    return this.#output(siluMulKernel(gated, projected), [...x.shape.slice(0, -1), outFeatures]);
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
@@ -300,6 +309,19 @@ export class CpuBackend implements Backend, CopyBandwidthMeasure {
     this.#alive();
     const dtypes = Object.entries(inputs).map(([arg, t]) => requireHost(op, arg, t).dtype);
     if (!cpuSupports(op, dtypes)) throw new UnsupportedOpError(this.name, op, dtypes);
+  }
+
+  /** Checks x [..., K], a weight [M, K] and its optional bias [M] for `op`; returns [M, K]. */
+  #linearShape(op: OpName, x: Tensor, weightName: string, weight: Tensor, biasName: string, bias: Tensor | undefined): [number, number] {
+    requireMinRank(op, 'x', x, 1);
+    requireRank(op, weightName, weight, 2);
+    const [outFeatures, inFeatures] = weight.shape as [number, number];
+    requireDim(op, 'x', x, -1, inFeatures, `${weightName}'s in_features, ${weightName}.shape[1]`);
+    if (bias != null) {
+      requireRank(op, biasName, bias, 1);
+      requireDim(op, biasName, bias, 0, outFeatures, `${weightName}'s out_features, ${weightName}.shape[0]`);
+    }
+    return [outFeatures, inFeatures];
   }
 
   #data(t: Tensor): TypedArray {

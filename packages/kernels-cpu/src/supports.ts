@@ -11,8 +11,8 @@ function matches(dtypes: readonly DType[], allowed: readonly (readonly DType[])[
 }
 
 /**
- * The dtype lists each op accepts. Optional trailing inputs (linear's bias, attention's mask) may be
- * left out. cast takes [from] or [from, to].
+ * The dtype lists each op accepts. Optional trailing inputs (linear's bias, linearSiluMul's two biases,
+ * attention's mask) may be left out. cast takes [from] or [from, to].
  */
 export function cpuSupports(op: OpName, dtypes: readonly DType[]): boolean {
   switch (op) {
@@ -24,6 +24,13 @@ export function cpuSupports(op: OpName, dtypes: readonly DType[]): boolean {
       return matches(dtypes, [[F32], [F32], WEIGHT_DTYPES]);
     case 'linear':
       return matches(dtypes, [[F32], WEIGHT_DTYPES]) || matches(dtypes, [[F32], WEIGHT_DTYPES, WEIGHT_DTYPES]);
+    case 'linearSiluMul':
+      // gate and up share a dtype, as do their biases.
+      return (
+        (matches(dtypes, [[F32], WEIGHT_DTYPES, WEIGHT_DTYPES]) || matches(dtypes, [[F32], WEIGHT_DTYPES, WEIGHT_DTYPES, WEIGHT_DTYPES, WEIGHT_DTYPES])) &&
+        dtypes[1] === dtypes[2] &&
+        dtypes[3] === dtypes[4]
+      );
     case 'rope':
       return matches(dtypes, [[F32], ['int32'], [F32]]);
     case 'kvWrite':

@@ -58,6 +58,24 @@ function linearCases(): OpCase[] {
   return cases;
 }
 
+function linearSiluMulCases(): OpCase[] {
+  const gated = (name: string, x: number[], m: number, dtypes: DType[], bias = false): OpCase => {
+    const k = x[x.length - 1]!;
+    const shapes: Record<string, number[]> = { x, gate: [m, k], up: [m, k] };
+    if (bias) Object.assign(shapes, { gateBias: [m], upBias: [m] });
+    return { op: 'linearSiluMul', name: `linearSiluMul ${name}`, shapes, dtypes, params: {}, bound: BOUND.reduction };
+  };
+  return WEIGHTS.flatMap((w): OpCase[] => [
+    gated(`decode x[1,1,256] W[1000,256] ${short(w)}`, [1, 1, 256], 1000, ['float32', w, w]),
+    gated(`x[3,77] W[129,77] +biases ${short(w)}`, [3, 77], 129, ['float32', w, w, w, w], true),
+    gated(`prefill x[2,9,64] W[96,64] ${short(w)}`, [2, 9, 64], 96, ['float32', w, w]),
+  ]).concat([
+    gated('decode batch x[5,2048] W[344,2048] bf16', [5, 2048], 344, ['float32', 'bfloat16', 'bfloat16']),
+    gated('long K x[1,4099] W[67,4099] f16', [1, 4099], 67, ['float32', 'float16', 'float16']),
+    gated('x[4,24] W[40,24] f32 biases bf16 weights', [4, 24], 40, ['float32', 'bfloat16', 'bfloat16', 'float32', 'float32'], true),
+  ]);
+}
+
 function ropeCase(name: string, batch: number, seq: number, numHeads: number, headDim: number, params: OpParams): OpCase {
   return {
     op: 'rope',
@@ -175,6 +193,7 @@ export const OP_CASES: readonly OpCase[] = [
   ...rmsNormCases(),
   ...addRmsNormCases(),
   ...linearCases(),
+  ...linearSiluMulCases(),
   ...ropeCases(),
   ...kvWriteCases(),
   ...attentionCases(),

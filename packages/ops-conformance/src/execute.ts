@@ -45,6 +45,8 @@ export function executeCase(backend: Backend, opCase: OpCase, tensors: ReadonlyM
     }
     case 'linear':
       return new Map([['out', backend.linear(get('x'), get('weight'), tensors.get('bias'))]]);
+    case 'linearSiluMul':
+      return new Map([['out', backend.linearSiluMul(get('x'), get('gate'), get('up'), tensors.get('gateBias'), tensors.get('upBias'))]]);
     case 'rope':
       return new Map([
         ['out', backend.rope(get('x'), get('positions'), get('invFreq'), {

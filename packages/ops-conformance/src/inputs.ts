@@ -15,6 +15,7 @@ export const INPUT_NAMES: Readonly<Record<OpCase['op'], readonly string[]>> = {
   rmsNorm: ['x', 'weight'],
   addRmsNorm: ['a', 'b', 'weight'],
   linear: ['x', 'weight', 'bias'],
+  linearSiluMul: ['x', 'gate', 'up', 'gateBias', 'upBias'],
   rope: ['x', 'positions', 'invFreq'],
   kvWrite: ['cache', 'src'],
   attention: ['q', 'kCache', 'vCache', 'mask'],
