@@ -1,7 +1,7 @@
 import type { LlamaConfig } from '@cria/config';
 import type { Backend, Tensor } from '@cria/core';
 import { Linear, Module } from '../nn/module.js';
-import { linear } from '../nn/ops.js';
+import { linear, linearSiluMul } from '../nn/ops.js';
 
 /** LlamaMLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
 export class LlamaMLP extends Module {
@@ -17,11 +17,7 @@ export class LlamaMLP extends Module {
   }
 
   forward(b: Backend, x: Tensor): Tensor {
-    const gate = linear(b, x, this.gate_proj);
-    const up = linear(b, x, this.up_proj);
-    const act = b.siluMul(gate, up);
-    gate.dispose();
-    up.dispose();
+    const act = linearSiluMul(b, x, this.gate_proj, this.up_proj);
     const out = linear(b, act, this.down_proj);
     act.dispose();
     return out;

@@ -1,0 +1,72 @@
+// The fused ops (addRmsNorm, linearSiluMul) where the backend has them, and the plain ops where it does not, give the
+// same numbers: on the CPU backend both ways are bit-identical, and both meet the goldens.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DType, type OpName, type Tensor, registerBackend } from '@cria/core';
+import { fixture } from '@cria/core/testing';
+import { CpuBackend } from '@cria/kernels-cpu';
+import { describe, expect, it } from 'vitest';
+import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
+import { expectClose, readExpectedJson, readExpectedTensors } from '../src/testing.js';
+
+const FUSED: readonly OpName[] = ['addRmsNorm', 'linearSiluMul'];
+
+/** A CPU backend that counts the fused ops it runs, or (fused = false) says it has none of them. */
+class FusionCountingBackend extends CpuBackend {
+  readonly calls = new Map<OpName, number>();
+  constructor(readonly fused: boolean) {
+    super();
+  }
+  override supports(op: OpName, dtypes: readonly DType[]): boolean {
+    return (this.fused || !FUSED.includes(op)) && super.supports(op, dtypes);
+  }
+  #count(op: OpName): void {
+    this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+  }
+  override addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
+    this.#count('addRmsNorm');
+    return super.addRmsNorm(a, b, weight, eps);
+  }
+  override linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
+    this.#count('linearSiluMul');
+    return super.linearSiluMul(x, gate, up, gateBias, upBias);
+  }
+  override siluMul(gate: Tensor, up: Tensor): Tensor {
+    this.#count('siluMul');
+    return super.siluMul(gate, up);
+  }
+}
+
+async function logitsWith(backend: FusionCountingBackend, dir: string, inputIds: number[][]): Promise<Float32Array> {
+  registerBackend('cpu', { probe: async () => ({ available: true }), createBackend: async () => backend });
+  const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' });
+  expect(model.backend).toBe(backend);
+  const out = await model.forward({ input_ids: inputIds, use_cache: false });
+  const logits = await out.logits.toFloat32();
+  disposeOutput(out);
+  model.dispose();
+  return logits;
+}
+
+describe('fused ops in the decoder layers', () => {
+  for (const name of ['tiny-llama-bias-headdim', 'tiny-llama2-gqa-f16-sharded']) {
+    it(`${name}: fused and plain give bit-identical logits, both within 1e-4 of the goldens`, async () => {
+      const dir = fixture('models', name);
+      const expected = readExpectedJson(dir);
+      const golden = (await readExpectedTensors(dir)).get('logits')!.data;
+      const fused = new FusionCountingBackend(true);
+      const plain = new FusionCountingBackend(false);
+      const fusedLogits = await logitsWith(fused, dir, expected.inputs.input_ids);
+      const plainLogits = await logitsWith(plain, dir, expected.inputs.input_ids);
+      const layers = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { num_hidden_layers: number }).num_hidden_layers;
+      expect(fused.calls.get('linearSiluMul')).toBe(layers);
+      expect(fused.calls.get('addRmsNorm')).toBe(2 * layers);
+      expect(fused.calls.get('siluMul') ?? 0).toBe(0);
+      expect(plain.calls.get('linearSiluMul') ?? 0).toBe(0);
+      expect(plain.calls.get('addRmsNorm') ?? 0).toBe(0);
+      expect(plain.calls.get('siluMul')).toBe(layers);
+      expect(Array.from(fusedLogits)).toEqual(Array.from(plainLogits));
+      expectClose(fusedLogits, golden, 1e-4, 'logits');
+    });
+  }
+});
