@@ -1,4 +1,4 @@
-// Shared device helpers: dtype codes, widening loads, rounding stores, warp/block reductions.
+// Shared device helpers: dtype codes, widening loads, rounding stores, SiLU, warp/block reductions.
 #pragma once
 #include <cuda_runtime.h>
 #include <cuda_fp16.h>
@@ -28,6 +28,9 @@ __device__ __forceinline__ float loadAsFloat(const void* p, int dtype, int64_t i
     default: return static_cast<const float*>(p)[i];
   }
 }
+
+// SiLU as siluMul and the gated matvec (linearSiluMul) both apply it: g * sigmoid(g).
+__device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
 
 __device__ __forceinline__ float warpSum(float v) {
 #pragma unroll

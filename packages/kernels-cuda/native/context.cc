@@ -130,6 +130,7 @@ void Context::define(Napi::Env env, Napi::Object exports) {
       InstanceMethod("rmsNorm", &Context::rmsNorm),
       InstanceMethod("addRmsNorm", &Context::addRmsNorm),
       InstanceMethod("linear", &Context::linear),
+      InstanceMethod("linearSiluMul", &Context::linearSiluMul),
       InstanceMethod("rope", &Context::rope),
       InstanceMethod("kvWrite", &Context::kvWrite),
       InstanceMethod("attention", &Context::attention),
@@ -410,6 +411,19 @@ Napi::Value Context::linear(const Napi::CallbackInfo& info) {
     }
   }
   check(env, launchLinear(stream_, x, weightDtype, weight, biasDtype, bias, out, rows, K, M), "linear");
+  return env.Undefined();
+}
+
+// linearSiluMul(x, weightDtype, gate, up, biasDtype (-1: none), gateBias, upBias, out, rows, K, M)
+// The gated matvec (decode rows); the TypeScript backend composes linear, linear, siluMul where it does not apply.
+Napi::Value Context::linearSiluMul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int biasDtype = static_cast<int>(intArg(info, 4));
+  const void* gateBias = biasDtype < 0 ? nullptr : ptrArg(info, 5);
+  const void* upBias = biasDtype < 0 ? nullptr : ptrArg(info, 6);
+  CRIA_LAUNCH("linearSiluMul", launchLinearSiluMul(stream_, static_cast<const float*>(ptrArg(info, 0)), dtypeArg(info, 1), ptrArg(info, 2),
+                                                   ptrArg(info, 3), biasDtype, gateBias, upBias, static_cast<float*>(ptrArg(info, 7)),
+                                                   intArg(info, 8), intArg(info, 9), intArg(info, 10)));
   return env.Undefined();
 }
 

@@ -32,6 +32,14 @@ cudaError_t launchAddRmsNorm(cudaStream_t stream, const float* a, const float* b
 // out[rows, M] = x[rows, K] · weight[M, K]^T (+ bias[M]). `biasDtype` -1 without bias.
 cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, const void* weight, int biasDtype,
                          const void* bias, float* out, int64_t rows, int64_t K, int64_t M);
+// out[rows, M] = silu(x·gate^T + gateBias) * (x·up^T + upBias): linear, linear, siluMul's numbers in one matvec pass
+// (each warp streams row m of gate and of up against the same x loads). gate and up [M, K] share `weightDtype`, the
+// biases [M] (both or neither; `biasDtype` -1 without) share `biasDtype`. Decode only: rows <= 8, K a multiple of 16
+// bytes of weight elements, x, gate and up 16-byte aligned, else cudaErrorInvalidValue (the caller then runs linear
+// twice and siluMul). No allocation, no host sync: it captures into CUDA graphs.
+cudaError_t launchLinearSiluMul(cudaStream_t stream, const float* x, int weightDtype, const void* gate, const void* up,
+                                int biasDtype, const void* gateBias, const void* upBias, float* out, int64_t rows,
+                                int64_t K, int64_t M);
 // x (float32) -> hi = round(x), lo = round(x - hi) in float16 or bfloat16 (halfDtype), n elements.
 cudaError_t launchSplitHalves(cudaStream_t stream, const float* x, int halfDtype, void* hi, void* lo, int64_t n);
 // out[rows, M] += bias[M].

@@ -77,6 +77,79 @@ describe('CudaBackend over a recording context', () => {
     expect(ctx.live.size).toBe(live); // nothing allocated for a refused call
   });
 
+  it('linearSiluMul sends decode rows to the gated matvec: one output [..., M] float32, both biases with their dtype', () => {
+    const { ctx, backend, f32, last } = setup();
+    const x = f32([2, 3, 64]);
+    const [gate, up] = [backend.zeros([96, 64], 'bfloat16'), backend.zeros([96, 64], 'bfloat16')];
+    const [gateBias, upBias] = [backend.zeros([96], 'float16'), backend.zeros([96], 'float16')];
+    const live = ctx.live.size;
+    const out = backend.linearSiluMul(x, gate, up, gateBias, upBias);
+    expect(ctx.live.size).toBe(live + 1);
+    expect(out.shape).toEqual([2, 3, 96]);
+    expect(out.dtype).toBe('float32');
+    const h = (t: { storage: { handle: unknown } }) => t.storage.handle;
+    expect(last('linearSiluMul')).toEqual([h(x), DTYPE_CODE.bfloat16, h(gate), h(up), DTYPE_CODE.float16, h(gateBias), h(upBias), h(out), 6, 64, 96]);
+    backend.linearSiluMul(f32([1, 64]), gate, up);
+    expect(last('linearSiluMul').slice(4, 7)).toEqual([-1, null, null]);
+    expect(last('linearSiluMul').slice(8)).toEqual([1, 64, 96]);
+    expect(ctx.calls.some((c) => c.method === 'linear' || c.method === 'siluMul')).toBe(false);
+  });
+
+  it('linearSiluMul composes linear, linear, siluMul where the matvec would not run (9 rows; K not whole 16-byte loads), freeing both projections', () => {
+    const { ctx, backend, f32 } = setup();
+    const cases: [number[], number[], 'float32' | 'float16' | 'bfloat16'][] = [
+      [[9, 64], [40, 64], 'bfloat16'],
+      [[3, 3, 64], [40, 64], 'float32'],
+      [[1, 36], [40, 36], 'float16'], // 36 float16 = 4.5 loads of 16 bytes
+    ];
+    for (const [xShape, wShape, dtype] of cases) {
+      ctx.calls.length = 0;
+      const [gate, up] = [backend.zeros(wShape, dtype), backend.zeros(wShape, dtype)];
+      const [gateBias, upBias] = [f32([wShape[0]!]), f32([wShape[0]!])];
+      const x = f32(xShape);
+      const live = ctx.live.size;
+      const out = backend.linearSiluMul(x, gate, up, gateBias, upBias);
+      expect(out.shape).toEqual([...xShape.slice(0, -1), wShape[0]]);
+      expect(ctx.live.size, `${xShape}`).toBe(live + 1);
+      const ops = ctx.calls.filter((c) => c.method !== 'zero');
+      expect(ops.map((c) => c.method)).toEqual(['linear', 'linear', 'siluMul']);
+      const [g, u, silu] = ops as [(typeof ops)[0], (typeof ops)[0], (typeof ops)[0]];
+      expect([g.args[2], g.args[4], u.args[2], u.args[4]]).toEqual([gate.storage.handle, gateBias.storage.handle, up.storage.handle, upBias.storage.handle]);
+      expect(silu.args.slice(0, 3)).toEqual([g.args[5], u.args[5], out.storage.handle]);
+    }
+    // float32 weights load 4 per 16 bytes: K = 36 still runs the gated matvec.
+    ctx.calls.length = 0;
+    backend.linearSiluMul(f32([1, 36]), f32([40, 36]), f32([40, 36]));
+    expect(ctx.calls.filter((c) => c.method !== 'zero').map((c) => c.method)).toEqual(['linearSiluMul']);
+  });
+
+  it('linearSiluMul rejects one bias alone, gate/up mismatches, a wrong K or bias length and unsupported dtypes, naming them', () => {
+    const { ctx, backend, f32 } = setup();
+    const x = f32([2, 64]);
+    const [gate, up, bias] = [f32([96, 64]), f32([96, 64]), f32([96])];
+    const host = hostTensor(new Float32Array(128), [2, 64], 'float32', HOST);
+    const live = ctx.live.size;
+    const [shortBias, wideUp, bf16Up, f16Bias, intGate, intUp, halfX] = [f32([95]), f32([97, 64]), backend.zeros([96, 64], 'bfloat16'), backend.zeros([96], 'float16'), backend.zeros([96, 64], 'int32'), backend.zeros([96, 64], 'int32'), backend.zeros([2, 64], 'float16')];
+    const [narrowX, flatGate, flatUp] = [f32([2, 63]), f32([96]), f32([96])];
+    const made = ctx.live.size;
+    expect(() => backend.linearSiluMul(x, gate, up, bias)).toThrow(/linearSiluMul: gateBias and upBias must be given together, got gateBias alone/);
+    expect(() => backend.linearSiluMul(x, gate, up, undefined, bias)).toThrow(/linearSiluMul: gateBias and upBias must be given together, got upBias alone/);
+    expect(() => backend.linearSiluMul(x, gate, wideUp)).toThrow(/linearSiluMul: gate \[96, 64\] float32 and up \[97, 64\] float32 must have the same shape and dtype/);
+    expect(() => backend.linearSiluMul(x, gate, bf16Up)).toThrow(/linearSiluMul: gate \[96, 64\] float32 and up \[96, 64\] bfloat16 must have the same shape and dtype/);
+    expect(() => backend.linearSiluMul(x, gate, up, bias, f16Bias)).toThrow(/linearSiluMul: gateBias \(float32\) and upBias \(float16\) must have the same dtype/);
+    expect(() => backend.linearSiluMul(narrowX, gate, up)).toThrow(/linearSiluMul: x's last dimension \(63\) must equal gate's in_features \(64\); x \[2, 63\], gate \[96, 64\]/);
+    expect(() => backend.linearSiluMul(x, gate, up, shortBias, bias)).toThrow(/linearSiluMul: gateBias must hold 96 elements \(gate's out_features\), got \[95\]/);
+    expect(() => backend.linearSiluMul(x, gate, up, bias, shortBias)).toThrow(/linearSiluMul: upBias must hold 96 elements \(gate's out_features\), got \[95\]/);
+    expect(() => backend.linearSiluMul(x, flatGate, flatUp)).toThrow(/linearSiluMul: gate must be \[outFeatures, inFeatures\], got \[96\]/);
+    expect(() => backend.linearSiluMul(halfX, gate, up)).toThrow(UnsupportedOpError);
+    expect(() => backend.linearSiluMul(x, intGate, intUp)).toThrow(UnsupportedOpError);
+    expect(() => backend.linearSiluMul(host, gate, up)).toThrow(/linearSiluMul: x is on 'cpu'/);
+    expect(() => backend.linearSiluMul(x, gate, up, bias, {} as never)).toThrow(/linearSiluMul: upBias must be a Tensor/);
+    expect(ctx.calls.some((c) => ['linearSiluMul', 'linear', 'siluMul'].includes(c.method))).toBe(false);
+    expect(ctx.live.size - made).toBe(0); // nothing allocated for a refused call
+    expect(made - live).toBe(10);
+  });
+
   it('rejects tensors of another backend', () => {
     const { backend, f32 } = setup();
     const host = hostTensor(new Float32Array(4), [4], 'float32', HOST);

@@ -22,6 +22,7 @@ import {
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo, type NativeDType } from './binding.js';
 import { lastDim, requireFinite, requireInteger, requireOwned, requireRank, requireSupported, sameShape, shapeText } from './check.js';
 import { measureDeviceCopyBandwidth } from './copy-bandwidth.js';
+import { matvecTakes } from './matvec-route.js';
 import { cudaSupports } from './supports.js';
 
 /** The largest head size the fused attention kernels are compiled for. */
@@ -263,6 +264,59 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     }
     this.context.linear(ptr(x), code(weight.dtype), ptr(weight), bias ? code(bias.dtype) : -1, bias ? ptr(bias) : null, ptr(out), rows, k, m);
     return out;
+  }
+
+  /**
+   * The gated MLP's first half, silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias), float32 [..., M]. Decode rows run as one
+   * gated matvec (each warp streams a row of gate and of up against the same x loads); where plain `linear` would not
+   * use the matvec kernel (more than 8 rows, K not a whole number of 16-byte weight loads) it is linear, linear,
+   * siluMul. Either way the numbers are those three ops'.
+   */
+  linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
+    const op = 'linearSiluMul';
+    requireOwned(this, op, 'x', x);
+    requireOwned(this, op, 'gate', gate);
+    requireOwned(this, op, 'up', up);
+    requireOwned(this, op, 'gateBias', gateBias);
+    requireOwned(this, op, 'upBias', upBias);
+    if ((gateBias === undefined) !== (upBias === undefined)) {
+      throw new ArgumentError(`linearSiluMul: gateBias and upBias must be given together, got ${gateBias === undefined ? 'upBias' : 'gateBias'} alone`);
+    }
+    if (gate.dtype !== up.dtype || !sameShape(gate.shape, up.shape)) {
+      throw new ArgumentError(`linearSiluMul: gate ${shapeText(gate.shape)} ${gate.dtype} and up ${shapeText(up.shape)} ${up.dtype} must have the same shape and dtype`);
+    }
+    if (gateBias && upBias && gateBias.dtype !== upBias.dtype) {
+      throw new ArgumentError(`linearSiluMul: gateBias (${gateBias.dtype}) and upBias (${upBias.dtype}) must have the same dtype`);
+    }
+    requireSupported(op, gateBias && upBias ? [x.dtype, gate.dtype, up.dtype, gateBias.dtype, upBias.dtype] : [x.dtype, gate.dtype, up.dtype]);
+    requireRank(op, 'gate', gate, 2, () => '[outFeatures, inFeatures]');
+    const [m, k] = gate.shape as [number, number];
+    const xk = lastDim(op, 'x', x);
+    if (xk !== k) throw new ArgumentError(`linearSiluMul: x's last dimension (${xk}) must equal gate's in_features (${k}); x ${shapeText(x.shape)}, gate ${shapeText(gate.shape)}`);
+    for (const [name, bias] of [['gateBias', gateBias], ['upBias', upBias]] as const) {
+      if (bias && bias.size !== m) throw new ArgumentError(`linearSiluMul: ${name} must hold ${m} elements (gate's out_features), got ${shapeText(bias.shape)}`);
+    }
+    const rows = k === 0 ? shapeSize(x.shape.slice(0, -1)) : x.size / k;
+    if (!matvecTakes(rows, k, gate.dtype, [ptr(x), ptr(gate), ptr(up)])) return this.#linearThenSiluMul(x, gate, up, gateBias, upBias);
+    const out = this.#empty([...x.shape.slice(0, -1), m], 'float32');
+    const bias = gateBias && upBias ? { dtype: code(gateBias.dtype), gate: ptr(gateBias), up: ptr(upBias) } : { dtype: -1, gate: null, up: null };
+    this.context.linearSiluMul(ptr(x), code(gate.dtype), ptr(gate), ptr(up), bias.dtype, bias.gate, bias.up, ptr(out), rows, k, m);
+    return out;
+  }
+
+  /** linearSiluMul where the gated matvec does not apply: the two projections, then siluMul (checked by the caller). */
+  #linearThenSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias: Tensor | undefined, upBias: Tensor | undefined): Tensor {
+    const g = this.linear(x, gate, gateBias);
+    try {
+      const u = this.linear(x, up, upBias);
+      try {
+        return this.siluMul(g, u);
+      } finally {
+        u.dispose();
+      }
+    } finally {
+      g.dispose();
+    }
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {

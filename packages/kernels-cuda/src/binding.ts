@@ -60,6 +60,12 @@ export interface NativeContext {
   /** sum = a + b and normed = rmsNorm(sum, weight, eps) in one kernel (a, b, sum, normed: float32 [rows, hidden]). */
   addRmsNorm(a: DevicePtr, b: DevicePtr, weightDtype: number, weight: DevicePtr, sum: DevicePtr, normed: DevicePtr, rows: number, hidden: number, eps: number): void;
   linear(x: DevicePtr, weightDtype: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
+  /**
+   * out [rows, m] = silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias) through the gated matvec: decode only (rows <= 8, k a
+   * multiple of 16 bytes of weight elements, x, gate and up 16-byte aligned; otherwise it fails with
+   * cudaErrorInvalidValue). gate and up share `weightDtype`; the biases, both or neither (`biasDtype` -1), `biasDtype`.
+   */
+  linearSiluMul(x: DevicePtr, weightDtype: number, gate: DevicePtr, up: DevicePtr, biasDtype: number, gateBias: DevicePtr | null, upBias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
   /** With `offsetPtr` (device int32), the offset is read on the device at run time (graph replay). */
   kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number, offsetPtr?: DevicePtr): void;

@@ -10,6 +10,8 @@ describe('cudaSupports', () => {
       expect(cudaSupports('embedding', [w, 'int32'])).toBe(true);
       expect(cudaSupports('rmsNorm', ['float32', w])).toBe(true);
       expect(cudaSupports('addRmsNorm', ['float32', 'float32', w])).toBe(true);
+      expect(cudaSupports('linearSiluMul', ['float32', w, w])).toBe(true);
+      for (const b of ['float32', 'float16', 'bfloat16'] as const) expect(cudaSupports('linearSiluMul', ['float32', w, w, b, b])).toBe(true);
       expect(cudaSupports('kvWrite', [w, 'float32'])).toBe(true);
       expect(cudaSupports('attention', ['float32', w, w])).toBe(true);
     }
@@ -25,6 +27,13 @@ describe('cudaSupports', () => {
     expect(cudaSupports('addRmsNorm', ['float32', 'bfloat16', 'bfloat16'])).toBe(false);
     expect(cudaSupports('addRmsNorm', ['float32', 'float32'])).toBe(false);
     expect(cudaSupports('addRmsNorm', ['float32', 'float32', 'int32'])).toBe(false);
+    expect(cudaSupports('linearSiluMul', ['float32', 'float16', 'bfloat16'])).toBe(false); // gate and up differ
+    expect(cudaSupports('linearSiluMul', ['float32', 'float16', 'float16', 'float16'])).toBe(false); // one bias
+    expect(cudaSupports('linearSiluMul', ['float32', 'float16', 'float16', 'float16', 'float32'])).toBe(false); // biases differ
+    expect(cudaSupports('linearSiluMul', ['float16', 'float16', 'float16'])).toBe(false);
+    expect(cudaSupports('linearSiluMul', ['float32', 'int32', 'int32'])).toBe(false);
+    expect(cudaSupports('linearSiluMul', ['float32', 'float32', 'float32', 'int32', 'int32'])).toBe(false);
+    expect(cudaSupports('linearSiluMul', ['float32', 'float32'])).toBe(false);
   });
 
   it('runs every op of the closed set for its float32 signature', () => {
@@ -33,6 +42,7 @@ describe('cudaSupports', () => {
       rmsNorm: ['float32', 'float32'],
       addRmsNorm: ['float32', 'float32', 'float32'],
       linear: ['float32', 'float32'],
+      linearSiluMul: ['float32', 'float32', 'float32'],
       rope: ['float32', 'int32', 'float32'],
       kvWrite: ['float32', 'float32'],
       attention: ['float32', 'float32', 'float32'],

@@ -10,7 +10,7 @@ const is = (d: DType | undefined, want: DType): boolean => d === want;
 
 /** Whether `op` runs for `dtypes` here. */
 export function cudaSupports(op: OpName, dtypes: readonly DType[]): boolean {
-  const [a, b, c, d] = dtypes;
+  const [a, b, c, d, e] = dtypes;
   switch (op) {
     case 'embedding':
       return dtypes.length === 2 && isFloat(a) && is(b, 'int32');
@@ -20,6 +20,10 @@ export function cudaSupports(op: OpName, dtypes: readonly DType[]): boolean {
       return dtypes.length === 3 && is(a, 'float32') && is(b, 'float32') && isFloat(c);
     case 'linear':
       return (dtypes.length === 2 || dtypes.length === 3) && is(a, 'float32') && isFloat(b) && (dtypes.length === 2 || isFloat(c));
+    case 'linearSiluMul':
+      // gate and up share a dtype; the two biases, both or neither, share one (which may differ from the weights').
+      return (dtypes.length === 3 || dtypes.length === 5) && is(a, 'float32') && isFloat(b) && c === b &&
+        (dtypes.length === 3 || (isFloat(d) && e === d));
     case 'rope':
       return dtypes.length === 3 && is(a, 'float32') && is(b, 'int32') && is(c, 'float32');
     case 'kvWrite':

@@ -1,11 +1,12 @@
 // Checks that need a CUDA device, beyond the op-conformance table: the kernel paths that only larger shapes
 // reach (tensor-core GEMM, split matvec, flash and split-K attention, head sizes up to 256, half caches, model-width
-// addRmsNorm rows) and CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
+// addRmsNorm rows, linearSiluMul at MLP shapes) and CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
 // vitest suite and by bench/device.ts on the GPU machine.
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { SeededRandom, relativeError } from '@cria/core/testing';
 import { type NaiveAttentionLayout, naiveAttention, naiveLinear } from '@cria/ops-conformance/naive';
 import type { CudaBackend } from '../src/backend.js';
+import { matvecTakes } from '../src/matvec-route.js';
 
 export interface DeviceCheck {
   name: string;
@@ -95,6 +96,100 @@ export async function addRmsNormChecks(backend: CudaBackend, rows: number, hidde
     { name: `${name}: sum`, error: relativeError(sumGot, sumWant), bound: 0 },
     { name: `${name}: normed`, error: relativeError(normedGot, normedWant), bound: 1e-6 },
   ];
+}
+
+/** A linearSiluMul shape: x [rows, k], gate and up [m, k] of `dtype`, biases of `biasDtype` (none when absent). */
+export interface GatedShape {
+  rows: number;
+  k: number;
+  m: number;
+  dtype: 'float32' | Half;
+  biasDtype?: 'float32' | Half;
+}
+
+/** Host data of one linearSiluMul check: what is uploaded, and the values the device sees (halves widened). */
+function gatedInputs(s: GatedShape, seed: number) {
+  const upload = (values: Float32Array, dtype: 'float32' | Half) => ({ host: dtype === 'float32' ? values : narrow(values, dtype), exact: dtype === 'float32' ? values : widen(narrow(values, dtype), dtype) });
+  const x = randomFloats(s.rows * s.k, seed);
+  const gate = upload(randomFloats(s.m * s.k, seed + 1, 0.1), s.dtype);
+  const up = upload(randomFloats(s.m * s.k, seed + 2, 0.1), s.dtype);
+  const biases = s.biasDtype ? { dtype: s.biasDtype, gate: upload(randomFloats(s.m, seed + 3), s.biasDtype), up: upload(randomFloats(s.m, seed + 4), s.biasDtype) } : undefined;
+  return { x, gate, up, biases };
+}
+
+/** silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias) in plain loops: naiveLinear's float64 sums, then g / (1 + e^-g) * u. */
+function gatedReference(s: GatedShape, inputs: ReturnType<typeof gatedInputs>): Float32Array {
+  const { x, gate, up, biases } = inputs;
+  const g = naiveLinear(x, gate.exact, biases?.gate.exact, s.rows, s.k, s.m);
+  const u = naiveLinear(x, up.exact, biases?.up.exact, s.rows, s.k, s.m);
+  return Float32Array.from(g, (v, i) => (v / (1 + Math.exp(-v))) * u[i]!);
+}
+
+/**
+ * linearSiluMul at a model's MLP shape against plain loops (bound 1e-4, the matvec linear checks' bound: float32 sums
+ * over K). Where the backend runs the gated matvec (decode rows, K a whole number of 16-byte loads) it must also give
+ * exactly what linear, linear, siluMul give on the same device (bound 0): the gate's sums are taken in linear's order.
+ */
+export async function linearSiluMulChecks(backend: CudaBackend, s: GatedShape, seed: number): Promise<DeviceCheck[]> {
+  const inputs = gatedInputs(s, seed);
+  const xt = backend.upload(inputs.x, [s.rows, s.k], 'float32');
+  const gt = backend.upload(inputs.gate.host, [s.m, s.k], s.dtype);
+  const ut = backend.upload(inputs.up.host, [s.m, s.k], s.dtype);
+  const biases = inputs.biases && [backend.upload(inputs.biases.gate.host, [s.m], inputs.biases.dtype), backend.upload(inputs.biases.up.host, [s.m], inputs.biases.dtype)] as const;
+  const fusedRoute = matvecTakes(s.rows, s.k, s.dtype, [xt, gt, ut].map((t) => t.storage.handle as bigint));
+  const out = backend.linearSiluMul(xt, gt, ut, biases?.[0], biases?.[1]);
+  const got = (await backend.read(out)) as Float32Array;
+  const name = `linearSiluMul ${fusedRoute ? 'gated matvec' : 'linear, linear, siluMul'} x[${s.rows}, ${s.k}] gate/up [${s.m}, ${s.k}] ${s.dtype}${s.biasDtype ? ` + ${s.biasDtype} biases` : ''}`;
+  const checks: DeviceCheck[] = [{ name: `${name}: vs plain loops`, error: relativeError(got, gatedReference(s, inputs)), bound: 1e-4 }];
+  if (fusedRoute) {
+    const [g, u] = [backend.linear(xt, gt, biases?.[0]), backend.linear(xt, ut, biases?.[1])];
+    const composed = backend.siluMul(g, u);
+    checks.push({ name: `${name}: vs linear, linear, siluMul on the device`, error: relativeError(got, (await backend.read(composed)) as Float32Array), bound: 0 });
+    for (const t of [g, u, composed]) t.dispose();
+  }
+  for (const t of [xt, gt, ut, out, ...(biases ?? [])]) t.dispose();
+  return checks;
+}
+
+/** linearSiluMul (gated matvec, one decode row) captured into a CUDA graph once and replayed over 3 new inputs. */
+export async function graphLinearSiluMulCheck(backend: CudaBackend): Promise<DeviceCheck> {
+  const s: GatedShape = { rows: 1, k: 512, m: 1376, dtype: 'bfloat16', biasDtype: 'bfloat16' };
+  const inputs = gatedInputs(s, 41);
+  const xt = backend.upload(inputs.x, [1, s.k], 'float32');
+  const gt = backend.upload(inputs.gate.host, [s.m, s.k], s.dtype);
+  const ut = backend.upload(inputs.up.host, [s.m, s.k], s.dtype);
+  const [gb, ub] = [backend.upload(inputs.biases!.gate.host, [s.m], 'bfloat16'), backend.upload(inputs.biases!.up.host, [s.m], 'bfloat16')];
+  backend.beginCapture();
+  const out = backend.linearSiluMul(xt, gt, ut, gb, ub);
+  const graph = backend.endCapture();
+  let worst = 0;
+  for (let step = 0; step < 3; step++) {
+    const x = randomFloats(s.k, 50 + step);
+    backend.write(xt, x);
+    graph.replay();
+    const got = (await backend.read(out)) as Float32Array;
+    worst = Math.max(worst, relativeError(got, gatedReference(s, { ...inputs, x })));
+  }
+  out.dispose();
+  graph.dispose();
+  for (const t of [xt, gt, ut, gb, ub]) t.dispose();
+  return { name: `CUDA graph: linearSiluMul x[1, ${s.k}] gate/up [${s.m}, ${s.k}] bf16 + biases captured once, replayed 3 times over new inputs`, error: worst, bound: 1e-4 };
+}
+
+/** The MLP shapes the device suite checks linearSiluMul at (Llama 3.2 1B and Llama 2 7B decode; odd shapes). */
+export const LINEAR_SILU_MUL_SHAPES: readonly GatedShape[] = [
+  { rows: 1, k: 2048, m: 8192, dtype: 'bfloat16' },
+  { rows: 4, k: 4096, m: 11008, dtype: 'float16' },
+  { rows: 8, k: 1000, m: 257, dtype: 'float32', biasDtype: 'float32' },
+  { rows: 3, k: 3001, m: 257, dtype: 'float32', biasDtype: 'float32' }, // K % 4 != 0: composed
+  { rows: 12, k: 256, m: 520, dtype: 'bfloat16', biasDtype: 'float16' }, // prefill rows: composed (GEMM)
+];
+
+/** linearSiluMulChecks over LINEAR_SILU_MUL_SHAPES. */
+export async function linearSiluMulShapeChecks(backend: CudaBackend): Promise<DeviceCheck[]> {
+  const checks: DeviceCheck[] = [];
+  for (const [i, shape] of LINEAR_SILU_MUL_SHAPES.entries()) checks.push(...(await linearSiluMulChecks(backend, shape, 60 + 10 * i)));
+  return checks;
 }
 
 export async function graphCheck(backend: CudaBackend): Promise<DeviceCheck> {
@@ -236,8 +331,10 @@ export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck
     ...(await addRmsNormChecks(backend, 7, 4096, 'bfloat16', 1e-5, 27)),
     ...(await addRmsNormChecks(backend, 3, 2048, 'float16', 1e-6, 28)),
     ...(await addRmsNormChecks(backend, 2, 3001, 'float32', 1e-5, 29)),
+    ...(await linearSiluMulShapeChecks(backend)),
     await rankCheck(backend),
     await graphCheck(backend),
+    await graphLinearSiluMulCheck(backend),
     await graphDecodeCheck(backend),
     await graphDecodeCheck(backend, { numHeads: 32, numKvHeads: 8, headDim: 64, maxLength: 640, prompt: 300, stride: 60 }),
   ];

@@ -41,6 +41,7 @@ export function recordingContext(): NativeContext & { calls: RecordedCall[]; liv
     rmsNorm: record('rmsNorm'),
     addRmsNorm: record('addRmsNorm'),
     linear: record('linear'),
+    linearSiluMul: record('linearSiluMul'),
     rope: record('rope'),
     kvWrite: record('kvWrite'),
     attention: record('attention'),

@@ -5,8 +5,6 @@
 namespace cria {
 namespace {
 
-__device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
-
 __global__ void addKernel4(const float4* a, const float4* b, float4* out, int64_t n4) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n4; i += (int64_t)gridDim.x * blockDim.x) {
     const float4 x = a[i], y = b[i];

@@ -1,6 +1,7 @@
 // linear: out[rows, M] = x[rows, K] · weight[M, K]^T (+ bias). Three kernels, picked by shape:
 //  - matvecKernel (rows <= 8, decode): each weight row streamed once with 16-byte loads, split over up to
-//    8 warps when M is small so every SM has loads in flight; x stays float32.
+//    8 warps when M is small so every SM has loads in flight; x stays float32. Its gated form serves
+//    linearSiluMul (silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias)) for decode rows: both rows streamed per warp.
 //  - gemmWmmaKernel (float16/bfloat16 weights, prefill): tensor cores (WMMA 16x16x16, float32 accumulate),
 //    128x128x32 tiles; x enters as a hi + lo pair of the weight's dtype so the float32 contract holds.
 //  - gemmSimtKernel (float32 weights, or shapes the others cannot take): 64x64 tiles, 4x4 per thread.
@@ -54,31 +55,58 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
 
 constexpr int kMatvecWarps = 8;
 
+// A row's sum plus its bias (0 without one), as the matvec writes it.
+__device__ __forceinline__ float plusBias(float sum, const void* bias, int biasDtype, int64_t m) {
+  const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+  return sum + b;
+}
+
+// What the matvec writes for output m from its P sums: the linear value, or (P = 2, gated) siluMul's
+// silu(gate + gateBias) * (up + upBias).
+template <int P>
+__device__ __forceinline__ float matvecOutput(const float (&sum)[P], int biasDtype, const void* bias, const void* upBias,
+                                              int64_t m) {
+  const float g = plusBias(sum[0], bias, biasDtype, m);
+  if constexpr (P == 1) return g;
+  else return silu(g) * plusBias(sum[1], upBias, biasDtype, m);
+}
+
 // Block: 8 warps; `split` warps share one output row (split in {1, 2, 4, 8}); a block strides over rows when
-// the grid is smaller than the matrix.
-template <typename W, int R>
+// the grid is smaller than the matrix. Gated (linearSiluMul): each warp streams row m of `weight` (the gate) and of
+// `up` with the same split, accumulates both against the same x loads, and writes silu(gate + bias) * (up + upBias);
+// the gate's sums are taken in the order linear takes them, so the result is linear, linear, siluMul's.
+template <typename W, int R, bool Gated>
 __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x, const W* __restrict__ weight,
-                                                    int biasDtype, const void* bias, float* __restrict__ out,
-                                                    int rows, int64_t K, int64_t M, int split) {
+                                                    const W* __restrict__ up, int biasDtype, const void* bias,
+                                                    const void* upBias, float* __restrict__ out, int rows, int64_t K,
+                                                    int64_t M, int split) {
   constexpr int N = Pack16<W>::N;
-  __shared__ float partial[kMatvecWarps][R];
+  constexpr int P = Gated ? 2 : 1;  // projections per output
+  __shared__ float partial[kMatvecWarps][R][P];
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int rowsPerBlock = kMatvecWarps / split;
   const int part = warp % split;
   const int64_t step = (int64_t)split * 32 * N;
   for (int64_t base = (int64_t)blockIdx.x * rowsPerBlock; base < M; base += (int64_t)gridDim.x * rowsPerBlock) {
     const int64_t m = base + warp / split;
-    float acc[R];
+    float acc[R][P];
 #pragma unroll
-    for (int r = 0; r < R; ++r) acc[r] = 0.f;
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int p = 0; p < P; ++p) acc[r][p] = 0.f;
     if (m < M) {
-      const W* wrow = weight + m * K;
+      const W* wrows[P];
+      wrows[0] = weight + m * K;
+      if constexpr (Gated) wrows[1] = up + m * K;
       int64_t k0 = ((int64_t)part * 32 + lane) * N;
 #pragma unroll 4
       for (; k0 < K; k0 += step) {
-        const uint4 raw = loadStreaming(reinterpret_cast<const uint4*>(wrow + k0));
-        float w[N];
-        Pack16<W>::unpack(raw, w);
+        uint4 raw[P];
+#pragma unroll
+        for (int p = 0; p < P; ++p) raw[p] = loadStreaming(reinterpret_cast<const uint4*>(wrows[p] + k0));
+        float w[P][N];
+#pragma unroll
+        for (int p = 0; p < P; ++p) Pack16<W>::unpack(raw[p], w[p]);
 #pragma unroll
         for (int r = 0; r < R; ++r) {
           if (r < rows) {
@@ -86,36 +114,45 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
 #pragma unroll
             for (int q = 0; q < N / 4; ++q) {
               const float4 xv = __ldg(xr + q);
-              acc[r] = fmaf(w[4 * q], xv.x, acc[r]);
-              acc[r] = fmaf(w[4 * q + 1], xv.y, acc[r]);
-              acc[r] = fmaf(w[4 * q + 2], xv.z, acc[r]);
-              acc[r] = fmaf(w[4 * q + 3], xv.w, acc[r]);
+#pragma unroll
+              for (int p = 0; p < P; ++p) {
+                acc[r][p] = fmaf(w[p][4 * q], xv.x, acc[r][p]);
+                acc[r][p] = fmaf(w[p][4 * q + 1], xv.y, acc[r][p]);
+                acc[r][p] = fmaf(w[p][4 * q + 2], xv.z, acc[r][p]);
+                acc[r][p] = fmaf(w[p][4 * q + 3], xv.w, acc[r][p]);
+              }
             }
           }
         }
       }
     }
 #pragma unroll
-    for (int r = 0; r < R; ++r) acc[r] = warpSum(acc[r]);
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int p = 0; p < P; ++p) acc[r][p] = warpSum(acc[r][p]);
     if (split == 1) {
       if (lane == 0 && m < M) {
-        const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
 #pragma unroll
         for (int r = 0; r < R; ++r)
-          if (r < rows) out[(int64_t)r * M + m] = acc[r] + b;
+          if (r < rows) out[(int64_t)r * M + m] = matvecOutput<P>(acc[r], biasDtype, bias, upBias, m);
       }
       continue;
     }
     if (lane == 0) {
 #pragma unroll
-      for (int r = 0; r < R; ++r) partial[warp][r] = acc[r];
+      for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int p = 0; p < P; ++p) partial[warp][r][p] = acc[r][p];
     }
     __syncthreads();
     if (part == 0 && lane < R && lane < rows && m < M) {
-      float sum = 0.f;
-      for (int q = 0; q < split; ++q) sum += partial[warp + q][lane];
-      const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
-      out[(int64_t)lane * M + m] = sum + b;
+      float sum[P];
+#pragma unroll
+      for (int p = 0; p < P; ++p) {
+        sum[p] = 0.f;
+        for (int q = 0; q < split; ++q) sum[p] += partial[warp + q][lane][p];
+      }
+      out[(int64_t)lane * M + m] = matvecOutput<P>(sum, biasDtype, bias, upBias, m);
     }
     __syncthreads();  // partial is reused by the next rows
   }
@@ -156,25 +193,27 @@ int chooseSplit(int64_t M, int64_t K, int elementsPer16Bytes) {
   return best;
 }
 
-template <typename W, int R>
-cudaError_t launchMatvecR(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias, float* out,
-                          int rows, int64_t K, int64_t M) {
+// `up` and `upBias` are used only when Gated (linearSiluMul); linear passes null.
+template <typename W, int R, bool Gated>
+cudaError_t launchMatvecR(cudaStream_t stream, const float* x, const W* w, const W* up, int biasDtype, const void* bias,
+                          const void* upBias, float* out, int rows, int64_t K, int64_t M) {
   const int split = chooseSplit(M, K, Pack16<W>::N);
   const int rowsPerBlock = kMatvecWarps / split;
   int64_t blocks = (M + rowsPerBlock - 1) / rowsPerBlock;
   if (blocks > 0x7fffffffLL) blocks = 0x7fffffffLL;
-  matvecKernel<W, R><<<static_cast<unsigned>(blocks), 256, 0, stream>>>(x, w, biasDtype, bias, out, rows, K, M, split);
+  matvecKernel<W, R, Gated><<<static_cast<unsigned>(blocks), 256, 0, stream>>>(x, w, up, biasDtype, bias, upBias, out,
+                                                                                rows, K, M, split);
   return cudaGetLastError();
 }
 
-template <typename W>
-cudaError_t launchMatvec(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias, float* out,
-                         int64_t rows, int64_t K, int64_t M) {
+template <typename W, bool Gated>
+cudaError_t launchMatvec(cudaStream_t stream, const float* x, const W* w, const W* up, int biasDtype, const void* bias,
+                         const void* upBias, float* out, int64_t rows, int64_t K, int64_t M) {
   const int r = static_cast<int>(rows);
-  if (rows == 1) return launchMatvecR<W, 1>(stream, x, w, biasDtype, bias, out, r, K, M);
-  if (rows == 2) return launchMatvecR<W, 2>(stream, x, w, biasDtype, bias, out, r, K, M);
-  if (rows <= 4) return launchMatvecR<W, 4>(stream, x, w, biasDtype, bias, out, r, K, M);
-  return launchMatvecR<W, 8>(stream, x, w, biasDtype, bias, out, r, K, M);
+  if (rows == 1) return launchMatvecR<W, 1, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
+  if (rows == 2) return launchMatvecR<W, 2, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
+  if (rows <= 4) return launchMatvecR<W, 4, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
+  return launchMatvecR<W, 8, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
 }
 
 // ---------------------------------------------------------------- tensor-core GEMM
@@ -341,12 +380,17 @@ __global__ __launch_bounds__(256) void gemmSimtKernel(const float* __restrict__ 
 
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
+// When the matvec kernel serves a product: decode rows (<= 8), K a whole number of 16-byte weight loads, x and the
+// weights (gate and up for linearSiluMul) 16-byte aligned.
+template <typename W>
+bool matvecTakes(const float* x, const W* w, const W* up, int64_t rows, int64_t K) {
+  return rows <= 8 && K % Pack16<W>::N == 0 && aligned16(x) && aligned16(w) && aligned16(up);
+}
+
 template <typename W>
 cudaError_t launchLinearTyped(cudaStream_t stream, const float* x, const W* w, int biasDtype, const void* bias,
                               float* out, int64_t rows, int64_t K, int64_t M) {
-  constexpr int N = Pack16<W>::N;
-  const bool vectorOk = K % N == 0 && aligned16(x) && aligned16(w);
-  if (rows <= 8 && vectorOk) return launchMatvec<W>(stream, x, w, biasDtype, bias, out, rows, K, M);
+  if (matvecTakes<W>(x, w, w, rows, K)) return launchMatvec<W, false>(stream, x, w, nullptr, biasDtype, bias, nullptr, out, rows, K, M);
   if constexpr (sizeof(W) == 2) {
     if (K % 8 == 0 && aligned16(x) && aligned16(w)) {
       const dim3 grid(static_cast<unsigned>((M + kBN - 1) / kBN), static_cast<unsigned>((rows + kBM - 1) / kBM));
@@ -402,6 +446,20 @@ cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, c
   if (rows == 0 || M == 0) return cudaSuccess;
   CRIA_FLOAT_TYPE_SWITCH(weightDtype, W, {
     return launchLinearTyped<W>(stream, x, static_cast<const W*>(weight), biasDtype, bias, out, rows, K, M);
+  })
+  return cudaErrorInvalidValue;
+}
+
+cudaError_t launchLinearSiluMul(cudaStream_t stream, const float* x, int weightDtype, const void* gate, const void* up,
+                                int biasDtype, const void* gateBias, const void* upBias, float* out, int64_t rows,
+                                int64_t K, int64_t M) {
+  if (rows == 0 || M == 0) return cudaSuccess;
+  if ((gateBias == nullptr) != (upBias == nullptr)) return cudaErrorInvalidValue;
+  CRIA_FLOAT_TYPE_SWITCH(weightDtype, W, {
+    const W* g = static_cast<const W*>(gate);
+    const W* u = static_cast<const W*>(up);
+    if (!matvecTakes<W>(x, g, u, rows, K)) return cudaErrorInvalidValue;
+    return launchMatvec<W, true>(stream, x, g, u, biasDtype, gateBias, upBias, out, rows, K, M);
   })
   return cudaErrorInvalidValue;
 }

@@ -11,15 +11,15 @@ export function add(mem: DeviceMemory, a: { a: DevicePtr; b: DevicePtr; out: Dev
   for (let i = 0; i < a.n; i++) out[i] = x[i]! + y[i]!;
 }
 
+/** silu(g) * u as the kernels write it: g / (1 + expf(-g)) * u (common.cuh silu); the caller rounds to float32. */
+export const siluTimes = (g: number, u: number): number => (g / (1 + Math.exp(-g))) * u;
+
 export function siluMul(mem: DeviceMemory, a: { gate: DevicePtr; up: DevicePtr; out: DevicePtr; n: number }): void {
   if (a.n === 0) return;
   const gate = mem.f32('siluMul', 'gate', a.gate, a.n);
   const up = mem.f32('siluMul', 'up', a.up, a.n);
   const out = mem.f32('siluMul', 'out', a.out, a.n);
-  for (let i = 0; i < a.n; i++) {
-    const g = gate[i]!;
-    out[i] = (g / (1 + Math.exp(-g))) * up[i]!;
-  }
+  for (let i = 0; i < a.n; i++) out[i] = siluTimes(gate[i]!, up[i]!);
 }
 
 /** float -> int32: toward zero, saturating, NaN -> 0 (PTX cvt.rzi.s32.f32). */

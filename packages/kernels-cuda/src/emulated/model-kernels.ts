@@ -1,9 +1,10 @@
-// The transformer ops as native/kernels/{linear.cu,rope_kv.cu,attention.cu} define them: linear and attention
-// through the independent references of @cria/ops-conformance/naive (float64 sums), RoPE and the KV-cache write in
+// The transformer ops as native/kernels/{linear.cu,rope_kv.cu,attention.cu} define them: linear (and its gated form,
+// linearSiluMul) and attention through the independent references of @cria/ops-conformance/naive (float64 sums), RoPE and the KV-cache write in
 // plain loops. Device-side scalars (kvWrite's offset, attention's kvLength) are read when the op runs.
 import { naiveAttention, naiveLinear } from '@cria/ops-conformance/naive';
 import { type DevicePtr, type NativeAttentionShape } from '../binding.js';
 import type { DeviceMemory } from './device-memory.js';
+import { siluTimes } from './elementwise-kernels.js';
 
 export function linear(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number; weight: DevicePtr; biasDtype: number; bias: DevicePtr | null; out: DevicePtr; rows: number; k: number; m: number }): void {
   const { rows, k, m } = a;
@@ -13,6 +14,25 @@ export function linear(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number
   const bias = a.bias === null ? undefined : mem.widened('linear', 'bias', a.biasDtype, a.bias, m);
   const out = mem.f32('linear', 'out', a.out, rows * m);
   out.set(naiveLinear(x, w, bias, rows, k, m));
+}
+
+/**
+ * linear.cu's gated matvec (launchLinearSiluMul): both projections as `linear` computes them (float32 results), then
+ * siluMul's formula on them. The launch conditions (decode rows, whole 16-byte loads, alignment) are the context's.
+ */
+export function linearSiluMul(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number; gate: DevicePtr; up: DevicePtr; biasDtype: number; gateBias: DevicePtr | null; upBias: DevicePtr | null; out: DevicePtr; rows: number; k: number; m: number }): void {
+  const { rows, k, m } = a;
+  if (rows === 0 || m === 0) return;
+  const x = mem.f32('linearSiluMul', 'x', a.x, rows * k);
+  const projection = (what: 'gate' | 'up', weight: DevicePtr, bias: DevicePtr | null): Float32Array => {
+    const w = mem.widened('linearSiluMul', what, a.weightDtype, weight, m * k);
+    const b = bias === null ? undefined : mem.widened('linearSiluMul', `${what}Bias`, a.biasDtype, bias, m);
+    return naiveLinear(x, w, b, rows, k, m);
+  };
+  const gated = projection('gate', a.gate, a.gateBias);
+  const projected = projection('up', a.up, a.upBias);
+  const out = mem.f32('linearSiluMul', 'out', a.out, rows * m);
+  for (let i = 0; i < rows * m; i++) out[i] = siluTimes(gated[i]!, projected[i]!);
 }
 
 /** Rotate-half RoPE with a float32 angle fp32(position) * invFreq[i], cos and sin in float32 times the scaling. */
