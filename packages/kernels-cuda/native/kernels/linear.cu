@@ -55,20 +55,13 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
 
 constexpr int kMatvecWarps = 8;
 
-// A row's sum plus its bias (0 without one), as the matvec writes it.
-__device__ __forceinline__ float plusBias(float sum, const void* bias, int biasDtype, int64_t m) {
-  const float b = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
-  return sum + b;
-}
-
-// What the matvec writes for output m from its P sums: the linear value, or (P = 2, gated) siluMul's
+// What the matvec writes for one output from its P sums and biases: the linear value, or (P = 2, gated) siluMul's
 // silu(gate + gateBias) * (up + upBias).
 template <int P>
-__device__ __forceinline__ float matvecOutput(const float (&sum)[P], int biasDtype, const void* bias, const void* upBias,
-                                              int64_t m) {
-  const float g = plusBias(sum[0], bias, biasDtype, m);
+__device__ __forceinline__ float matvecOutput(const float (&sum)[P], const float (&b)[P]) {
+  const float g = sum[0] + b[0];
   if constexpr (P == 1) return g;
-  else return silu(g) * plusBias(sum[1], upBias, biasDtype, m);
+  else return silu(g) * (sum[1] + b[1]);
 }
 
 // Block: 8 warps; `split` warps share one output row (split in {1, 2, 4, 8}); a block strides over rows when
@@ -95,15 +88,14 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
 #pragma unroll
       for (int p = 0; p < P; ++p) acc[r][p] = 0.f;
     if (m < M) {
-      const W* wrows[P];
-      wrows[0] = weight + m * K;
-      if constexpr (Gated) wrows[1] = up + m * K;
+      const W* wrow = weight + m * K;
+      const W* urow = Gated ? up + m * K : nullptr;
       int64_t k0 = ((int64_t)part * 32 + lane) * N;
 #pragma unroll 4
       for (; k0 < K; k0 += step) {
         uint4 raw[P];
-#pragma unroll
-        for (int p = 0; p < P; ++p) raw[p] = loadStreaming(reinterpret_cast<const uint4*>(wrows[p] + k0));
+        raw[0] = loadStreaming(reinterpret_cast<const uint4*>(wrow + k0));
+        if constexpr (Gated) raw[1] = loadStreaming(reinterpret_cast<const uint4*>(urow + k0));
         float w[P][N];
 #pragma unroll
         for (int p = 0; p < P; ++p) Pack16<W>::unpack(raw[p], w[p]);
@@ -132,9 +124,12 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
       for (int p = 0; p < P; ++p) acc[r][p] = warpSum(acc[r][p]);
     if (split == 1) {
       if (lane == 0 && m < M) {
+        float b[P];
+        b[0] = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+        if constexpr (Gated) b[1] = upBias ? loadAsFloat(upBias, biasDtype, m) : 0.f;
 #pragma unroll
         for (int r = 0; r < R; ++r)
-          if (r < rows) out[(int64_t)r * M + m] = matvecOutput<P>(acc[r], biasDtype, bias, upBias, m);
+          if (r < rows) out[(int64_t)r * M + m] = matvecOutput<P>(acc[r], b);
       }
       continue;
     }
@@ -152,7 +147,10 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
         sum[p] = 0.f;
         for (int q = 0; q < split; ++q) sum[p] += partial[warp + q][lane][p];
       }
-      out[(int64_t)lane * M + m] = matvecOutput<P>(sum, biasDtype, bias, upBias, m);
+      float b[P];
+      b[0] = bias ? loadAsFloat(bias, biasDtype, m) : 0.f;
+      if constexpr (Gated) b[1] = upBias ? loadAsFloat(upBias, biasDtype, m) : 0.f;
+      out[(int64_t)lane * M + m] = matvecOutput<P>(sum, b);
     }
     __syncthreads();  // partial is reused by the next rows
   }
