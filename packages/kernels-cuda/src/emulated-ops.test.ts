@@ -1,12 +1,16 @@
 // The edges of the native kernels (native/kernels/*.cu) that the op-conformance table does not reach, on the CUDA
-// backend's TypeScript layer over an emulated device; expected values are worked out by hand from the kernels' rules.
-import { bfloat16ToFloat32, float16ToFloat32 } from '@cria/core';
-import { afterEach, describe, expect, it } from 'vitest';
+// backend's TypeScript layer over an emulated device; expected values are worked out by hand from the kernels' rules,
+// or come from the cpu backend and plain loops.
+import { type Backend, type TypedArray, bfloat16ToFloat32, float16ToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
+import { SeededRandom, relativeError } from '@cria/core/testing';
+import { createBackend as createCpuBackend } from '@cria/kernels-cpu';
+import { BOUND } from '@cria/ops-conformance';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CudaBackend } from './backend.js';
 import type { DevicePtr } from './binding.js';
 import { DTYPE_CODE } from './binding.js';
 import { createEmulatedCudaBackend } from './testing.js';
-import { addRmsNormChecks, rankCheck } from '../test/device-checks.js';
+import { addRmsNormChecks, graphLinearSiluMulCheck, linearSiluMulShapeChecks, rankCheck } from '../test/device-checks.js';
 
 let backend: CudaBackend;
 afterEach(() => backend?.dispose());
@@ -60,6 +64,49 @@ describe('cuda backend (TypeScript layer) over an emulated device: kernel edges'
     const got = await read(normed);
     const want = [3 / Math.sqrt(12.5), 8 / Math.sqrt(12.5), 1 / Math.sqrt(5), 6 / Math.sqrt(5)];
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+  });
+
+  it('linearSiluMul agrees with the cpu backend for rows 1..9 and 13, odd widths, with and without biases, on both routes', async () => {
+    backend = createEmulatedCudaBackend();
+    const cpu = await createCpuBackend();
+    const fused = vi.spyOn(backend.context, 'linearSiluMul');
+    type Float = 'float32' | 'float16' | 'bfloat16';
+    const host = (values: Float32Array, dtype: Float) => (dtype === 'float32' ? values : dtype === 'float16' ? float32ArrayToFloat16(values) : float32ArrayToBfloat16(values));
+    // [K, M, weight dtype, bias dtype]: 77 float16 and 36 bfloat16 are not whole 16-byte loads (composed at any row count).
+    const widths: [number, number, Float, Float | undefined][] = [[64, 33, 'bfloat16', undefined], [24, 7, 'float32', 'float16'], [40, 9, 'float16', 'bfloat16'], [77, 5, 'float16', 'float32'], [36, 11, 'bfloat16', undefined]];
+    let seed = 100;
+    for (const rows of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13]) {
+      for (const [k, m, dtype, biasDtype] of widths) {
+        const random = new SeededRandom(seed++);
+        const data = { x: random.floats(rows * k, 1), gate: host(random.floats(m * k, 0.3), dtype), up: host(random.floats(m * k, 0.3), dtype), gateBias: biasDtype && host(random.floats(m, 1), biasDtype), upBias: biasDtype && host(random.floats(m, 1), biasDtype) };
+        const run = async (b: Backend) => {
+          const up = (values: TypedArray | undefined, shape: number[], d: Float | undefined) => (values && d ? b.upload(values, shape, d) : undefined);
+          const out = b.linearSiluMul(b.upload(data.x, [rows, k], 'float32'), up(data.gate, [m, k], dtype)!, up(data.up, [m, k], dtype)!, up(data.gateBias, [m], biasDtype), up(data.upBias, [m], biasDtype));
+          expect(out.shape).toEqual([rows, m]);
+          return (await b.read(out)) as Float32Array;
+        };
+        const calls = fused.mock.calls.length;
+        const [got, want] = [await run(backend), await run(cpu)];
+        const where = `rows ${rows} K ${k} M ${m} ${dtype} bias ${biasDtype ?? 'none'}`;
+        expect(relativeError(got, want), where).toBeLessThanOrEqual(BOUND.reduction);
+        const wholeLoads = k % (dtype === 'float32' ? 4 : 8) === 0;
+        expect(fused.mock.calls.length - calls, `${where}: gated matvec calls`).toBe(rows <= 8 && wholeLoads ? 1 : 0);
+      }
+    }
+    cpu.dispose();
+  });
+
+  it('linearSiluMul at model MLP shapes and under CUDA graph replay agrees with plain loops (device-checks linearSiluMulShapeChecks, graphLinearSiluMulCheck)', async () => {
+    backend = createEmulatedCudaBackend();
+    const checks = [...(await linearSiluMulShapeChecks(backend)), await graphLinearSiluMulCheck(backend)];
+    // 3 shapes on the gated matvec (plain loops and the composition), 2 composed, 1 graph replay.
+    expect(checks.map((c) => c.name.split(':')[0]!.split(' x[')[0])).toEqual([
+      ...Array(6).fill('linearSiluMul gated matvec'),
+      'linearSiluMul linear, linear, siluMul',
+      'linearSiluMul linear, linear, siluMul',
+      'CUDA graph',
+    ]);
+    for (const c of checks) expect(c.error, c.name).toBeLessThanOrEqual(c.bound);
   });
 
   it('embedding gives a zero row for an id outside [0, vocab)', async () => {
@@ -154,6 +201,16 @@ describe('cuda backend (TypeScript layer) over an emulated device: kernel edges'
     expect(() => ctx.addRmsNorm(p, p, DTYPE_CODE.int32, p, p, p, 1, 4, 0)).toThrow(/CUDA addRmsNorm failed: cudaErrorInvalidValue: weightDtype must be float32, float16 or bfloat16/);
     expect(() => ctx.addRmsNorm(p, 1 as unknown as bigint, 0, p, p, p, 1, 4, 0)).toThrow('addRmsNorm: b must be a device pointer (bigint), got number');
     expect(() => ctx.addRmsNorm(p, p, 0, p, p, p, 1, 32, 0)).toThrow(/addRmsNorm: a 0x[0-9a-f]+: 128 bytes at offset 0 run past the end of its allocation of 64 bytes/);
+    const [x, w] = [ctx.alloc(8 * 4 * 16), ctx.alloc(16 * 2 * 16)];
+    const gated = (rows: number, k: number, dtype: number, xPtr: bigint, biases: [bigint | null, bigint | null] = [null, null]) => () => ctx.linearSiluMul(xPtr, dtype, w, w, biases[0] || biases[1] ? 0 : -1, biases[0], biases[1], x, rows, k, 2);
+    expect(gated(9, 8, DTYPE_CODE.float16, x)).toThrow(/CUDA linearSiluMul failed: cudaErrorInvalidValue: the gated matvec takes at most 8 rows, got 9/);
+    expect(gated(1, 12, DTYPE_CODE.bfloat16, x)).toThrow(/CUDA linearSiluMul failed: cudaErrorInvalidValue: K \(12\) must be a multiple of 8/);
+    expect(gated(1, 8, DTYPE_CODE.float32, x + 4n)).toThrow(/CUDA linearSiluMul failed: cudaErrorInvalidValue: x 0x[0-9a-f]+ is not 16-byte aligned/);
+    expect(gated(1, 8, DTYPE_CODE.float32, x, [w, null])).toThrow(/CUDA linearSiluMul failed: cudaErrorInvalidValue: gateBias and upBias must both be given or both be null/);
+    expect(gated(1, 8, DTYPE_CODE.int32, x)).toThrow(/CUDA linearSiluMul failed: cudaErrorInvalidValue: weightDtype must be float32, float16 or bfloat16/);
+    expect(gated(0, 12, DTYPE_CODE.float16, x)).not.toThrow(); // nothing to launch: no conditions
+    ctx.free(x);
+    ctx.free(w);
     expect(() => ctx.topk(p, p, p, 1, 2, 3)).toThrow(/topk failed: cudaErrorInvalidValue: k \(3\) must be in \[1, n = 2\]/);
     const shape = { batch: 1, seqLen: 16, numHeads: 2, numKvHeads: 1, headDim: 2, maxLength: 16, kvLength: 16, scale: 1, maskDtype: -1 };
     expect(() => ctx.attention(p, 0, p, p, null, p, shape, p)).toThrow(/a device kvLength needs shape.seqLen < 16/);
