@@ -18,6 +18,7 @@ import { elementwise } from './kernels/elementwise.js';
 import { embedding } from './kernels/embedding.js';
 import { kvWrite } from './kernels/kv-write.js';
 import { linear } from './kernels/linear.js';
+import { checkGatedPairs, linearSiluMul } from './kernels/linear-silu-mul.js';
 import { rmsNorm } from './kernels/rms-norm.js';
 import { rope } from './kernels/rope.js';
 import { softmax } from './kernels/softmax.js';
@@ -271,6 +272,13 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     return linear(this.#context, x, weight, bias);
   }
 
+  /** silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias) in one dispatch per weight chunk (see Backend.linearSiluMul). */
+  linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
+    const biases = [gateBias, upBias].filter((b): b is Tensor => b != null);
+    this.#op('linearSiluMul', [x, gate, up, ...biases], () => checkGatedPairs(gate, up, gateBias ?? undefined, upBias ?? undefined));
+    return linearSiluMul(this.#context, x, gate, up, gateBias ?? undefined, upBias ?? undefined);
+  }
+
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
     this.#op('rope', [x, positions, invFreq]);
     return rope(this.#context, x, positions, invFreq, options);
@@ -322,9 +330,10 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     return cast(this.#context, x, dtype as CastDType);
   }
 
-  /** Checks that the inputs live here and that the op supports their dtypes. */
-  #op(op: OpName, inputs: readonly Tensor[]): void {
+  /** Checks that the inputs live here, then `checkArguments` (checks that name an argument), then that the op supports their dtypes. */
+  #op(op: OpName, inputs: readonly Tensor[], checkArguments?: () => void): void {
     inputs.forEach((t, i) => this.#own(t, `${op}: input ${i}`));
+    checkArguments?.();
     const dtypes = inputs.map((t) => t.dtype);
     if (!this.supports(op, dtypes)) throw new UnsupportedOpError(this.name, op, dtypes);
   }

@@ -5,15 +5,26 @@ const WEIGHT: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 const F32: readonly DType[] = ['float32'];
 const MASK: readonly DType[] = ['float32', 'int32'];
 
+interface Signature {
+  required: readonly (readonly DType[])[];
+  optional: readonly (readonly DType[])[];
+  /** Pairs of argument positions whose dtypes must be equal when both are given. */
+  sameDType?: readonly (readonly [number, number])[];
+  /** The optional arguments are given all together or not at all. */
+  allOptionalOrNone?: boolean;
+}
+
 /**
  * The dtypes each op accepts, argument by argument (in the op's argument order); `optional` arguments
  * may be left out of the list. cast takes the input dtype and, optionally, the target dtype.
+ * linearSiluMul takes its two biases together or not at all (gate and up share a dtype, as do the biases).
  */
-const SIGNATURES: Record<OpName, { required: readonly (readonly DType[])[]; optional: readonly (readonly DType[])[] }> = {
+const SIGNATURES: Record<OpName, Signature> = {
   embedding: { required: [WEIGHT, ['int32']], optional: [] },
   rmsNorm: { required: [F32, WEIGHT], optional: [] },
   addRmsNorm: { required: [F32, F32, WEIGHT], optional: [] },
   linear: { required: [F32, WEIGHT], optional: [WEIGHT] },
+  linearSiluMul: { required: [F32, WEIGHT, WEIGHT], optional: [WEIGHT, WEIGHT], sameDType: [[1, 2], [3, 4]], allOptionalOrNone: true },
   rope: { required: [F32, ['int32'], F32], optional: [] },
   kvWrite: { required: [F32, F32], optional: [] },
   attention: { required: [F32, F32, F32], optional: [MASK] },
@@ -30,7 +41,9 @@ const SIGNATURES: Record<OpName, { required: readonly (readonly DType[])[]; opti
 export function supportsOp(op: OpName, dtypes: readonly DType[]): boolean {
   const signature = SIGNATURES[op];
   if (!signature) return false;
-  const { required, optional } = signature;
+  const { required, optional, sameDType = [], allOptionalOrNone = false } = signature;
   if (dtypes.length < required.length || dtypes.length > required.length + optional.length) return false;
+  if (allOptionalOrNone && dtypes.length !== required.length && dtypes.length !== required.length + optional.length) return false;
+  if (sameDType.some(([i, j]) => i < dtypes.length && j < dtypes.length && dtypes[i] !== dtypes[j])) return false;
   return dtypes.every((dtype, i) => (required[i] ?? optional[i - required.length])!.includes(dtype));
 }

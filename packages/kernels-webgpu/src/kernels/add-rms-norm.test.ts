@@ -1,32 +1,18 @@
 // addRmsNorm on webgpu: one dispatch that gives what `add` then `rmsNorm` give on the same device, checked
 // on odd shapes against those two ops and against a naive float64 computation written here; and clear
 // errors for bad arguments.
-import {
-  ArgumentError, type DType, type Tensor, UnsupportedOpError, bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16,
-} from '@cria/core';
+import { ArgumentError, type DType, UnsupportedOpError } from '@cria/core';
 import { SeededRandom, relativeError } from '@cria/core/testing';
 import { BOUND } from '@cria/ops-conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../backend.js';
+import { uploadWeight } from '../testing/upload-weight.js';
 
 let gpu: WebGpuBackend;
 beforeAll(async () => {
   gpu = await WebGpuBackend.create();
 });
 afterAll(() => gpu?.dispose());
-
-/** A weight of `dtype` from float32 values, and the float32 values it holds after rounding to that dtype. */
-function weightOf(values: Float32Array, dtype: DType): { tensor: Tensor; widened: Float32Array } {
-  if (dtype === 'float16') {
-    const bits = float32ArrayToFloat16(values);
-    return { tensor: gpu.upload(bits, [values.length], 'float16'), widened: float16ArrayToFloat32(bits) };
-  }
-  if (dtype === 'bfloat16') {
-    const bits = float32ArrayToBfloat16(values);
-    return { tensor: gpu.upload(bits, [values.length], 'bfloat16'), widened: bfloat16ArrayToFloat32(bits) };
-  }
-  return { tensor: gpu.upload(values, [values.length], 'float32'), widened: values };
-}
 
 /** The naive reference: float32 sums, then each row's RMS in float64 and the weight. */
 function naive(a: Float32Array, b: Float32Array, weight: Float32Array, eps: number): { sum: Float32Array; normed: Float64Array } {
@@ -67,7 +53,8 @@ function inputs(shape: number[], dtype: DType) {
   const size = shape.reduce((p, d) => p * d, 1);
   const aValues = random.floats(size, 2);
   const bValues = random.floats(size, 2);
-  const { tensor: weight, widened } = weightOf(random.floats(shape[shape.length - 1]!, 1.5), dtype);
+  const cols = shape[shape.length - 1]!;
+  const { tensor: weight, widened } = uploadWeight(gpu, random.floats(cols, 1.5), [cols], dtype);
   return { a: gpu.upload(aValues, shape, 'float32'), b: gpu.upload(bValues, shape, 'float32'), weight, aValues, bValues, widened, size };
 }
 

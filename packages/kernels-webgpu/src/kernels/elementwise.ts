@@ -3,9 +3,14 @@ import { ArgumentError, type Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { ELEMENT_THREADS, GROUP_INDEX, grid } from './wgsl.js';
 
+/** silu(gate) * up as WGSL, the one expression siluMul and linearSiluMul's kernels write (so they round alike). */
+export function siluMulExpression(gate: string, up: string): string {
+  return `${gate} / (1.0 + exp(-${gate})) * ${up}`;
+}
+
 const EXPRESSIONS = {
   add: 'a[i] + b[i]',
-  siluMul: 'a[i] / (1.0 + exp(-a[i])) * b[i]',
+  siluMul: siluMulExpression('a[i]', 'b[i]'),
 } as const;
 
 function source(expression: string): string {
