@@ -51,6 +51,22 @@ async function matvecRates(backend: CudaBackend, copyGbps: number): Promise<void
   }
 }
 
+/** linearSiluMul for one decode row (the gated matvec) against linear, linear, siluMul at the MLP shapes. */
+async function gatedMatvecRates(backend: CudaBackend, copyGbps: number): Promise<void> {
+  for (const [m, k] of [[8192, 2048], [11008, 4096]] as const) {
+    const [gate, up] = [bf16Random(backend, [m, k]), bf16Random(backend, [m, k])];
+    const x = backend.upload(new Float32Array(k).fill(0.5), [1, k], 'float32');
+    const fusedMs = await gpuMs(backend, () => [backend.linearSiluMul(x, gate, up)], 50);
+    const apartMs = await gpuMs(backend, () => {
+      const [g, u] = [backend.linear(x, gate), backend.linear(x, up)];
+      return [g, u, backend.siluMul(g, u)];
+    }, 50);
+    const gbps = (2 * m * k * 2) / (fusedMs / 1000) / 1e9;
+    console.log(`linearSiluMul bf16 gate/up [${m},${k}] x[1]: ${(fusedMs * 1000).toFixed(1)} us, ${gbps.toFixed(0)} GB/s = ${((100 * gbps) / copyGbps).toFixed(0)}% of copy bandwidth; linear, linear, siluMul ${(apartMs * 1000).toFixed(1)} us`);
+    for (const t of [gate, up, x]) t.dispose();
+  }
+}
+
 async function gemmRates(backend: CudaBackend): Promise<void> {
   const shapes: [number, number, number][] = [[2048, 2048, 8192], [2048, 8192, 2048], [2048, 4096, 4096], [2048, 4096, 11008]];
   for (const [rows, k, m] of shapes) {
@@ -185,6 +201,7 @@ export async function runPerf(backend: CudaBackend, args: string[]): Promise<voi
   await hostOverhead(backend);
   const copyGbps = await copyBandwidth(backend);
   await matvecRates(backend, copyGbps);
+  await gatedMatvecRates(backend, copyGbps);
   await gemmRates(backend);
   for (const shape of [LLAMA_3_2_1B, LLAMA_2_7B]) await llamaRun(backend, shape, copyGbps, matmulTflops);
 }
