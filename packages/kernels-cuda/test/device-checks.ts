@@ -109,7 +109,11 @@ export interface GatedShape {
 
 /** Host data of one linearSiluMul check: what is uploaded, and the values the device sees (halves widened). */
 function gatedInputs(s: GatedShape, seed: number) {
-  const upload = (values: Float32Array, dtype: 'float32' | Half) => ({ host: dtype === 'float32' ? values : narrow(values, dtype), exact: dtype === 'float32' ? values : widen(narrow(values, dtype), dtype) });
+  const upload = (values: Float32Array, dtype: 'float32' | Half) => {
+    if (dtype === 'float32') return { host: values, exact: values };
+    const host = narrow(values, dtype);
+    return { host, exact: widen(host, dtype) };
+  };
   const x = randomFloats(s.rows * s.k, seed);
   const gate = upload(randomFloats(s.m * s.k, seed + 1, 0.1), s.dtype);
   const up = upload(randomFloats(s.m * s.k, seed + 2, 0.1), s.dtype);
