@@ -2,12 +2,16 @@
 // (dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000), against the memory-bandwidth bound
 // (weight bytes / measured buffer-copy bandwidth, bytes read + written per second). Builds the step from the backend's ops directly
 // (a kernel package does not import @cria/models). Run after `pnpm build`:
-//   node bench/decode.mjs [float32|float16|bfloat16] [tokens]
+//   node bench/decode.mjs [float32|float16|bfloat16] [tokens] [fused|unfused]
+// `fused` (the default) runs the MLP's gate and up projections and SiLU as one linearSiluMul, as @cria/models
+// does; `unfused` runs them as linear, linear, siluMul (to compare in the same time window).
 import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { createBackend } from '../dist/index.js';
 
 const DTYPE = process.argv[2] ?? 'float16';
 const TOKENS = Number(process.argv[3] ?? 32);
+const MLP = process.argv[4] ?? 'fused';
+if (MLP !== 'fused' && MLP !== 'unfused') throw new Error(`the MLP must be 'fused' or 'unfused', got '${MLP}'`);
 const DIM = 768, LAYERS = 12, HEADS = 12, KV_HEADS = 12, HEAD_DIM = 64, HIDDEN = 2048, VOCAB = 32000, MAX = TOKENS + 8;
 
 const gpu = await createBackend();
@@ -56,7 +60,8 @@ function step(token, position) {
     const { sum: h2, normed: n2 } = gpu.addRmsNorm(h, keep(gpu.linear(a, l.wo)), l.norm2, 1e-5);
     keep(h);
     keep(n2);
-    const mlp = keep(gpu.linear(keep(gpu.siluMul(keep(gpu.linear(n2, l.gate)), keep(gpu.linear(n2, l.up)))), l.down));
+    const gated = MLP === 'fused' ? gpu.linearSiluMul(n2, l.gate, l.up) : gpu.siluMul(keep(gpu.linear(n2, l.gate)), keep(gpu.linear(n2, l.up)));
+    const mlp = keep(gpu.linear(keep(gated), l.down));
     const next = gpu.addRmsNorm(h2, mlp, layers[i + 1]?.norm1 ?? finalNorm, 1e-5);
     h = next.sum;
     n1 = keep(next.normed);
@@ -90,11 +95,16 @@ src.destroy();
 dst.destroy();
 
 let token = 1;
+const ids = [];
 const times = [];
+let dispatchesPerStep = 0;
 for (let i = 0; i < TOKENS; i++) {
   const start = performance.now();
+  const dispatchesBefore = gpu.stats.dispatches;
   const next = step(token, i);
+  dispatchesPerStep = gpu.stats.dispatches - dispatchesBefore;
   token = (await next.toArray())[0];
+  ids.push(token);
   next.dispose();
   times.push(performance.now() - start);
 }
@@ -103,8 +113,10 @@ const median = steady[Math.floor(steady.length / 2)];
 const result = {
   device: gpu.description,
   dtype: DTYPE,
+  mlp: MLP,
   shaderF16: gpu.shaderF16,
   tokens: TOKENS,
+  dispatches_per_step: dispatchesPerStep,
   decode_tokens_per_s: 1000 / median,
   median_step_ms: median,
   first_step_ms: times[0],
@@ -113,6 +125,8 @@ const result = {
   bandwidth_bound_tokens_per_s: bandwidth / weightBytes,
   fraction_of_bound: 1000 / median / (bandwidth / weightBytes),
   buffers_created: gpu.stats.buffersCreated,
+  // Greedy ids: fused and unfused runs give the same ones (linearSiluMul gives linear, linear, siluMul's numbers).
+  ids: ids.join(' '),
 };
 console.log(JSON.stringify(result, null, 2));
 gpu.dispose();
