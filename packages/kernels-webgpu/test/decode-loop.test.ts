@@ -1,4 +1,4 @@
-// A small greedy decode loop (one attention + MLP block with tied embeddings, f16 weights) run on
+// A small greedy decode loop (one attention + MLP block (gate, up and SiLU as linearSiluMul) with tied embeddings, f16 weights) run on
 // webgpu and on the cpu backend: the same tokens, close logits, no buffer created after warm-up,
 // no bind group once the pool has settled (a few steps), and at most two command-buffer submits per
 // token (the upload of the token, the read of argmax).
@@ -55,7 +55,7 @@ function step(backend: Backend, w: Weights, caches: { k: Tensor; v: Tensor }, to
   const attended = keep(backend.attention(q, caches.k, caches.v, { numHeads: HEADS, numKvHeads: KV_HEADS, headDim: HEAD_DIM, kvLength: position + 1, scale: 1 / Math.sqrt(HEAD_DIM) }));
   const h2 = keep(backend.add(h, keep(backend.linear(attended, w.wo))));
   const n2 = keep(backend.rmsNorm(h2, w.norm2, 1e-5));
-  const mlp = keep(backend.linear(keep(backend.siluMul(keep(backend.linear(n2, w.gate)), keep(backend.linear(n2, w.up)))), w.down));
+  const mlp = keep(backend.linear(keep(backend.linearSiluMul(n2, w.gate, w.up)), w.down));
   const h3 = keep(backend.add(h2, mlp));
   const logits = backend.linear(keep(backend.rmsNorm(h3, w.finalNorm, 1e-5)), w.embed);
   const next = backend.argmax(logits);
