@@ -90,7 +90,7 @@ function matvecKernel(v: LinearVariant, vec4: boolean, accumulate: string): stri
   if (matvecWorkgroupBytes(v) > GUARANTEED_WORKGROUP_BYTES) {
     throw new Error(`linear: the matrix-vector kernel's ${matvecWorkgroupBytes(v)} bytes of partial sums exceed the ${GUARANTEED_WORKGROUP_BYTES} every device grants`);
   }
-  const partialAt = (p: number, lidOffset = '') => `partial[(${p * R}u + n) * ${T}u + lid${lidOffset}]`;
+  const partialAt = (p: number, lidOffset = '') => `partial[(${accSlot(p)}) * ${T}u + lid${lidOffset}]`;
   return /* wgsl */ `${header(v, vec4)}
 ${GROUP_INDEX}
 var<workgroup> partial: array<f32, ${A * T * R}>;
