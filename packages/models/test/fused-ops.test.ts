@@ -42,6 +42,7 @@ async function logitsWith(backend: FusionCountingBackend, dir: string, inputIds:
   const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu' });
   expect(model.backend).toBe(backend);
   const out = await model.forward({ input_ids: inputIds, use_cache: false });
+  if (!out.logits) throw new Error(`${dir}: the causal LM returned no logits`);
   const logits = await out.logits.toFloat32();
   disposeOutput(out);
   model.dispose();
