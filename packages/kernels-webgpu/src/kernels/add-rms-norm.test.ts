@@ -7,6 +7,7 @@ import { BOUND } from '@cria/ops-conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../backend.js';
 import { uploadWeight } from '../testing/upload-weight.js';
+import { bitDifferences } from '../testing/bit-differences.js';
 
 let gpu: WebGpuBackend;
 beforeAll(async () => {
@@ -27,15 +28,6 @@ function naive(a: Float32Array, b: Float32Array, weight: Float32Array, eps: numb
     for (let c = 0; c < cols; c++) normed[base + c] = sum[base + c]! * inv * weight[c]!;
   }
   return { sum, normed };
-}
-
-/** Positions where two float32 arrays differ in their bits (NaN payloads included). */
-function bitDifferences(x: Float32Array, y: Float32Array): number {
-  const xb = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const yb = new Uint32Array(y.buffer, y.byteOffset, y.length);
-  let count = Math.abs(x.length - y.length);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (xb[i] !== yb[i]) count++;
-  return count;
 }
 
 // Row lengths below, at and around the 256-thread workgroup, a rank-1 input and one-element rows, with every weight dtype.

@@ -7,6 +7,7 @@ import { BOUND } from '@cria/ops-conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../backend.js';
 import { gpuData } from '../gpu-data.js';
+import { bitDifferences } from '../testing/bit-differences.js';
 import { uploadWeight } from '../testing/upload-weight.js';
 import { GUARANTEED_WORKGROUP_BYTES, matvecWorkgroupBytes } from './linear-sources.js';
 
@@ -40,15 +41,6 @@ function naive(x: Float32Array, gate: Float32Array, up: Float32Array, biases: [F
   const g = naiveLinear(x, gate, biases?.[0] ?? null, m, k);
   const u = naiveLinear(x, up, biases?.[1] ?? null, m, k);
   return g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]!);
-}
-
-/** Positions where two float32 arrays differ in their bits. */
-function bitDifferences(x: Float32Array, y: Float32Array): number {
-  const xb = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const yb = new Uint32Array(y.buffer, y.byteOffset, y.length);
-  let count = Math.abs(x.length - y.length);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (xb[i] !== yb[i]) count++;
-  return count;
 }
 
 interface GatedCase {
