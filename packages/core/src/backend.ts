@@ -12,6 +12,7 @@ export type OpName =
   | 'addRmsNorm'
   | 'linear'
   | 'linearSiluMul'
+  | 'linearMany'
   | 'rope'
   | 'kvWrite'
   | 'attention'
@@ -24,7 +25,7 @@ export type OpName =
   | 'cast';
 
 export const OP_NAMES: readonly OpName[] = [
-  'embedding', 'rmsNorm', 'addRmsNorm', 'linear', 'linearSiluMul', 'rope', 'kvWrite', 'attention', 'attentionWeights',
+  'embedding', 'rmsNorm', 'addRmsNorm', 'linear', 'linearSiluMul', 'linearMany', 'rope', 'kvWrite', 'attention', 'attentionWeights',
   'siluMul', 'add', 'softmax', 'argmax', 'topk', 'cast',
 ];
 
@@ -114,6 +115,12 @@ export interface Backend extends TensorOwner {
    * twice then `siluMul` give (x is read once, and the two projections never leave the kernel).
    */
   linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor;
+  /**
+   * Several projections of one input in one op (attention's q, k and v): x [..., K] float32, weights[i] [M_i, K] (one
+   * dtype, at least one), biases[i] [M_i] (one for each weight or none, one dtype) -> float32 [..., M_i] for each i,
+   * as `linear` with each weight gives. `supports` is asked with [x, ...weights, ...biases].
+   */
+  linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[];
   /**
    * Rotate-half RoPE: x [B, S, numHeads * headDim] float32, positions int32 [B, S],
    * invFreq float32 [headDim / 2]. For position p and pair (i, i + headDim/2):

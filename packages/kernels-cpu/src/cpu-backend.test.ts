@@ -62,6 +62,10 @@ describe('supports', () => {
       ['linear', ['float32', 'bfloat16', 'float32']],
       ['linearSiluMul', ['float32', 'float16', 'float16']],
       ['linearSiluMul', ['float32', 'bfloat16', 'bfloat16', 'float32', 'float32']],
+      ['linearMany', ['float32', 'float16']],
+      ['linearMany', ['float32', 'bfloat16', 'bfloat16', 'bfloat16']],
+      ['linearMany', ['float32', 'bfloat16', 'bfloat16', 'float32', 'float32']],
+      ['linearMany', ['float32', 'float16', 'float16', 'float16', 'float16']],
       ['rope', ['float32', 'int32', 'float32']],
       ['kvWrite', ['float32', 'float32']],
       ['attention', ['float32', 'float32', 'float32']],
@@ -84,6 +88,12 @@ describe('supports', () => {
       ['linearSiluMul', ['float32', 'float16', 'bfloat16']],
       ['linearSiluMul', ['float32', 'float16', 'float16', 'float16']],
       ['linearSiluMul', ['float32', 'float16', 'float16', 'float16', 'float32']],
+      ['linearMany', ['float32']],
+      ['linearMany', ['float16', 'float16']],
+      ['linearMany', ['float32', 'float16', 'bfloat16', 'float16']],
+      ['linearMany', ['float32', 'float16', 'float16', 'float32']],
+      ['linearMany', ['float32', 'float16', 'bfloat16', 'float32', 'float32']],
+      ['linearMany', ['float32', 'float16', 'float16', 'float32', 'bfloat16']],
       ['rope', ['float32', 'int64', 'float32']],
       ['kvWrite', ['float16', 'float32']],
       ['attention', ['float32', 'float32']],
@@ -115,6 +125,10 @@ describe('argument errors name the argument and what was expected', () => {
     ['linearSiluMul one bias', () => cpu.linearSiluMul(f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1])), /linearSiluMul: gateBias and upBias must be given together, got gateBias alone/],
     ['linearSiluMul up shape', () => cpu.linearSiluMul(f32([1, 2], [1, 2]), f32([1, 2], [1, 2]), f32([1, 2, 3, 4], [2, 2])), /linearSiluMul: gate \[1, 2\] float32 and up \[2, 2\] float32 must have the same shape/],
     ['linearSiluMul in_features', () => cpu.linearSiluMul(f32([1, 2, 3], [1, 3]), f32([1, 2], [1, 2]), f32([1, 2], [1, 2])), /linearSiluMul: x \[1, 3\] float32 must have 2 \(gate's in_features/],
+    ['linearMany no weights', () => cpu.linearMany(f32([1, 2], [1, 2]), []), /linearMany: weights must be a non-empty array of tensors/],
+    ['linearMany bias count', () => cpu.linearMany(f32([1, 2], [1, 2]), [f32([1, 2], [1, 2]), f32([1, 2], [1, 2])], [f32([1])]), /linearMany: biases must hold one tensor for each of the 2 weights, or be left out/],
+    ['linearMany in_features', () => cpu.linearMany(f32([1, 2], [1, 2]), [f32([1, 2], [1, 2]), f32([1, 2, 3], [1, 3])]), /linearMany: x \[1, 2\] float32 must have 3 \(weights\[1\]'s in_features/],
+    ['linearMany bias length', () => cpu.linearMany(f32([1, 2], [1, 2]), [f32([1, 2], [1, 2])], [f32([1, 2])]), /linearMany: biases\[0\] \[2\] float32 must have 1/],
     ['rmsNorm weight', () => cpu.rmsNorm(f32([1, 2]), f32([1]), 1e-5), /rmsNorm: weight \[1\] float32 must have 2/],
     ['rmsNorm eps', () => cpu.rmsNorm(f32([1]), f32([1]), NaN), /rmsNorm: eps must be a finite number/],
     ['rope headDim', () => cpu.rope(f32([1, 2, 3], [1, 1, 3]), i32([0], [1, 1]), f32([1]), { numHeads: 1, headDim: 3, attentionScaling: 1 }), /rope: options.headDim must be even/],
@@ -149,5 +163,21 @@ describe('linearSiluMul', () => {
     expect(fused.shape).toEqual([2, 4]);
     expect(list(fused)).toEqual(list(apart));
     expect(list(cpu.linearSiluMul(x, gate, up))).toEqual(list(cpu.siluMul(cpu.linear(x, gate), cpu.linear(x, up))));
+  });
+});
+
+describe('linearMany', () => {
+  it('gives the numbers of linear with each weight (biases included, bfloat16 weights)', () => {
+    const x = f32([0.5, -1, 2, 0.25, 1.5, -0.75], [1, 2, 3]);
+    const weights = [
+      cpu.cast(f32([0.1, -0.2, 0.3, 0.4, 0.5, -0.6, -0.7, 0.8, 0.9, 1.0, -1.1, 1.2], [4, 3]), 'bfloat16'),
+      cpu.cast(f32([1.2, 1.1, -1.0, 0.9, -0.8, 0.7], [2, 3]), 'bfloat16'),
+      cpu.cast(f32([0.6, 0.5, -0.4], [1, 3]), 'bfloat16'),
+    ];
+    const biases = [f32([0.5, -0.5, 0.25, 0]), f32([-1, 1]), f32([2])];
+    const outs = cpu.linearMany(x, weights, biases);
+    expect(outs.map((t) => t.shape)).toEqual([[1, 2, 4], [1, 2, 2], [1, 2, 1]]);
+    outs.forEach((t, i) => expect(list(t)).toEqual(list(cpu.linear(x, weights[i]!, biases[i]))));
+    cpu.linearMany(x, weights).forEach((t, i) => expect(list(t)).toEqual(list(cpu.linear(x, weights[i]!))));
   });
 });

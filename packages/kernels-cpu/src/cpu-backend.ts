@@ -176,6 +176,26 @@ export class CpuBackend implements Backend, CopyBandwidthMeasure {
     return this.#output(siluMulKernel(gated, projected), [...x.shape.slice(0, -1), outFeatures]);
   }
 
+  /** linear with each weight: the same numbers as the separate ops. */
+  linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
+    if (!Array.isArray(weights) || weights.length === 0) throw new ArgumentError('linearMany: weights must be a non-empty array of tensors');
+    if (biases !== undefined && (!Array.isArray(biases) || biases.length !== weights.length)) {
+      throw new ArgumentError(`linearMany: biases must hold one tensor for each of the ${weights.length} weights, or be left out`);
+    }
+    const inputs: Record<string, Tensor> = { x };
+    weights.forEach((w, i) => (inputs[`weights[${i}]`] = w));
+    biases?.forEach((b, i) => (inputs[`biases[${i}]`] = b));
+    this.#check('linearMany', inputs);
+    const data = this.#data(x) as Float32Array;
+    const rows = rowsOf(x);
+    return weights.map((weight, i) => {
+      const bias = biases?.[i];
+      const [outFeatures, inFeatures] = this.#linearShape('linearMany', x, `weights[${i}]`, weight, `biases[${i}]`, bias);
+      const out = linearKernel(data, rows, inFeatures, widened(weight), outFeatures, bias ? widened(bias) : undefined);
+      return this.#output(out, [...x.shape.slice(0, -1), outFeatures]);
+    });
+  }
+
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
     this.#check('rope', { x, positions, invFreq });
     const numHeads = requirePositiveInt('rope', 'options.numHeads', options?.numHeads);

@@ -10,6 +10,15 @@ function matches(dtypes: readonly DType[], allowed: readonly (readonly DType[])[
   return dtypes.length === allowed.length && dtypes.every((d, i) => allowed[i]!.includes(d));
 }
 
+/** linearMany's [x, ...weights, ...biases] with `weightCount` weights: float32 x, one weight dtype, one bias dtype. */
+function matchesMany(x: DType | undefined, rest: readonly DType[], weightCount: number): boolean {
+  const weights = rest.slice(0, weightCount);
+  const biases = rest.slice(weightCount);
+  if (x !== F32 || weights.length === 0) return false;
+  const same = (list: readonly DType[]): boolean => list.every((d) => d === list[0] && WEIGHT_DTYPES.includes(d));
+  return same(weights) && same(biases);
+}
+
 /**
  * The dtype lists each op accepts. Optional trailing inputs (linear's bias, linearSiluMul's two biases,
  * attention's mask) may be left out. cast takes [from] or [from, to].
@@ -31,6 +40,11 @@ export function cpuSupports(op: OpName, dtypes: readonly DType[]): boolean {
         dtypes[1] === dtypes[2] &&
         dtypes[3] === dtypes[4]
       );
+    case 'linearMany': {
+      // [x, ...weights] or [x, ...weights, ...biases] (a bias for every weight).
+      const [x, ...rest] = dtypes;
+      return matchesMany(x, rest, rest.length) || (rest.length % 2 === 0 && matchesMany(x, rest, rest.length / 2));
+    }
     case 'rope':
       return matches(dtypes, [[F32], ['int32'], [F32]]);
     case 'kvWrite':

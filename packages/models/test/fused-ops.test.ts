@@ -1,4 +1,4 @@
-// The fused ops (addRmsNorm, linearSiluMul) where the backend has them, and the plain ops where it does not, give the
+// The fused ops (addRmsNorm, linearSiluMul, linearMany) where the backend has them, and the plain ops where it does not, give the
 // same numbers: on the CPU backend both ways are bit-identical, and both meet the goldens.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
 import { expectClose, readExpectedJson, readExpectedTensors } from '../src/testing.js';
 
-const FUSED: readonly OpName[] = ['addRmsNorm', 'linearSiluMul'];
+const FUSED: readonly OpName[] = ['addRmsNorm', 'linearSiluMul', 'linearMany'];
 
 /** A CPU backend that counts the fused ops it runs, or (fused = false) says it has none of them. */
 class FusionCountingBackend extends CpuBackend {
@@ -30,6 +30,14 @@ class FusionCountingBackend extends CpuBackend {
   override linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
     this.#count('linearSiluMul');
     return super.linearSiluMul(x, gate, up, gateBias, upBias);
+  }
+  override linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
+    this.#count('linearMany');
+    return super.linearMany(x, weights, biases);
+  }
+  override linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+    this.#count('linear');
+    return super.linear(x, weight, bias);
   }
   override siluMul(gate: Tensor, up: Tensor): Tensor {
     this.#count('siluMul');
@@ -62,10 +70,15 @@ describe('fused ops in the decoder layers', () => {
       const layers = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { num_hidden_layers: number }).num_hidden_layers;
       expect(fused.calls.get('linearSiluMul')).toBe(layers);
       expect(fused.calls.get('addRmsNorm')).toBe(2 * layers);
+      expect(fused.calls.get('linearMany')).toBe(layers);
       expect(fused.calls.get('siluMul') ?? 0).toBe(0);
+      // Per layer: o_proj and down_proj; then the LM head.
+      expect(fused.calls.get('linear')).toBe(2 * layers + 1);
       expect(plain.calls.get('linearSiluMul') ?? 0).toBe(0);
+      expect(plain.calls.get('linearMany') ?? 0).toBe(0);
       expect(plain.calls.get('addRmsNorm') ?? 0).toBe(0);
       expect(plain.calls.get('siluMul')).toBe(layers);
+      expect(plain.calls.get('linear')).toBe(7 * layers + 1);
       expect(Array.from(fusedLogits)).toEqual(Array.from(plainLogits));
       expectClose(fusedLogits, golden, 1e-4, 'logits');
     });

@@ -76,6 +76,25 @@ function linearSiluMulCases(): OpCase[] {
   ]);
 }
 
+function linearManyCases(): OpCase[] {
+  const many = (name: string, x: number[], ms: number[], weight: DType, bias: DType | null): OpCase => {
+    const k = x[x.length - 1]!;
+    const shapes: Record<string, number[]> = { x };
+    ms.forEach((m, i) => (shapes[`weight${i}`] = [m, k]));
+    if (bias) ms.forEach((m, i) => (shapes[`bias${i}`] = [m]));
+    const dtypes: DType[] = ['float32', ...ms.map(() => weight), ...(bias ? ms.map(() => bias) : [])];
+    return { op: 'linearMany', name: `linearMany ${name}`, shapes, dtypes, params: {}, bound: BOUND.reduction };
+  };
+  return WEIGHTS.flatMap((w): OpCase[] => [
+    many(`q/k/v decode x[1,1,256] W[256|64|64,256] ${short(w)}`, [1, 1, 256], [256, 64, 64], w, null),
+    many(`q/k/v x[3,77] W[129|33|33,77] +biases ${short(w)}`, [3, 77], [129, 33, 33], w, w),
+    many(`q/k/v prefill x[2,9,64] W[96|32|32,64] ${short(w)}`, [2, 9, 64], [96, 32, 32], w, null),
+  ]).concat([
+    many('one weight x[2,4099] W[67,4099] f16', [2, 4099], [67], 'float16', null),
+    many('two weights x[5,2048] W[344|129,2048] bf16, f32 biases', [5, 2048], [344, 129], 'bfloat16', 'float32'),
+  ]);
+}
+
 function ropeCase(name: string, batch: number, seq: number, numHeads: number, headDim: number, params: OpParams): OpCase {
   return {
     op: 'rope',
@@ -194,6 +213,7 @@ export const OP_CASES: readonly OpCase[] = [
   ...addRmsNormCases(),
   ...linearCases(),
   ...linearSiluMulCases(),
+  ...linearManyCases(),
   ...ropeCases(),
   ...kvWriteCases(),
   ...attentionCases(),

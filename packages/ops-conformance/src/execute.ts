@@ -29,7 +29,7 @@ function attentionOptions(opCase: OpCase, tensors: ReadonlyMap<string, Tensor>):
 
 /**
  * Calls the case's op and returns its outputs by name: `out` for most ops, `values` and `indices`
- * for topk, `sum` and `normed` for addRmsNorm, and for kvWrite the updated `cache` (the input tensor itself, written in place).
+ * for topk, `sum` and `normed` for addRmsNorm, `out0`.. for linearMany, and for kvWrite the updated `cache` (the input tensor itself, written in place).
  */
 export function executeCase(backend: Backend, opCase: OpCase, tensors: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
   const get = (name: string): Tensor => input(tensors, name, opCase);
@@ -47,6 +47,12 @@ export function executeCase(backend: Backend, opCase: OpCase, tensors: ReadonlyM
       return new Map([['out', backend.linear(get('x'), get('weight'), tensors.get('bias'))]]);
     case 'linearSiluMul':
       return new Map([['out', backend.linearSiluMul(get('x'), get('gate'), get('up'), tensors.get('gateBias'), tensors.get('upBias'))]]);
+    case 'linearMany': {
+      const present = (prefix: string): Tensor[] => [0, 1, 2].flatMap((i) => tensors.get(`${prefix}${i}`) ?? []);
+      const biases = present('bias');
+      const outs = backend.linearMany(get('x'), present('weight'), biases.length > 0 ? biases : undefined);
+      return new Map(outs.map((t, i) => [`out${i}`, t]));
+    }
     case 'rope':
       return new Map([
         ['out', backend.rope(get('x'), get('positions'), get('invFreq'), {

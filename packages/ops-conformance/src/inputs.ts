@@ -16,6 +16,7 @@ export const INPUT_NAMES: Readonly<Record<OpCase['op'], readonly string[]>> = {
   addRmsNorm: ['a', 'b', 'weight'],
   linear: ['x', 'weight', 'bias'],
   linearSiluMul: ['x', 'gate', 'up', 'gateBias', 'upBias'],
+  linearMany: ['x', 'weight0', 'weight1', 'weight2', 'bias0', 'bias1', 'bias2'],
   rope: ['x', 'positions', 'invFreq'],
   kvWrite: ['cache', 'src'],
   attention: ['q', 'kCache', 'vCache', 'mask'],
@@ -132,11 +133,13 @@ export function buildInputs(opCase: OpCase): Map<string, HostInput> {
   const random = new SeededRandom(seedOf(opCase.name));
   const amplitude = opCase.params.amplitude ?? 1;
   const inputs = new Map<string, HostInput>();
-  INPUT_NAMES[opCase.op].forEach((name, argIndex) => {
+  let argIndex = 0; // among the inputs this case gives (the dtypes list names only those)
+  INPUT_NAMES[opCase.op].forEach((name) => {
     const shape = opCase.shapes[name];
     if (!shape) return; // an optional input this case leaves out
-    const dtype = opCase.dtypes[argIndex];
-    if (!dtype) throw new Error(`op case '${opCase.name}': no dtype for input '${name}' (argument ${argIndex})`);
+    const index = argIndex++;
+    const dtype = opCase.dtypes[index];
+    if (!dtype) throw new Error(`op case '${opCase.name}': no dtype for input '${name}' (argument ${index})`);
     const length = shapeSize(shape);
     let data: TypedArray;
     if (opCase.op === 'embedding' && name === 'ids') {

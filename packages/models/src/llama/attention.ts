@@ -2,7 +2,7 @@ import type { LlamaConfig } from '@cria/config';
 import { CriaError, type Tensor, supportsStepCapture } from '@cria/core';
 import type { LayerCache } from '../cache.js';
 import { Linear, Module } from '../nn/module.js';
-import { linear } from '../nn/ops.js';
+import { linear, linearMany } from '../nn/ops.js';
 import type { ForwardContext } from './forward-context.js';
 
 /** LlamaAttention: q/k/v/o projections, RoPE on q and k, grouped-query causal attention over the cache. */
@@ -31,9 +31,7 @@ export class LlamaAttention extends Module {
   forward(ctx: ForwardContext, x: Tensor, cache: LayerCache): { output: Tensor; attentions?: Tensor } {
     const b = ctx.backend;
     const seqLength = x.shape[1]!;
-    const q0 = linear(b, x, this.q_proj);
-    const k0 = linear(b, x, this.k_proj);
-    const v = linear(b, x, this.v_proj);
+    const [q0, k0, v] = linearMany(b, x, [this.q_proj, this.k_proj, this.v_proj]) as [Tensor, Tensor, Tensor];
     const q = b.rope(q0, ctx.positions, ctx.invFreq, { numHeads: this.numHeads, headDim: this.headDim, attentionScaling: ctx.attentionScaling });
     const k = b.rope(k0, ctx.positions, ctx.invFreq, { numHeads: this.numKvHeads, headDim: this.headDim, attentionScaling: ctx.attentionScaling });
     q0.dispose();

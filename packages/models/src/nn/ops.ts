@@ -6,6 +6,21 @@ export function linear(backend: Backend, x: Tensor, layer: Linear): Tensor {
   return layer.bias ? backend.linear(x, layer.weight.value, layer.bias.value) : backend.linear(x, layer.weight.value);
 }
 
+/**
+ * Several Linear modules applied to one x (attention's q, k and v): one linearMany where the backend has it for these
+ * dtypes (x read once, one kernel at decode), else one linear each (the same numbers).
+ */
+export function linearMany(backend: Backend, x: Tensor, layers: readonly Linear[]): Tensor[] {
+  const weights = layers.map((layer) => layer.weight.value);
+  const withBias = layers.every((layer) => layer.bias !== undefined);
+  const biases = withBias ? layers.map((layer) => layer.bias!.value) : [];
+  const fusable = withBias || layers.every((layer) => layer.bias === undefined);
+  if (fusable && backend.supports('linearMany', [x, ...weights, ...biases].map((t) => t.dtype))) {
+    return backend.linearMany(x, weights, withBias ? biases : undefined);
+  }
+  return layers.map((layer) => linear(backend, x, layer));
+}
+
 /** RMSNorm of x with a norm module's weight and eps. */
 export function rmsNorm(backend: Backend, x: Tensor, norm: RMSNorm): Tensor {
   return backend.rmsNorm(x, norm.weight.value, norm.eps);

@@ -87,6 +87,10 @@ export class NaiveBackend implements Backend {
     return this.siluMul(this.linear(x, gate, gateBias), this.linear(x, up, upBias));
   }
 
+  linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
+    return weights.map((w, i) => this.linear(x, w, biases?.[i]));
+  }
+
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
     // The pair (x_i, x_{i+half}) as the complex number x_i + i·x_{i+half}, multiplied by
     // scaling·e^{iθ} with θ = fp32(fp32(position) · invFreq_i) and cos θ, sin θ in float32 as torch gives them.
