@@ -112,6 +112,31 @@ int dtypeArg(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<int>(d);
 }
 
+// Argument i as a JavaScript array of exactly `count` entries (count < 0: any length up to kMaxLinearManyWeights).
+Napi::Array arrayArg(const Napi::CallbackInfo& info, size_t i, int64_t count) {
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be an array");
+  Napi::Array a = info[i].As<Napi::Array>();
+  const int64_t length = a.Length();
+  if (count >= 0 ? length != count : (length < 1 || length > kMaxLinearManyWeights))
+    throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + " must hold " +
+                                                (count >= 0 ? std::to_string(count) : "1 to " + std::to_string(kMaxLinearManyWeights)) +
+                                                " entries, got " + std::to_string(length));
+  return a;
+}
+
+void* ptrEntry(Napi::Env env, const Napi::Array& a, uint32_t j, size_t i) {
+  const Napi::Value v = a[j];
+  if (!v.IsBigInt()) throw Napi::TypeError::New(env, "argument " + std::to_string(i) + "[" + std::to_string(j) + "] must be a device pointer (bigint)");
+  bool lossless = true;
+  return reinterpret_cast<void*>(static_cast<uintptr_t>(v.As<Napi::BigInt>().Uint64Value(&lossless)));
+}
+
+int64_t intEntry(Napi::Env env, const Napi::Array& a, uint32_t j, size_t i) {
+  const Napi::Value v = a[j];
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, "argument " + std::to_string(i) + "[" + std::to_string(j) + "] must be a number");
+  return v.As<Napi::Number>().Int64Value();
+}
+
 }  // namespace
 
 void Context::define(Napi::Env env, Napi::Object exports) {
@@ -131,6 +156,7 @@ void Context::define(Napi::Env env, Napi::Object exports) {
       InstanceMethod("addRmsNorm", &Context::addRmsNorm),
       InstanceMethod("linear", &Context::linear),
       InstanceMethod("linearSiluMul", &Context::linearSiluMul),
+      InstanceMethod("linearMany", &Context::linearMany),
       InstanceMethod("rope", &Context::rope),
       InstanceMethod("kvWrite", &Context::kvWrite),
       InstanceMethod("attention", &Context::attention),
@@ -424,6 +450,34 @@ Napi::Value Context::linearSiluMul(const Napi::CallbackInfo& info) {
   CRIA_LAUNCH("linearSiluMul", launchLinearSiluMul(stream_, static_cast<const float*>(ptrArg(info, 0)), dtypeArg(info, 1), ptrArg(info, 2),
                                                    ptrArg(info, 3), biasDtype, gateBias, upBias, static_cast<float*>(ptrArg(info, 7)),
                                                    intArg(info, 8), intArg(info, 9), intArg(info, 10)));
+  return env.Undefined();
+}
+
+// linearMany(x, weightDtype, weights[], biasDtype (-1: none), biases[] | null, outs[], Ms[], rows, K)
+// The segmented matvec (decode rows, up to kMaxLinearManyWeights weights); the TypeScript backend runs linear per
+// weight where it does not apply. The arrays are read into host arrays here; the launch copies them by value.
+Napi::Value Context::linearMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Array weightArray = arrayArg(info, 2, -1);
+  const uint32_t count = weightArray.Length();
+  const int biasDtype = static_cast<int>(intArg(info, 3));
+  const Napi::Array outArray = arrayArg(info, 5, count), mArray = arrayArg(info, 6, count);
+  const void* weights[kMaxLinearManyWeights] = {};
+  const void* biases[kMaxLinearManyWeights] = {};
+  float* outs[kMaxLinearManyWeights] = {};
+  int64_t Ms[kMaxLinearManyWeights] = {};
+  for (uint32_t j = 0; j < count; ++j) {
+    weights[j] = ptrEntry(env, weightArray, j, 2);
+    outs[j] = static_cast<float*>(ptrEntry(env, outArray, j, 5));
+    Ms[j] = intEntry(env, mArray, j, 6);
+  }
+  if (biasDtype >= 0) {
+    const Napi::Array biasArray = arrayArg(info, 4, count);
+    for (uint32_t j = 0; j < count; ++j) biases[j] = ptrEntry(env, biasArray, j, 4);
+  }
+  CRIA_LAUNCH("linearMany", launchLinearMany(stream_, static_cast<const float*>(ptrArg(info, 0)), dtypeArg(info, 1),
+                                             static_cast<int>(count), weights, biasDtype, biasDtype >= 0 ? biases : nullptr,
+                                             outs, Ms, intArg(info, 7), intArg(info, 8)));
   return env.Undefined();
 }
 

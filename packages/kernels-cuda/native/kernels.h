@@ -40,6 +40,18 @@ cudaError_t launchLinear(cudaStream_t stream, const float* x, int weightDtype, c
 cudaError_t launchLinearSiluMul(cudaStream_t stream, const float* x, int weightDtype, const void* gate, const void* up,
                                 int biasDtype, const void* gateBias, const void* upBias, float* out, int64_t rows,
                                 int64_t K, int64_t M);
+// The most weights linearMany's segmented matvec takes in one launch.
+constexpr int kMaxLinearManyWeights = 4;
+// outs[i][rows, Ms[i]] = x[rows, K] · weights[i][Ms[i], K]^T (+ biases[i][Ms[i]]) for i < count, in one launch: a
+// segmented matvec whose blocks cover weight 0's rows, then weight 1's, ..., each running linear's matvec (with the
+// split linear would choose for Ms[i]), so each output is launchLinear's, bit for bit. Weights share `weightDtype`;
+// `biases` (null, or one per weight) share `biasDtype` (-1 without). Decode only: 1 <= count <= kMaxLinearManyWeights,
+// rows <= 8, K a multiple of 16 bytes of weight elements, x and every weight 16-byte aligned, the Ms summing below
+// 2^31; else cudaErrorInvalidValue (the caller then runs linear per weight). The arrays are host arrays, read before
+// the launcher returns. No allocation, no host sync: it captures into CUDA graphs.
+cudaError_t launchLinearMany(cudaStream_t stream, const float* x, int weightDtype, int count, const void* const* weights,
+                             int biasDtype, const void* const* biases, float* const* outs, const int64_t* Ms,
+                             int64_t rows, int64_t K);
 // x (float32) -> hi = round(x), lo = round(x - hi) in float16 or bfloat16 (halfDtype), n elements.
 cudaError_t launchSplitHalves(cudaStream_t stream, const float* x, int halfDtype, void* hi, void* lo, int64_t n);
 // out[rows, M] += bias[M].

@@ -22,7 +22,8 @@ import {
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo, type NativeDType } from './binding.js';
 import { lastDim, requireFinite, requireInteger, requireOwned, requireRank, requireSupported, sameShape, shapeText } from './check.js';
 import { measureDeviceCopyBandwidth } from './copy-bandwidth.js';
-import { matvecTakes } from './matvec-route.js';
+import { checkLinearMany } from './linear-many-args.js';
+import { linearManyTakes, matvecTakes } from './matvec-route.js';
 import { cudaSupports } from './supports.js';
 
 /** The largest head size the fused attention kernels are compiled for. */
@@ -317,6 +318,41 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     } finally {
       g.dispose();
     }
+  }
+
+  /**
+   * linear with each weight (attention's q, k, v), float32 [..., M_i] each. Decode rows run as one segmented matvec
+   * launch (the grid covers weight 0's rows, then weight 1's, ...; each output is linear's bit for bit); where that
+   * launch does not take the call (more than 4 weights, more than 8 rows, K not a whole number of 16-byte weight
+   * loads, unaligned pointers) it is linear per weight (cuBLASLt, WMMA or SIMT as linear picks).
+   */
+  linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
+    const { k, ms, weightDtype } = checkLinearMany(this, x, weights, biases);
+    const rows = k === 0 ? shapeSize(x.shape.slice(0, -1)) : x.size / k;
+    if (!linearManyTakes(rows, k, weightDtype, ms, [ptr(x), ...weights.map(ptr)])) return this.#linearEach(x, weights, biases);
+    const lead = x.shape.slice(0, -1);
+    const outs: Tensor[] = [];
+    try {
+      for (const m of ms) outs.push(this.#empty([...lead, m], 'float32'));
+      const biasDtype = biases ? code(biases[0]!.dtype) : -1;
+      this.context.linearMany(ptr(x), code(weightDtype), weights.map(ptr), biasDtype, biases ? biases.map(ptr) : null, outs.map(ptr), ms, rows, k);
+    } catch (error) {
+      for (const t of outs) t.dispose();
+      throw error;
+    }
+    return outs;
+  }
+
+  /** linearMany where the segmented matvec does not apply: linear per weight (checked by the caller). */
+  #linearEach(x: Tensor, weights: readonly Tensor[], biases: readonly Tensor[] | undefined): Tensor[] {
+    const outs: Tensor[] = [];
+    try {
+      weights.forEach((w, i) => outs.push(this.linear(x, w, biases?.[i])));
+    } catch (error) {
+      for (const t of outs) t.dispose();
+      throw error;
+    }
+    return outs;
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {

@@ -66,6 +66,13 @@ export interface NativeContext {
    * cudaErrorInvalidValue). gate and up share `weightDtype`; the biases, both or neither (`biasDtype` -1), `biasDtype`.
    */
   linearSiluMul(x: DevicePtr, weightDtype: number, gate: DevicePtr, up: DevicePtr, biasDtype: number, gateBias: DevicePtr | null, upBias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
+  /**
+   * outs[i] [rows, ms[i]] = x·weights[i]ᵀ + biases[i] for every weight in one segmented matvec launch, each output
+   * linear's bit for bit: decode only (1 to 4 weights of `weightDtype`, rows <= 8, k a multiple of 16 bytes of weight
+   * elements, x and every weight 16-byte aligned, the ms summing below 2^31; otherwise it fails with
+   * cudaErrorInvalidValue). The biases, one per weight or none (`biasDtype` -1, `biases` null), share `biasDtype`.
+   */
+  linearMany(x: DevicePtr, weightDtype: number, weights: readonly DevicePtr[], biasDtype: number, biases: readonly DevicePtr[] | null, outs: readonly DevicePtr[], ms: readonly number[], rows: number, k: number): void;
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
   /** With `offsetPtr` (device int32), the offset is read on the device at run time (graph replay). */
   kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number, offsetPtr?: DevicePtr): void;

@@ -4,8 +4,8 @@
 // device-side scalars and capture semantics follow native/context.cc and native/kernels/*.cu; see src/emulated/.
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo } from './binding.js';
 import { countArg, dtypeArg, floatArg, floatDtypeArg, integerArg, pointerArg, requiredPointer } from './emulated/args.js';
-import { hex } from './emulated/device-memory.js';
 import * as elementwise from './emulated/elementwise-kernels.js';
+import { pointerArrayArg, requireGatedMatvecLaunch, requireSegmentedMatvecLaunch } from './emulated/matvec-launch.js';
 import * as model from './emulated/model-kernels.js';
 import * as rows from './emulated/row-kernels.js';
 import { EmulatedStream } from './emulated/stream.js';
@@ -162,6 +162,26 @@ export class EmulatedCudaContext implements NativeContext {
     this.#stream.enqueue(m, () => model.linearSiluMul(this.#stream.memory, a));
   }
 
+  linearMany(x: DevicePtr, weightDtype: number, weights: readonly DevicePtr[], biasDtype: number, biases: readonly DevicePtr[] | null, outs: readonly DevicePtr[], ms: readonly number[], rowCount: number, k: number): void {
+    const m = 'linearMany';
+    const w = pointerArrayArg(m, 'weights', weights);
+    const hasBias = integerArg(m, 'biasDtype', biasDtype) >= 0;
+    if (!Array.isArray(ms) || ms.length !== w.length) throw new RangeError(`${m}: ms must be an array of ${w.length} entries`);
+    const a = {
+      x: requiredPointer(m, 'x', x),
+      weightDtype: floatDtypeArg(m, 'weightDtype', weightDtype),
+      weights: w,
+      biasDtype: hasBias ? dtypeArg(m, 'biasDtype', biasDtype) : -1,
+      biases: hasBias ? pointerArrayArg(m, 'biases', biases, w.length) : null,
+      outs: pointerArrayArg(m, 'outs', outs, w.length),
+      ms: ms.map((count, i) => countArg(m, `ms[${i}]`, count)),
+      rows: countArg(m, 'rows', rowCount),
+      k: countArg(m, 'K', k),
+    };
+    requireSegmentedMatvecLaunch(a);
+    this.#stream.enqueue(m, () => model.linearMany(this.#stream.memory, a));
+  }
+
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void {
     const m = 'rope';
     const a = { x: requiredPointer(m, 'x', x), positions: requiredPointer(m, 'positions', positions), invFreq: requiredPointer(m, 'invFreq', invFreq), out: requiredPointer(m, 'out', out), tokens: countArg(m, 'tokens', tokens), numHeads: countArg(m, 'numHeads', numHeads), headDim: countArg(m, 'headDim', headDim), attentionScaling: floatArg(m, 'attentionScaling', attentionScaling) };
@@ -274,21 +294,6 @@ export class EmulatedCudaContext implements NativeContext {
     if (from === undefined || to === undefined) throw new RangeError('timeSince: unknown timer');
     return to - from;
   }
-}
-
-/**
- * launchLinearSiluMul's conditions (linear.cu matvecTakes, and both biases or neither): where one fails the native
- * launch returns cudaErrorInvalidValue before anything is enqueued.
- */
-function requireGatedMatvecLaunch(a: { x: DevicePtr; weightDtype: number; gate: DevicePtr; up: DevicePtr; gateBias: DevicePtr | null; upBias: DevicePtr | null; rows: number; k: number }): void {
-  const fail = (why: string): never => {
-    throw new Error(`CUDA linearSiluMul failed: cudaErrorInvalidValue: ${why}`);
-  };
-  const elementsPerLoad = a.weightDtype === DTYPE_CODE.float32 ? 4 : 8;
-  if (a.rows > 8) fail(`the gated matvec takes at most 8 rows, got ${a.rows}`);
-  if (a.k % elementsPerLoad !== 0) fail(`K (${a.k}) must be a multiple of ${elementsPerLoad} (16-byte weight loads)`);
-  for (const [name, p] of [['x', a.x], ['gate', a.gate], ['up', a.up]] as const) if (p % 16n !== 0n) fail(`${name} ${hex(p)} is not 16-byte aligned`);
-  if ((a.gateBias === null) !== (a.upBias === null)) fail('gateBias and upBias must both be given or both be null');
 }
 
 /** The attention shape object, checked field by field (numbers as context.cc's shapeArg reads them). */

@@ -12,6 +12,11 @@ describe('cudaSupports', () => {
       expect(cudaSupports('addRmsNorm', ['float32', 'float32', w])).toBe(true);
       expect(cudaSupports('linearSiluMul', ['float32', w, w])).toBe(true);
       for (const b of ['float32', 'float16', 'bfloat16'] as const) expect(cudaSupports('linearSiluMul', ['float32', w, w, b, b])).toBe(true);
+      for (const n of [1, 2, 3, 5]) {
+        const weights = Array<typeof w>(n).fill(w);
+        expect(cudaSupports('linearMany', ['float32', ...weights])).toBe(true);
+        for (const b of ['float32', 'float16', 'bfloat16'] as const) expect(cudaSupports('linearMany', ['float32', ...weights, ...Array<typeof b>(n).fill(b)])).toBe(true);
+      }
       expect(cudaSupports('kvWrite', [w, 'float32'])).toBe(true);
       expect(cudaSupports('attention', ['float32', w, w])).toBe(true);
     }
@@ -34,6 +39,13 @@ describe('cudaSupports', () => {
     expect(cudaSupports('linearSiluMul', ['float32', 'int32', 'int32'])).toBe(false);
     expect(cudaSupports('linearSiluMul', ['float32', 'float32', 'float32', 'int32', 'int32'])).toBe(false);
     expect(cudaSupports('linearSiluMul', ['float32', 'float32'])).toBe(false);
+    expect(cudaSupports('linearMany', ['float32'])).toBe(false); // no weight
+    expect(cudaSupports('linearMany', ['float16', 'float16'])).toBe(false); // x must be float32
+    expect(cudaSupports('linearMany', ['float32', 'bfloat16', 'float16', 'bfloat16'])).toBe(false); // weights differ
+    expect(cudaSupports('linearMany', ['float32', 'bfloat16', 'bfloat16', 'float32', 'float16'])).toBe(false); // biases differ
+    expect(cudaSupports('linearMany', ['float32', 'float16', 'float16', 'float16', 'float32', 'float32'])).toBe(false); // 3 weights, 2 biases
+    expect(cudaSupports('linearMany', ['float32', 'int32', 'int32'])).toBe(false);
+    expect(cudaSupports('linearMany', ['float32', 'float32', 'float32', 'int32', 'int32'])).toBe(false);
   });
 
   it('runs every op of the closed set for its float32 signature', () => {
@@ -43,6 +55,7 @@ describe('cudaSupports', () => {
       addRmsNorm: ['float32', 'float32', 'float32'],
       linear: ['float32', 'float32'],
       linearSiluMul: ['float32', 'float32', 'float32'],
+      linearMany: ['float32', 'float32', 'float32', 'float32'],
       rope: ['float32', 'int32', 'float32'],
       kvWrite: ['float32', 'float32'],
       attention: ['float32', 'float32', 'float32'],

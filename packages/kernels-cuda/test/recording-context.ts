@@ -42,6 +42,7 @@ export function recordingContext(): NativeContext & { calls: RecordedCall[]; liv
     addRmsNorm: record('addRmsNorm'),
     linear: record('linear'),
     linearSiluMul: record('linearSiluMul'),
+    linearMany: record('linearMany'),
     rope: record('rope'),
     kvWrite: record('kvWrite'),
     attention: record('attention'),

@@ -68,11 +68,13 @@ __device__ __forceinline__ float matvecOutput(const float (&sum)[P], const float
 // the grid is smaller than the matrix. Gated (linearSiluMul): each warp streams row m of `weight` (the gate) and of
 // `up` with the same split, accumulates both against the same x loads, and writes silu(gate + bias) * (up + upBias);
 // the gate's sums are taken in the order linear takes them, so the result is linear, linear, siluMul's.
+// The body, over the rows of one matrix: `block` of `blocks` is this block's place among the blocks that share it
+// (the whole grid for linear, one segment's blocks for linearMany).
 template <typename W, int R, bool Gated>
-__global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x, const W* __restrict__ weight,
-                                                    const W* __restrict__ up, int biasDtype, const void* bias,
-                                                    const void* upBias, float* __restrict__ out, int rows, int64_t K,
-                                                    int64_t M, int split) {
+__device__ __forceinline__ void matvecRows(const float* __restrict__ x, const W* __restrict__ weight,
+                                           const W* __restrict__ up, int biasDtype, const void* bias,
+                                           const void* upBias, float* __restrict__ out, int rows, int64_t K, int64_t M,
+                                           int split, int64_t block, int64_t blocks) {
   constexpr int N = Pack16<W>::N;
   constexpr int P = Gated ? 2 : 1;  // projections per output
   __shared__ float partial[kMatvecWarps][R][P];
@@ -80,7 +82,7 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
   const int rowsPerBlock = kMatvecWarps / split;
   const int part = warp % split;
   const int64_t step = (int64_t)split * 32 * N;
-  for (int64_t base = (int64_t)blockIdx.x * rowsPerBlock; base < M; base += (int64_t)gridDim.x * rowsPerBlock) {
+  for (int64_t base = block * rowsPerBlock; base < M; base += blocks * rowsPerBlock) {
     const int64_t m = base + warp / split;
     float acc[R][P];
 #pragma unroll
@@ -156,6 +158,57 @@ __global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x,
   }
 }
 
+template <typename W, int R, bool Gated>
+__global__ __launch_bounds__(256) void matvecKernel(const float* __restrict__ x, const W* __restrict__ weight,
+                                                    const W* __restrict__ up, int biasDtype, const void* bias,
+                                                    const void* upBias, float* __restrict__ out, int rows, int64_t K,
+                                                    int64_t M, int split) {
+  matvecRows<W, R, Gated>(x, weight, up, biasDtype, bias, upBias, out, rows, K, M, split, (int64_t)blockIdx.x,
+                          (int64_t)gridDim.x);
+}
+
+// linearMany's segments, passed by value: the grid covers weight 0's blocks, then weight 1's, ...; segment i owns
+// blocks firstBlock[i] .. firstBlock[i + 1] - 1 (the last up to gridDim.x) and runs linear's matvec on them with the
+// split linear would choose for its M, so each output is linear's, bit for bit.
+struct MatvecSegments {
+  const void* weight[kMaxLinearManyWeights];
+  const void* bias[kMaxLinearManyWeights];
+  float* out[kMaxLinearManyWeights];
+  int64_t M[kMaxLinearManyWeights];
+  int split[kMaxLinearManyWeights];
+  int firstBlock[kMaxLinearManyWeights];
+  int count;
+};
+
+// Each block finds its segment with constant indices (selects, no local-memory copy of the struct), then runs
+// matvecRows on it.
+template <typename W, int R>
+__global__ __launch_bounds__(256) void matvecSegmentsKernel(const float* __restrict__ x, const MatvecSegments segs,
+                                                            int biasDtype, int rows, int64_t K) {
+  const int b = static_cast<int>(blockIdx.x);
+  int s = 0;
+#pragma unroll
+  for (int i = 1; i < kMaxLinearManyWeights; ++i)
+    if (i < segs.count && b >= segs.firstBlock[i]) s = i;
+  const void* weight = segs.weight[0];
+  const void* bias = segs.bias[0];
+  float* out = segs.out[0];
+  int64_t M = segs.M[0];
+  int split = segs.split[0];
+  int first = segs.firstBlock[0];
+  int end = s + 1 < segs.count ? 0 : static_cast<int>(gridDim.x);
+#pragma unroll
+  for (int i = 1; i < kMaxLinearManyWeights; ++i) {
+    if (s == i) {
+      weight = segs.weight[i]; bias = segs.bias[i]; out = segs.out[i];
+      M = segs.M[i]; split = segs.split[i]; first = segs.firstBlock[i];
+    }
+    if (s + 1 == i && i < segs.count) end = segs.firstBlock[i];
+  }
+  matvecRows<W, R, false>(x, static_cast<const W*>(weight), nullptr, biasDtype, bias, nullptr, out, rows, K, M, split,
+                          (int64_t)(b - first), (int64_t)(end - first));
+}
+
 // Blocks the GPU keeps resident for the matvec kernel (8 per SM at 256 threads), once per process.
 int residentMatvecBlocks() {
   static int blocks = 0;
@@ -212,6 +265,41 @@ cudaError_t launchMatvec(cudaStream_t stream, const float* x, const W* w, const 
   if (rows == 2) return launchMatvecR<W, 2, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
   if (rows <= 4) return launchMatvecR<W, 4, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
   return launchMatvecR<W, 8, Gated>(stream, x, w, up, biasDtype, bias, upBias, out, r, K, M);
+}
+
+// linearMany at decode: one launch, each weight's rows with the split linear's launchMatvecR would choose for them.
+template <typename W, int R>
+cudaError_t launchMatvecSegmentsR(cudaStream_t stream, const float* x, int count, const void* const* weights,
+                                  int biasDtype, const void* const* biases, float* const* outs, const int64_t* Ms,
+                                  int rows, int64_t K) {
+  MatvecSegments segs{};
+  segs.count = count;
+  int64_t blocks = 0;
+  for (int i = 0; i < count; ++i) {
+    const int split = chooseSplit(Ms[i], K, Pack16<W>::N);
+    const int rowsPerBlock = kMatvecWarps / split;
+    segs.weight[i] = weights[i];
+    segs.bias[i] = biases ? biases[i] : nullptr;
+    segs.out[i] = outs[i];
+    segs.M[i] = Ms[i];
+    segs.split[i] = split;
+    segs.firstBlock[i] = static_cast<int>(blocks);
+    blocks += (Ms[i] + rowsPerBlock - 1) / rowsPerBlock;  // at most Ms[i]: the sum stays below 2^31 (checked)
+  }
+  if (blocks == 0) return cudaSuccess;
+  matvecSegmentsKernel<W, R><<<static_cast<unsigned>(blocks), 256, 0, stream>>>(x, segs, biasDtype, rows, K);
+  return cudaGetLastError();
+}
+
+template <typename W>
+cudaError_t launchMatvecSegments(cudaStream_t stream, const float* x, int count, const void* const* weights,
+                                 int biasDtype, const void* const* biases, float* const* outs, const int64_t* Ms,
+                                 int64_t rows, int64_t K) {
+  const int r = static_cast<int>(rows);
+  if (rows == 1) return launchMatvecSegmentsR<W, 1>(stream, x, count, weights, biasDtype, biases, outs, Ms, r, K);
+  if (rows == 2) return launchMatvecSegmentsR<W, 2>(stream, x, count, weights, biasDtype, biases, outs, Ms, r, K);
+  if (rows <= 4) return launchMatvecSegmentsR<W, 4>(stream, x, count, weights, biasDtype, biases, outs, Ms, r, K);
+  return launchMatvecSegmentsR<W, 8>(stream, x, count, weights, biasDtype, biases, outs, Ms, r, K);
 }
 
 // ---------------------------------------------------------------- tensor-core GEMM
@@ -458,6 +546,26 @@ cudaError_t launchLinearSiluMul(cudaStream_t stream, const float* x, int weightD
     const W* u = static_cast<const W*>(up);
     if (!matvecTakes<W>(x, g, u, rows, K)) return cudaErrorInvalidValue;
     return launchMatvec<W, true>(stream, x, g, u, biasDtype, gateBias, upBias, out, rows, K, M);
+  })
+  return cudaErrorInvalidValue;
+}
+
+cudaError_t launchLinearMany(cudaStream_t stream, const float* x, int weightDtype, int count, const void* const* weights,
+                             int biasDtype, const void* const* biases, float* const* outs, const int64_t* Ms,
+                             int64_t rows, int64_t K) {
+  if (count < 1 || count > kMaxLinearManyWeights) return cudaErrorInvalidValue;
+  int64_t totalM = 0;
+  for (int i = 0; i < count; ++i) {
+    if (Ms[i] < 0) return cudaErrorInvalidValue;
+    totalM += Ms[i];
+  }
+  if (totalM > 0x7fffffffLL) return cudaErrorInvalidValue;
+  if (rows == 0 || totalM == 0) return cudaSuccess;
+  CRIA_FLOAT_TYPE_SWITCH(weightDtype, W, {
+    for (int i = 0; i < count; ++i)
+      if (!matvecTakes<W>(x, static_cast<const W*>(weights[i]), static_cast<const W*>(weights[i]), rows, K))
+        return cudaErrorInvalidValue;
+    return launchMatvecSegments<W>(stream, x, count, weights, biasDtype, biases, outs, Ms, rows, K);
   })
   return cudaErrorInvalidValue;
 }

@@ -35,6 +35,16 @@ export function linearSiluMul(mem: DeviceMemory, a: { x: DevicePtr; weightDtype:
   for (let i = 0; i < rows * m; i++) out[i] = siluTimes(gated[i]!, projected[i]!);
 }
 
+/**
+ * linear.cu's segmented matvec (launchLinearMany): each weight's output as `linear` computes it. The launch conditions
+ * (1 to 4 weights, decode rows, whole 16-byte loads, alignment) are the context's.
+ */
+export function linearMany(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number; weights: readonly DevicePtr[]; biasDtype: number; biases: readonly DevicePtr[] | null; outs: readonly DevicePtr[]; ms: readonly number[]; rows: number; k: number }): void {
+  a.weights.forEach((weight, i) => {
+    linear(mem, { x: a.x, weightDtype: a.weightDtype, weight, biasDtype: a.biasDtype, bias: a.biases?.[i] ?? null, out: a.outs[i]!, rows: a.rows, k: a.k, m: a.ms[i]! });
+  });
+}
+
 /** Rotate-half RoPE with a float32 angle fp32(position) * invFreq[i], cos and sin in float32 times the scaling. */
 export function rope(mem: DeviceMemory, a: { x: DevicePtr; positions: DevicePtr; invFreq: DevicePtr; out: DevicePtr; tokens: number; numHeads: number; headDim: number; attentionScaling: number }): void {
   const { tokens, numHeads, headDim } = a;
