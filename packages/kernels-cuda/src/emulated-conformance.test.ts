@@ -16,5 +16,9 @@ describe('cuda backend (TypeScript layer) over an emulated device: op conformanc
     const wrong = results.filter((r) => (cudaSupports(r.case.op, r.case.dtypes) ? r.status !== 'pass' : r.status !== 'unsupported'));
     expect(wrong, formatResults('cuda (emulated)', results)).toEqual([]);
     expect(results.filter((r) => r.status === 'pass').length).toBeGreaterThan(0);
+    // linearMany's cases (q/k/v decode on the segmented matvec; biases, prefill, K=4099 per weight) all run here.
+    const many = results.filter((r) => r.case.op === 'linearMany');
+    expect(many.length).toBeGreaterThan(0);
+    expect(many.filter((r) => r.status !== 'pass').map((r) => r.case.name)).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 // Checks that need a CUDA device, beyond the op-conformance table: the kernel paths that only larger shapes
 // reach (tensor-core GEMM, split matvec, flash and split-K attention, head sizes up to 256, half caches, model-width
-// addRmsNorm rows, linearSiluMul at MLP shapes) and CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
+// addRmsNorm rows, linearSiluMul at MLP shapes, linearMany at attention shapes: test/linear-many-checks.ts) and CUDA graph replay. Each compares with a plain-loop reference from @cria/ops-conformance/naive. Used by the
 // vitest suite and by bench/device.ts on the GPU machine.
-import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { SeededRandom, relativeError } from '@cria/core/testing';
 import { type NaiveAttentionLayout, naiveAttention, naiveLinear } from '@cria/ops-conformance/naive';
 import type { CudaBackend } from '../src/backend.js';
 import { matvecTakes } from '../src/matvec-route.js';
+import { type Half, hostAndExact, narrow, randomFloats, widen } from './device-data.js';
+import { linearManyShapeChecks, graphLinearManyCheck } from './linear-many-checks.js';
 
 export interface DeviceCheck {
   name: string;
@@ -14,13 +15,8 @@ export interface DeviceCheck {
   bound: number;
 }
 
-type Half = 'float16' | 'bfloat16';
-/** `n` deterministic floats uniform in [-amplitude, amplitude). */
-const randomFloats = (n: number, seed: number, amplitude = 1): Float32Array => new SeededRandom(seed).floats(n, amplitude);
 /** Plain-loop attention output (float64 sums); a query with no visible key gives zeros. */
 const attentionOut = (q: Float32Array, k: Float32Array, v: Float32Array, a: NaiveAttentionLayout & { mask?: ArrayLike<number> }): Float32Array => naiveAttention({ ...a, q, k, v }).out!;
-const narrow = (x: Float32Array, dtype: Half): Uint16Array => (dtype === 'float16' ? float32ArrayToFloat16(x) : float32ArrayToBfloat16(x));
-const widen = (bits: Uint16Array, dtype: Half): Float32Array => (dtype === 'float16' ? float16ArrayToFloat32(bits) : bfloat16ArrayToFloat32(bits));
 
 async function linearCheck(backend: CudaBackend, name: string, rows: number, k: number, m: number, dtype: 'float32' | Half, withBias: boolean, bound: number, seed: number): Promise<DeviceCheck> {
   const x = randomFloats(rows * k, seed);
@@ -109,11 +105,7 @@ export interface GatedShape {
 
 /** Host data of one linearSiluMul check: what is uploaded, and the values the device sees (halves widened). */
 function gatedInputs(s: GatedShape, seed: number) {
-  const upload = (values: Float32Array, dtype: 'float32' | Half) => {
-    if (dtype === 'float32') return { host: values, exact: values };
-    const host = narrow(values, dtype);
-    return { host, exact: widen(host, dtype) };
-  };
+  const upload = hostAndExact;
   const x = randomFloats(s.rows * s.k, seed);
   const gate = upload(randomFloats(s.m * s.k, seed + 1, 0.1), s.dtype);
   const up = upload(randomFloats(s.m * s.k, seed + 2, 0.1), s.dtype);
@@ -339,6 +331,8 @@ export async function runDeviceChecks(backend: CudaBackend): Promise<DeviceCheck
     await rankCheck(backend),
     await graphCheck(backend),
     await graphLinearSiluMulCheck(backend),
+    ...(await linearManyShapeChecks(backend)),
+    await graphLinearManyCheck(backend),
     await graphDecodeCheck(backend),
     await graphDecodeCheck(backend, { numHeads: 32, numKvHeads: 8, headDim: 64, maxLength: 640, prompt: 300, stride: 60 }),
   ];
