@@ -126,9 +126,9 @@ export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, po
   let n: Tensor | undefined;
   for (let i = 0; i < w.layers.length; i++) {
     const l = w.layers[i]!;
-    const q0 = backend.linear(h, l.q);
-    const k0 = backend.linear(h, l.k);
-    const v = backend.linear(h, l.v);
+    // q, k and v as one linearMany (as @cria/models runs them): one segmented matvec launch for a decode step,
+    // linear per weight for a prompt.
+    const [q0, k0, v] = backend.linearMany(h, [l.q, l.k, l.v]) as [Tensor, Tensor, Tensor];
     h.dispose();
     const q = backend.rope(q0, positions, w.invFreq, { numHeads: s.heads, headDim: s.headDim, attentionScaling: 1 });
     const k = backend.rope(k0, positions, w.invFreq, { numHeads: s.kvHeads, headDim: s.headDim, attentionScaling: 1 });

@@ -67,6 +67,20 @@ async function gatedMatvecRates(backend: CudaBackend, copyGbps: number): Promise
   }
 }
 
+/** linearMany for one decode row (the segmented matvec) against three linears at attention's q/k/v shapes. */
+async function qkvRates(backend: CudaBackend, copyGbps: number): Promise<void> {
+  for (const [k, ms] of [[2048, [2048, 512, 512]], [4096, [4096, 4096, 4096]]] as const) {
+    const weights = ms.map((m) => bf16Random(backend, [m, k]));
+    const x = backend.upload(new Float32Array(k).fill(0.5), [1, k], 'float32');
+    const manyMs = await gpuMs(backend, () => backend.linearMany(x, weights), 50);
+    const apartMs = await gpuMs(backend, () => weights.map((w) => backend.linear(x, w)), 50);
+    const bytes = ms.reduce((sum, m) => sum + m * k * 2, 0);
+    const gbps = bytes / (manyMs / 1000) / 1e9;
+    console.log(`linearMany bf16 q/k/v W[${ms.join('|')},${k}] x[1]: ${(manyMs * 1000).toFixed(1)} us, ${gbps.toFixed(0)} GB/s = ${((100 * gbps) / copyGbps).toFixed(0)}% of copy bandwidth; three linears ${(apartMs * 1000).toFixed(1)} us`);
+    for (const t of [...weights, x]) t.dispose();
+  }
+}
+
 async function gemmRates(backend: CudaBackend): Promise<void> {
   const shapes: [number, number, number][] = [[2048, 2048, 8192], [2048, 8192, 2048], [2048, 4096, 4096], [2048, 4096, 11008]];
   for (const [rows, k, m] of shapes) {
@@ -202,6 +216,7 @@ export async function runPerf(backend: CudaBackend, args: string[]): Promise<voi
   const copyGbps = await copyBandwidth(backend);
   await matvecRates(backend, copyGbps);
   await gatedMatvecRates(backend, copyGbps);
+  await qkvRates(backend, copyGbps);
   await gemmRates(backend);
   for (const shape of [LLAMA_3_2_1B, LLAMA_2_7B]) await llamaRun(backend, shape, copyGbps, matmulTflops);
 }
