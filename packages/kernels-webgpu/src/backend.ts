@@ -18,6 +18,7 @@ import { elementwise } from './kernels/elementwise.js';
 import { embedding } from './kernels/embedding.js';
 import { kvWrite } from './kernels/kv-write.js';
 import { linear } from './kernels/linear.js';
+import { checkManyDTypes, checkManyLists, linearMany } from './kernels/linear-many.js';
 import { checkGatedPairs, linearSiluMul } from './kernels/linear-silu-mul.js';
 import { rmsNorm } from './kernels/rms-norm.js';
 import { rope } from './kernels/rope.js';
@@ -279,6 +280,16 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     return linearSiluMul(this.#context, x, gate, up, gateBias ?? undefined, upBias ?? undefined);
   }
 
+  /**
+   * linear with each weight (see Backend.linearMany): at decode one dispatch for all the weights the device's
+   * storage bindings take (q, k, v: one), else one per group of them or per weight split across buffers.
+   */
+  linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
+    checkManyLists(weights, biases);
+    this.#op('linearMany', [x, ...weights, ...(biases ?? [])], () => checkManyDTypes(weights, biases));
+    return linearMany(this.#context, x, weights, biases);
+  }
+
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
     this.#op('rope', [x, positions, invFreq]);
     return rope(this.#context, x, positions, invFreq, options);
@@ -397,6 +408,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   #makeContext(): KernelContext {
     return {
       shaderF16: this.shaderF16,
+      maxStorageBuffers: this.#device.limits.maxStorageBuffersPerShaderStage,
       pipeline: (key, source) => {
         let pipeline = this.#pipelines.get(key);
         if (!pipeline) {

@@ -4,6 +4,8 @@ import type { ParamField } from './command-batch.js';
 /** What a kernel needs from the backend: pipelines, dispatch, outputs, and the buffers of its inputs. */
 export interface KernelContext {
   readonly shaderF16: boolean;
+  /** The device's maxStorageBuffersPerShaderStage: the storage bindings one dispatch may have. */
+  readonly maxStorageBuffers: number;
   /** A compute pipeline (entry point `main`), compiled once per key. */
   pipeline(key: string, source: () => string): GPUComputePipeline;
   /** Records a dispatch into the current batch (see CommandBatch.dispatch). */

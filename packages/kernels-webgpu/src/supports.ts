@@ -19,7 +19,7 @@ interface Signature {
  * may be left out of the list. cast takes the input dtype and, optionally, the target dtype.
  * linearSiluMul takes its two biases together or not at all (gate and up share a dtype, as do the biases).
  */
-const SIGNATURES: Record<OpName, Signature> = {
+const SIGNATURES: Record<Exclude<OpName, 'linearMany'>, Signature> = {
   embedding: { required: [WEIGHT, ['int32']], optional: [] },
   rmsNorm: { required: [F32, WEIGHT], optional: [] },
   addRmsNorm: { required: [F32, F32, WEIGHT], optional: [] },
@@ -37,8 +37,24 @@ const SIGNATURES: Record<OpName, Signature> = {
   cast: { required: [CAST_DTYPES], optional: [CAST_DTYPES] },
 };
 
+/** linearMany's [x, ...weights, ...biases] read with `weightCount` weights: float32 x, one weight dtype, one bias dtype. */
+function manyMatches(dtypes: readonly DType[], weightCount: number): boolean {
+  const [x, ...rest] = dtypes;
+  const weights = rest.slice(0, weightCount);
+  const biases = rest.slice(weightCount);
+  const same = (list: readonly DType[]) => list.every((d) => d === list[0] && WEIGHT.includes(d));
+  return x === 'float32' && weights.length > 0 && same(weights) && same(biases);
+}
+
+/** linearMany: n weights, or n weights and n biases (as the cpu backend reads the list). */
+function supportsMany(dtypes: readonly DType[]): boolean {
+  const rest = dtypes.length - 1;
+  return manyMatches(dtypes, rest) || (rest % 2 === 0 && manyMatches(dtypes, rest / 2));
+}
+
 /** Whether the WebGPU backend runs `op` for these input dtypes. */
 export function supportsOp(op: OpName, dtypes: readonly DType[]): boolean {
+  if (op === 'linearMany') return supportsMany(dtypes);
   const signature = SIGNATURES[op];
   if (!signature) return false;
   const { required, optional, sameDType = [], allOptionalOrNone = false } = signature;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../backend.js';
 import { gpuData } from '../gpu-data.js';
 import { bitDifferences } from '../testing/bit-differences.js';
+import { naiveLinear } from '../testing/naive-linear.js';
 import { uploadWeight } from '../testing/upload-weight.js';
 import { GUARANTEED_WORKGROUP_BYTES, matvecWorkgroupBytes } from './linear-sources.js';
 
@@ -21,20 +22,6 @@ afterAll(() => {
   gpu?.dispose();
   split?.dispose();
 });
-
-/** x·Wᵀ + b for one projection, summed in float64. */
-function naiveLinear(x: Float32Array, w: Float32Array, b: Float32Array | null, m: number, k: number): Float64Array {
-  const rows = x.length / k;
-  const out = new Float64Array(rows * m);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < m; c++) {
-      let sum = b ? b[c]! : 0;
-      for (let i = 0; i < k; i++) sum += x[r * k + i]! * w[c * k + i]!;
-      out[r * m + c] = sum;
-    }
-  }
-  return out;
-}
 
 /** The naive reference: silu(gate projection) * up projection, in float64. */
 function naive(x: Float32Array, gate: Float32Array, up: Float32Array, biases: [Float32Array, Float32Array] | null, m: number, k: number): Float64Array {

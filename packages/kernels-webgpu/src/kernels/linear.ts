@@ -1,11 +1,12 @@
 // linear: x [..., K] float32 · weight [M, K]ᵀ + bias [M] -> float32 [..., M], weight and bias in their stored dtype.
-// `projectRows` also runs linearSiluMul's gated kernels (two weights of one shape and dtype, read side by side).
+// `projectRows` also runs linearSiluMul's gated kernels (two weights of one shape and dtype, read side by side);
+// `projectSegments` runs linearMany's segmented kernels (several weights of one K, one dispatch).
 import { ArgumentError, type Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { expectRank, expectShape, lastDim } from '../validate.js';
 import {
   type LinearVariant, MATVEC_COLUMNS, MATVEC_MAX_ROWS, MATVEC_THREADS, NARROW_MAX_K, TILE, matvecNarrowSource, matvecSource, matvecVec4Source,
-  tiledSource,
+  segmentGroups, tiledSource,
 } from './linear-sources.js';
 import { grid, type WeightDType } from './wgsl.js';
 
@@ -20,16 +21,56 @@ export function linear(ctx: KernelContext, x: Tensor, weight: Tensor, bias?: Ten
   return projectRows(ctx, 'linear', x, [weight], bias ? [bias] : []);
 }
 
+type ProjectionOp = 'linear' | 'linearSiluMul' | 'linearMany';
+
+interface LinearKernel {
+  pipeline: GPUComputePipeline;
+  /** Output columns one workgroup covers (of one weight). */
+  width: number;
+  /** The grid for this many column workgroups. */
+  groups(columnGroups: number): [number, number, number];
+}
+
+/**
+ * The kernel for `rows` rows of x: up to MATVEC_MAX_ROWS (decode) a matrix-vector kernel (short rows: one thread per
+ * column; else MATVEC_COLUMNS columns per workgroup with lanes splitting K, reading vec4 when K allows), more rows the
+ * tiled kernel.
+ */
+function kernelFor(ctx: KernelContext, op: ProjectionOp, variant: LinearVariant, rows: number, k: number): LinearKernel {
+  const segments = variant.segments ?? 1;
+  const key = `${variant.gated ? 'gated' : segments > 1 ? `many${segments}` : 'plain'}:${variant.weight}:${variant.bias ?? 'none'}`;
+  if (rows <= MATVEC_MAX_ROWS) {
+    const narrow = k <= NARROW_MAX_K;
+    const pairs = k % 2 === 0;
+    const pipeline = narrow
+      ? ctx.pipeline(`linear:narrow:${key}`, () => matvecNarrowSource(variant))
+      : k % 4 === 0
+        ? ctx.pipeline(`linear:matvec4:${key}`, () => matvecVec4Source(variant))
+        : ctx.pipeline(`linear:matvec:${key}:${pairs}`, () => matvecSource(variant, pairs));
+    return { pipeline, width: narrow ? MATVEC_THREADS : MATVEC_COLUMNS, groups: grid };
+  }
+  const rowTiles = Math.ceil(rows / TILE);
+  if (rowTiles > 65535) throw new ArgumentError(`${op}: ${rows} rows of x exceed one dispatch (${65535 * TILE}); split the batch`);
+  return {
+    pipeline: ctx.pipeline(`linear:tiled:${key}`, () => tiledSource(variant)),
+    width: TILE,
+    groups: (columnTiles) => {
+      if (columnTiles > 65535) throw new ArgumentError(`${op}: ${columnTiles * TILE} output columns in one dispatch exceed its ${65535 * TILE}`);
+      return [columnTiles, rowTiles, 1];
+    },
+  };
+}
+
 /**
  * The kernels of `linear` (one weight, one bias or none) or of `linearSiluMul` (gate and up, both biases or
  * none), on arguments already checked: weights [M, K] of one shape and dtype, biases [M] of one dtype, x
  * [..., K]. Up to MATVEC_MAX_ROWS rows of x: a matrix-vector kernel; more: the tiled kernel. One dispatch per
  * weight chunk (the weights share their chunking, having one shape and dtype).
  */
-export function projectRows(ctx: KernelContext, op: 'linear' | 'linearSiluMul', x: Tensor, weights: readonly [Tensor] | readonly [Tensor, Tensor], biases: readonly Tensor[]): Tensor {
+export function projectRows(ctx: KernelContext, op: ProjectionOp, x: Tensor, weights: readonly [Tensor] | readonly [Tensor, Tensor], biases: readonly Tensor[]): Tensor {
   const first = weights[0];
   const [m, k] = first.shape as [number, number];
-  if (k === 0) throw new ArgumentError(`${op}: ${op === 'linear' ? 'weight' : 'gate'} [${first.shape.join(', ')}] has K = 0`);
+  if (k === 0) throw new ArgumentError(`${op}: ${op === 'linearSiluMul' ? 'gate' : 'weight'} [${first.shape.join(', ')}] has K = 0`);
   const rows = x.size / k;
   const out = ctx.output([...x.shape.slice(0, -1), m], 'float32');
   if (rows === 0 || m === 0) return out;
@@ -45,42 +86,41 @@ export function projectRows(ctx: KernelContext, op: 'linear' | 'linearSiluMul', 
   const variant: LinearVariant = {
     weight: first.dtype as WeightDType, bias: biases[0] ? (biases[0].dtype as WeightDType) : null, shaderF16: ctx.shaderF16, gated: weights.length === 2,
   };
-  const key = `${variant.gated ? 'gated' : 'plain'}:${variant.weight}:${variant.bias ?? 'none'}`;
+  const kernel = kernelFor(ctx, op, variant, rows, k);
   const xBuffer = ctx.buffer(x, `${op} x`);
   const outBuffer = ctx.buffer(out, 'output');
   const biasBuffers = biases.map((b, i) => ctx.buffer(b, `${op} bias ${i}`));
   const rowsPerChunk = buffers.length > 1 ? chunkElements / k : m;
-  const chunkBindings = (c: number) => [xBuffer, ...chunked.map((w) => w.buffers[c]!), ...biasBuffers, outBuffer];
-  const params = (mStart: number, mCount: number) => [{ u32: rows }, { u32: k }, { u32: m }, { u32: mStart }, { u32: mCount }];
-
-  if (rows <= MATVEC_MAX_ROWS) {
-    // Few rows (decode): a matrix-vector kernel. Short rows: one thread per column; else MATVEC_COLUMNS
-    // columns per workgroup with lanes splitting K, reading vec4 when K allows.
-    const narrow = k <= NARROW_MAX_K;
-    const pairs = k % 2 === 0;
-    const pipeline = narrow
-      ? ctx.pipeline(`linear:narrow:${key}`, () => matvecNarrowSource(variant))
-      : k % 4 === 0
-        ? ctx.pipeline(`linear:matvec4:${key}`, () => matvecVec4Source(variant))
-        : ctx.pipeline(`linear:matvec:${key}:${pairs}`, () => matvecSource(variant, pairs));
-    const perGroup = narrow ? MATVEC_THREADS : MATVEC_COLUMNS;
-    buffers.forEach((_, c) => {
-      const mStart = c * rowsPerChunk;
-      const mCount = Math.min(rowsPerChunk, m - mStart);
-      ctx.dispatch(pipeline, params(mStart, mCount), chunkBindings(c), grid(Math.ceil(mCount / perGroup)));
-    });
-    return out;
-  }
-  // Many rows: the tiled kernel.
-  const pipeline = ctx.pipeline(`linear:tiled:${key}`, () => tiledSource(variant));
-  const rowTiles = Math.ceil(rows / TILE);
-  if (rowTiles > 65535) throw new ArgumentError(`${op}: ${rows} rows of x exceed one dispatch (${65535 * TILE}); split the batch`);
   buffers.forEach((_, c) => {
     const mStart = c * rowsPerChunk;
     const mCount = Math.min(rowsPerChunk, m - mStart);
-    const colTiles = Math.ceil(mCount / TILE);
-    if (colTiles > 65535) throw new ArgumentError(`${op}: ${mCount} output columns in one weight chunk exceed one dispatch`);
-    ctx.dispatch(pipeline, params(mStart, mCount), chunkBindings(c), [colTiles, rowTiles, 1]);
+    const params = [{ u32: rows }, { u32: k }, { u32: m }, { u32: mStart }, { u32: mCount }];
+    const bindings = [xBuffer, ...chunked.map((w) => w.buffers[c]!), ...biasBuffers, outBuffer];
+    ctx.dispatch(kernel.pipeline, params, bindings, kernel.groups(Math.ceil(mCount / kernel.width)));
   });
   return out;
+}
+
+/**
+ * linearMany's segmented kernels: x·Wᵢᵀ + bᵢ into outs[i] for n >= 2 weights in one dispatch, on arguments already
+ * checked: weights [M_i, K] of one dtype, each in one buffer, M_i > 0, biases [M_i] of one dtype (one for each weight)
+ * or none, outs float32 [..., M_i]. Each weight's columns take whole workgroups (the ones linear would give it), so
+ * every column is summed as `linear` sums it.
+ */
+export function projectSegments(ctx: KernelContext, x: Tensor, weights: readonly Tensor[], biases: readonly Tensor[], outs: readonly Tensor[]): void {
+  const k = weights[0]!.shape[1]!;
+  const rows = x.size / k;
+  const columns = weights.map((w) => w.shape[0]!);
+  const variant: LinearVariant = {
+    weight: weights[0]!.dtype as WeightDType, bias: biases[0] ? (biases[0].dtype as WeightDType) : null, shaderF16: ctx.shaderF16, gated: false, segments: weights.length,
+  };
+  const kernel = kernelFor(ctx, 'linearMany', variant, rows, k);
+  const bindings = [
+    ctx.buffer(x, 'linearMany x'),
+    ...weights.map((w, i) => ctx.buffer(w, `linearMany weights[${i}]`)),
+    ...biases.map((b, i) => ctx.buffer(b, `linearMany biases[${i}]`)),
+    ...outs.map((o) => ctx.buffer(o, 'output')),
+  ];
+  const params = [{ u32: rows }, { u32: k }, ...columns.map((m) => ({ u32: m }))];
+  ctx.dispatch(kernel.pipeline, params, bindings, kernel.groups(segmentGroups(columns, kernel.width)));
 }
