@@ -3,8 +3,9 @@
 // (weight bytes / measured buffer-copy bandwidth, bytes read + written per second). Builds the step from the backend's ops directly
 // (a kernel package does not import @cria/models). Run after `pnpm build`:
 //   node bench/decode.mjs [float32|float16|bfloat16] [tokens] [fused|unfused]
-// `fused` (the default) runs the MLP's gate and up projections and SiLU as one linearSiluMul, as @cria/models
-// does; `unfused` runs them as linear, linear, siluMul (to compare in the same time window).
+// `fused` (the default) runs attention's q, k and v projections as one linearMany and the MLP's gate and up
+// projections and SiLU as one linearSiluMul, as @cria/models does; `unfused` runs them as linear, linear, linear and
+// linear, linear, siluMul (to compare in the same time window).
 import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { createBackend } from '../dist/index.js';
 
@@ -52,10 +53,11 @@ function step(token, position) {
   let last = null;
   // As @cria/models does: each residual add runs with the norm that follows it (addRmsNorm).
   layers.forEach((l, i) => {
-    const q = keep(gpu.rope(keep(gpu.linear(n1, l.wq)), positions, invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
-    const k = keep(gpu.rope(keep(gpu.linear(n1, l.wk)), positions, invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
+    const [qp, kp, vp] = (MLP === 'fused' ? gpu.linearMany(n1, [l.wq, l.wk, l.wv]) : [l.wq, l.wk, l.wv].map((w) => gpu.linear(n1, w))).map(keep);
+    const q = keep(gpu.rope(qp, positions, invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
+    const k = keep(gpu.rope(kp, positions, invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
     gpu.kvWrite(l.k, k, position);
-    gpu.kvWrite(l.v, keep(gpu.linear(n1, l.wv)), position);
+    gpu.kvWrite(l.v, vp, position);
     const a = keep(gpu.attention(q, l.k, l.v, { numHeads: HEADS, numKvHeads: KV_HEADS, headDim: HEAD_DIM, kvLength: position + 1, scale: 1 / 8 }));
     const { sum: h2, normed: n2 } = gpu.addRmsNorm(h, keep(gpu.linear(a, l.wo)), l.norm2, 1e-5);
     keep(h);
@@ -125,7 +127,7 @@ const result = {
   bandwidth_bound_tokens_per_s: bandwidth / weightBytes,
   fraction_of_bound: 1000 / median / (bandwidth / weightBytes),
   buffers_created: gpu.stats.buffersCreated,
-  // Greedy ids: fused and unfused runs give the same ones (linearSiluMul gives linear, linear, siluMul's numbers).
+  // Greedy ids: fused and unfused runs give the same ones (linearMany and linearSiluMul give the separate ops' numbers).
   ids: ids.join(' '),
 };
 console.log(JSON.stringify(result, null, 2));

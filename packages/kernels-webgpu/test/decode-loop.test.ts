@@ -1,4 +1,5 @@
-// A small greedy decode loop (one attention + MLP block (gate, up and SiLU as linearSiluMul) with tied embeddings, f16 weights) run on
+// A small greedy decode loop (one attention + MLP block (q, k and v as one linearMany; gate, up and SiLU as linearSiluMul) with tied
+// embeddings, f16 weights) run on
 // webgpu and on the cpu backend: the same tokens, close logits, no buffer created after warm-up,
 // no bind group once the pool has settled (a few steps), and at most two command-buffer submits per
 // token (the upload of the token, the read of argmax).
@@ -48,10 +49,11 @@ function step(backend: Backend, w: Weights, caches: { k: Tensor; v: Tensor }, to
   const positions = keep(backend.upload(Int32Array.of(position), [1, 1], 'int32'));
   const h = keep(backend.embedding(w.embed, ids));
   const n1 = keep(backend.rmsNorm(h, w.norm1, 1e-5));
-  const q = keep(backend.rope(keep(backend.linear(n1, w.wq)), positions, w.invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
-  const k = keep(backend.rope(keep(backend.linear(n1, w.wk)), positions, w.invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
+  const [qProjected, kProjected, vProjected] = backend.linearMany(n1, [w.wq, w.wk, w.wv]).map(keep) as [Tensor, Tensor, Tensor];
+  const q = keep(backend.rope(qProjected, positions, w.invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
+  const k = keep(backend.rope(kProjected, positions, w.invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
   backend.kvWrite(caches.k, k, position);
-  backend.kvWrite(caches.v, keep(backend.linear(n1, w.wv)), position);
+  backend.kvWrite(caches.v, vProjected, position);
   const attended = keep(backend.attention(q, caches.k, caches.v, { numHeads: HEADS, numKvHeads: KV_HEADS, headDim: HEAD_DIM, kvLength: position + 1, scale: 1 / Math.sqrt(HEAD_DIM) }));
   const h2 = keep(backend.add(h, keep(backend.linear(attended, w.wo))));
   const n2 = keep(backend.rmsNorm(h2, w.norm2, 1e-5));
