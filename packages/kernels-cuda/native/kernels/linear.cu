@@ -180,8 +180,9 @@ struct MatvecSegments {
   int count;
 };
 
-// Each block finds its segment with constant indices (selects, no local-memory copy of the struct), then runs
-// matvecRows on it.
+// Each block finds its segment (an unrolled scan of the first blocks), reads the segment's fields from the parameter
+// bank (no local-memory copy of the struct: ptxas reports the same stack frame as selecting them field by field), then
+// runs matvecRows on it.
 template <typename W, int R>
 __global__ __launch_bounds__(256) void matvecSegmentsKernel(const float* __restrict__ x, const MatvecSegments segs,
                                                             int biasDtype, int rows, int64_t K) {
@@ -190,21 +191,13 @@ __global__ __launch_bounds__(256) void matvecSegmentsKernel(const float* __restr
 #pragma unroll
   for (int i = 1; i < kMaxLinearManyWeights; ++i)
     if (i < segs.count && b >= segs.firstBlock[i]) s = i;
-  const void* weight = segs.weight[0];
-  const void* bias = segs.bias[0];
-  float* out = segs.out[0];
-  int64_t M = segs.M[0];
-  int split = segs.split[0];
-  int first = segs.firstBlock[0];
-  int end = s + 1 < segs.count ? 0 : static_cast<int>(gridDim.x);
-#pragma unroll
-  for (int i = 1; i < kMaxLinearManyWeights; ++i) {
-    if (s == i) {
-      weight = segs.weight[i]; bias = segs.bias[i]; out = segs.out[i];
-      M = segs.M[i]; split = segs.split[i]; first = segs.firstBlock[i];
-    }
-    if (s + 1 == i && i < segs.count) end = segs.firstBlock[i];
-  }
+  const void* weight = segs.weight[s];
+  const void* bias = segs.bias[s];
+  float* out = segs.out[s];
+  const int64_t M = segs.M[s];
+  const int split = segs.split[s];
+  const int first = segs.firstBlock[s];
+  const int end = s + 1 < segs.count ? segs.firstBlock[s + 1] : static_cast<int>(gridDim.x);
   matvecRows<W, R, false>(x, static_cast<const W*>(weight), nullptr, biasDtype, bias, nullptr, out, rows, K, M, split,
                           (int64_t)(b - first), (int64_t)(end - first));
 }
