@@ -67,6 +67,19 @@ describe('cuda backend (TypeScript layer) over an emulated device: linearMany', 
     for (const c of checks) expect(c.error, c.name).toBeLessThanOrEqual(c.bound);
   });
 
+  it('with K = 0 writes each bias (or zeros) on the segmented matvec, as linear does', async () => {
+    backend = createEmulatedCudaBackend();
+    const segmented = vi.spyOn(backend.context, 'linearMany');
+    const x = backend.zeros([2, 0], 'float32');
+    const weights = [backend.zeros([3, 0], 'float16'), backend.zeros([2, 0], 'float16')];
+    const biases = [backend.upload(Float32Array.of(1, -2, 3), [3], 'float32'), backend.upload(Float32Array.of(0.5, 4), [2], 'float32')];
+    const withBias = await Promise.all(backend.linearMany(x, weights, biases).map(async (o) => Array.from((await backend.read(o)) as Float32Array)));
+    expect(withBias).toEqual([[1, -2, 3, 1, -2, 3], [0.5, 4, 0.5, 4]]);
+    const without = await Promise.all(backend.linearMany(x, weights).map(async (o) => Array.from((await backend.read(o)) as Float32Array)));
+    expect(without).toEqual([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0]]);
+    expect(segmented).toHaveBeenCalledTimes(2);
+  });
+
   it('the raw context refuses launches outside the segmented matvec, as launchLinearMany does', () => {
     backend = createEmulatedCudaBackend();
     const ctx = backend.context;
