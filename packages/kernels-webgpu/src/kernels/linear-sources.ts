@@ -290,25 +290,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 /**
  * Workgroup (x: column tile, y: row tile) of 8 x 8 threads computing a TILE x TILE block through shared tiles of K
  * (one shared weight tile per projection, all multiplied by the same tile of x). linearMany's segments each take
- * ceil(M_s / TILE) column tiles, so a tile never straddles two weights.
+ * ceil(M_s / TILE) column tiles, so a tile never straddles two weights; the loop over K (its barriers included) runs in
+ * the switch on the segment, uniform across the workgroup.
  */
 export function tiledSource(v: LinearVariant): string {
   const tileElements = TILE * TILE_K;
   const A = projectionCount(v);
   const tileAt = (p: number, index: string) => (p === 0 ? index : `${p * tileElements}u + ${index}`);
-  return /* wgsl */ `${header(v)}
-var<workgroup> xs: array<f32, ${tileElements}>;
-var<workgroup> ws: array<f32, ${A * tileElements}>;
-
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  ${locateSegment(v, 'wid.x', TILE)}
-  let col0 = g * ${TILE}u;
-  let row0 = wid.y * ${TILE}u;
-  let tx = lid % 8u;
-  let ty = lid / 8u;
-  var acc: array<f32, ${16 * A}>;
-  for (var k0 = 0u; k0 < params.k; k0 = k0 + ${TILE_K}u) {
+  // The loop over K in tiles, reading the weights `names` (one segment's; in a switch on the workgroup's segment, so
+  // the tile loads do not branch on it).
+  const kLoop = (names: readonly string[]) => /* wgsl */ `for (var k0 = 0u; k0 < params.k; k0 = k0 + ${TILE_K}u) {
     for (var e = 0u; e < ${tileElements / 64}u; e = e + 1u) {
       let idx = lid + 64u * e;
       let r = idx / ${TILE_K}u;
@@ -317,7 +308,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (row0 + r < params.rows && c < params.k) { xv = x[(row0 + r) * params.k + c]; }
       xs[idx] = xv;
       let inWeight = col0 + r < mCount && c < params.k;
-      ${bySegment(v, (s) => perProjection(s.names, (p, name) => `var ${name}v = 0.0;\n      if (inWeight) { ${name}v = load_${name}((col0 + r) * params.k + c); }\n      ws[${tileAt(p, 'idx')}] = ${name}v;`, '\n      '), '      ')}
+      ${perProjection(names, (p, name) => `var ${name}v = 0.0;\n      if (inWeight) { ${name}v = load_${name}((col0 + r) * params.k + c); }\n      ws[${tileAt(p, 'idx')}] = ${name}v;`, '\n      ')}
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
@@ -333,7 +324,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     workgroupBarrier();
-  }
+  }`;
+  return /* wgsl */ `${header(v)}
+var<workgroup> xs: array<f32, ${tileElements}>;
+var<workgroup> ws: array<f32, ${A * tileElements}>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  ${locateSegment(v, 'wid.x', TILE)}
+  let col0 = g * ${TILE}u;
+  let row0 = wid.y * ${TILE}u;
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var acc: array<f32, ${16 * A}>;
+  ${bySegment(v, (s) => kLoop(s.names))}
   for (var i = 0u; i < 4u; i = i + 1u) {
     let row = row0 + ty * 4u + i;
     for (var j = 0u; j < 4u; j = j + 1u) {
