@@ -2,17 +2,18 @@
 // (dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000), against the memory-bandwidth bound
 // (weight bytes / measured buffer-copy bandwidth, bytes read + written per second). Builds the step from the backend's ops directly
 // (a kernel package does not import @cria/models). Run after `pnpm build`:
-//   node bench/decode.mjs [float32|float16|bfloat16] [tokens] [fused|unfused]
+//   node bench/decode.mjs [float32|float16|bfloat16] [tokens] [fused|mlp|unfused]
 // `fused` (the default) runs attention's q, k and v projections as one linearMany and the MLP's gate and up
 // projections and SiLU as one linearSiluMul, as @cria/models does; `unfused` runs them as linear, linear, linear and
-// linear, linear, siluMul (to compare in the same time window).
+// linear, linear, siluMul (to compare in the same time window); `mlp` fuses only the MLP (linearSiluMul, three linears
+// for q, k, v), to tell linearMany's share.
 import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { createBackend } from '../dist/index.js';
 
 const DTYPE = process.argv[2] ?? 'float16';
 const TOKENS = Number(process.argv[3] ?? 32);
-const MLP = process.argv[4] ?? 'fused';
-if (MLP !== 'fused' && MLP !== 'unfused') throw new Error(`the MLP must be 'fused' or 'unfused', got '${MLP}'`);
+const MODE = process.argv[4] ?? 'fused';
+if (!['fused', 'mlp', 'unfused'].includes(MODE)) throw new Error(`the mode must be 'fused', 'mlp' or 'unfused', got '${MODE}'`);
 const DIM = 768, LAYERS = 12, HEADS = 12, KV_HEADS = 12, HEAD_DIM = 64, HIDDEN = 2048, VOCAB = 32000, MAX = TOKENS + 8;
 
 const gpu = await createBackend();
@@ -53,7 +54,7 @@ function step(token, position) {
   let last = null;
   // As @cria/models does: each residual add runs with the norm that follows it (addRmsNorm).
   layers.forEach((l, i) => {
-    const [qp, kp, vp] = (MLP === 'fused' ? gpu.linearMany(n1, [l.wq, l.wk, l.wv]) : [l.wq, l.wk, l.wv].map((w) => gpu.linear(n1, w))).map(keep);
+    const [qp, kp, vp] = (MODE === 'fused' ? gpu.linearMany(n1, [l.wq, l.wk, l.wv]) : [l.wq, l.wk, l.wv].map((w) => gpu.linear(n1, w))).map(keep);
     const q = keep(gpu.rope(qp, positions, invFreq, { numHeads: HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
     const k = keep(gpu.rope(kp, positions, invFreq, { numHeads: KV_HEADS, headDim: HEAD_DIM, attentionScaling: 1 }));
     gpu.kvWrite(l.k, k, position);
@@ -62,7 +63,7 @@ function step(token, position) {
     const { sum: h2, normed: n2 } = gpu.addRmsNorm(h, keep(gpu.linear(a, l.wo)), l.norm2, 1e-5);
     keep(h);
     keep(n2);
-    const gated = MLP === 'fused' ? gpu.linearSiluMul(n2, l.gate, l.up) : gpu.siluMul(keep(gpu.linear(n2, l.gate)), keep(gpu.linear(n2, l.up)));
+    const gated = MODE !== 'unfused' ? gpu.linearSiluMul(n2, l.gate, l.up) : gpu.siluMul(keep(gpu.linear(n2, l.gate)), keep(gpu.linear(n2, l.up)));
     const mlp = keep(gpu.linear(keep(gated), l.down));
     const next = gpu.addRmsNorm(h2, mlp, layers[i + 1]?.norm1 ?? finalNorm, 1e-5);
     h = next.sum;
@@ -115,7 +116,7 @@ const median = steady[Math.floor(steady.length / 2)];
 const result = {
   device: gpu.description,
   dtype: DTYPE,
-  mlp: MLP,
+  mode: MODE,
   shaderF16: gpu.shaderF16,
   tokens: TOKENS,
   dispatches_per_step: dispatchesPerStep,
