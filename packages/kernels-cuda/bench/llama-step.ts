@@ -110,25 +110,72 @@ export function devicePosition(backend: CudaBackend, s: LlamaShape, offset: Tens
 }
 
 /**
+ * The ops a step runs where @cria/models fuses: q/k/v projection, the MLP's first half, and a residual add with the
+ * RMSNorm after it. `fusedOps` runs them as models does (linearMany, linearSiluMul, addRmsNorm: one launch each at
+ * decode); `separateOps` as the ops they replace (three linears; linear, linear, siluMul; add then rmsNorm), so the
+ * two can be timed against each other on the same weights. Both give the same numbers.
+ */
+export interface StepOps {
+  readonly name: 'fused' | 'separate';
+  project(x: Tensor, weights: readonly Tensor[]): Tensor[];
+  gatedUp(x: Tensor, gate: Tensor, up: Tensor): Tensor;
+  addNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor };
+}
+
+export function fusedOps(backend: CudaBackend): StepOps {
+  return {
+    name: 'fused',
+    project: (x, weights) => backend.linearMany(x, weights),
+    gatedUp: (x, gate, up) => backend.linearSiluMul(x, gate, up),
+    addNorm: (a, b, weight, eps) => backend.addRmsNorm(a, b, weight, eps),
+  };
+}
+
+export function separateOps(backend: CudaBackend): StepOps {
+  return {
+    name: 'separate',
+    project: (x, weights) => weights.map((weight) => backend.linear(x, weight)),
+    gatedUp: (x, gate, up) => {
+      const g = backend.linear(x, gate);
+      const u = backend.linear(x, up);
+      const out = backend.siluMul(g, u);
+      g.dispose();
+      u.dispose();
+      return out;
+    },
+    addNorm: (a, b, weight, eps) => {
+      const sum = backend.add(a, b);
+      return { sum, normed: backend.rmsNorm(sum, weight, eps) };
+    },
+  };
+}
+
+/**
  * One forward step over `ids` ([1, S] int32 on the device) at cache offset `past`: returns the argmax id of
  * the last position ([1] int32). Every intermediate is disposed.
  */
-export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, positions: Tensor, past: number, cache?: CacheAccess): Tensor {
+export function llamaStep(
+  backend: CudaBackend,
+  w: LlamaWeights,
+  ids: Tensor,
+  positions: Tensor,
+  past: number,
+  cache?: CacheAccess,
+  ops: StepOps = fusedOps(backend),
+): Tensor {
   const access = cache ?? hostPosition(backend, w.shape, past, ids.shape[1]!);
   const s = w.shape;
   const seq = ids.shape[1]!;
   const eps = 1e-5;
   let x = backend.embedding(w.embed, ids);
-  // Each residual add runs with the RMSNorm after it as one addRmsNorm (as @cria/models does): the post-attention
-  // add with post_attention_layernorm, the MLP add with the next layer's input norm (or, for a single position, the
-  // final norm).
+  // Each residual add runs with the RMSNorm after it (ops.addNorm; as @cria/models does): the post-attention add with
+  // post_attention_layernorm, the MLP add with the next layer's input norm (or, for a single position, the final norm).
   let h = backend.rmsNorm(x, w.layers[0]!.inputNorm, eps);
   let n: Tensor | undefined;
   for (let i = 0; i < w.layers.length; i++) {
     const l = w.layers[i]!;
-    // q, k and v as one linearMany (as @cria/models runs them): one segmented matvec launch for a decode step,
-    // linear per weight for a prompt.
-    const [q0, k0, v] = backend.linearMany(h, [l.q, l.k, l.v]) as [Tensor, Tensor, Tensor];
+    // q, k and v (fused: one linearMany, as @cria/models runs them: one segmented matvec launch for a decode step).
+    const [q0, k0, v] = ops.project(h, [l.q, l.k, l.v]) as [Tensor, Tensor, Tensor];
     h.dispose();
     const q = backend.rope(q0, positions, w.invFreq, { numHeads: s.heads, headDim: s.headDim, attentionScaling: 1 });
     const k = backend.rope(k0, positions, w.invFreq, { numHeads: s.kvHeads, headDim: s.headDim, attentionScaling: 1 });
@@ -142,18 +189,17 @@ export function llamaStep(backend: CudaBackend, w: LlamaWeights, ids: Tensor, po
     q.dispose();
     const o = backend.linear(a, l.o);
     a.dispose();
-    const { sum: x1, normed: h2 } = backend.addRmsNorm(x, o, l.postNorm, eps);
+    const { sum: x1, normed: h2 } = ops.addNorm(x, o, l.postNorm, eps);
     x.dispose();
     o.dispose();
-    // The MLP's first half as one linearSiluMul (as @cria/models runs it): one gated matvec for a decode step (gate
-    // and up rows streamed against the same loads of h2), linear, linear, siluMul for a prompt.
-    const m = backend.linearSiluMul(h2, l.gate, l.up);
+    // The MLP's first half (fused: one linearSiluMul, as @cria/models runs it: one gated matvec for a decode step).
+    const m = ops.gatedUp(h2, l.gate, l.up);
     h2.dispose();
     const d = backend.linear(m, l.down);
     m.dispose();
     const nextNorm = w.layers[i + 1]?.inputNorm ?? (seq === 1 ? w.norm : undefined);
     if (nextNorm) {
-      const fused = backend.addRmsNorm(x1, d, nextNorm, eps);
+      const fused = ops.addNorm(x1, d, nextNorm, eps);
       x = fused.sum;
       if (i + 1 < w.layers.length) h = fused.normed;
       else n = fused.normed;

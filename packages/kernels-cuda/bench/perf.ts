@@ -1,7 +1,7 @@
 // Timings on the device: CUDA events around enqueued work; medians of repeated runs.
 import type { Tensor } from '@cria/core';
 import type { CudaBackend } from '../src/backend.js';
-import { devicePosition, llamaStep, randomLlama } from './llama-step.js';
+import { type LlamaWeights, type StepOps, devicePosition, fusedOps, llamaStep, randomLlama, separateOps } from './llama-step.js';
 import { LLAMA_2_7B, LLAMA_3_2_1B, type LlamaShape, decodeWeightBytes, matmulFlops } from './model-shapes.js';
 
 async function gpuMs(backend: CudaBackend, work: () => Tensor[] | void, iterations: number): Promise<number> {
@@ -126,36 +126,11 @@ async function llamaRun(backend: CudaBackend, shape: LlamaShape, copyGbps: numbe
   const boundTokS = (copyGbps * 1e9) / decodeWeightBytes(shape);
   console.log(`${shape.name} decode (batch 1, prompt ${prompt}, ${newTokens} new): ${tokS.toFixed(1)} tok/s; bandwidth bound ${boundTokS.toFixed(1)} tok/s (${(decodeWeightBytes(shape) / 1e9).toFixed(2)} GB/token) -> ${((100 * tokS) / boundTokS).toFixed(0)}%`);
 
-  // The same decode with one step captured as a CUDA graph that also feeds its argmax back as the next
-  // token and advances its own position: the host only replays and reads each token (at most two steps in
-  // flight, so a stop-token check would lag by two steps).
-  {
-    const token = backend.zeros([1, 1], 'int32');
-    const position = backend.zeros([1, 1], 'int32');
-    const kvLength = backend.zeros([1], 'int32');
-    const offset = position.view([1]);
-    backend.write(token, Int32Array.of(7));
-    backend.write(position, Int32Array.of(prompt));
-    backend.write(kvLength, Int32Array.of(prompt + 1));
-    await backend.synchronize();
-    backend.beginCapture();
-    const out = llamaStep(backend, w, token, position, 0, devicePosition(backend, shape, offset, kvLength));
-    backend.copyInto(token, out);
-    backend.advance(position);
-    backend.advance(kvLength);
-    const graph = backend.endCapture();
-    const t0 = performance.now();
-    const pending: Promise<unknown>[] = [];
-    for (let step = 0; step < newTokens; step++) {
-      graph.replay();
-      pending.push(backend.read(token));
-      if (pending.length > 2) await pending.shift();
-    }
-    await Promise.all(pending);
-    const graphTokS = newTokens / ((performance.now() - t0) / 1000);
-    console.log(`${shape.name} decode as a CUDA graph replay (token fed back on the device): ${graphTokS.toFixed(1)} tok/s -> ${((100 * graphTokS) / boundTokS).toFixed(0)}% of the bandwidth bound`);
-    graph.dispose();
-    for (const t of [token, position, offset, kvLength, out]) t.dispose();
+  // The same decode with one step captured as a CUDA graph, once with the fused ops (as @cria/models runs a step) and
+  // once with the ops they replace, to tell what the fusion saves on the whole step.
+  for (const ops of [separateOps(backend), fusedOps(backend)]) {
+    const graphTokS = await graphDecode(backend, w, shape, prompt, newTokens, ops);
+    console.log(`${shape.name} decode as a CUDA graph replay, ${ops.name} ops (token fed back on the device): ${graphTokS.toFixed(1)} tok/s -> ${((100 * graphTokS) / boundTokS).toFixed(0)}% of the bandwidth bound`);
   }
 
   // Prefill: one 2048-token forward pass (cache from slot 0).
@@ -180,6 +155,40 @@ async function llamaRun(backend: CudaBackend, shape: LlamaShape, copyGbps: numbe
   console.log(`${shape.name} prefill ${prefillLength} tokens: ${(prefillLength / prefillS).toFixed(0)} tok/s (${(prefillS * 1000).toFixed(1)} ms, ${achieved.toFixed(1)} matmul TFLOP/s${vsRate})`);
   w.dispose();
   await backend.synchronize();
+}
+
+/**
+ * Decode with one step captured as a CUDA graph that also feeds its argmax back as the next token and advances its
+ * own position: the host only replays and reads each token (at most two steps in flight, so a stop-token check would
+ * lag by two steps). Returns tokens per second.
+ */
+async function graphDecode(backend: CudaBackend, w: LlamaWeights, shape: LlamaShape, prompt: number, newTokens: number, ops: StepOps): Promise<number> {
+  const token = backend.zeros([1, 1], 'int32');
+  const position = backend.zeros([1, 1], 'int32');
+  const kvLength = backend.zeros([1], 'int32');
+  const offset = position.view([1]);
+  backend.write(token, Int32Array.of(7));
+  backend.write(position, Int32Array.of(prompt));
+  backend.write(kvLength, Int32Array.of(prompt + 1));
+  await backend.synchronize();
+  backend.beginCapture();
+  const out = llamaStep(backend, w, token, position, 0, devicePosition(backend, shape, offset, kvLength), ops);
+  backend.copyInto(token, out);
+  backend.advance(position);
+  backend.advance(kvLength);
+  const graph = backend.endCapture();
+  const t0 = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let step = 0; step < newTokens; step++) {
+    graph.replay();
+    pending.push(backend.read(token));
+    if (pending.length > 2) await pending.shift();
+  }
+  await Promise.all(pending);
+  const tokS = newTokens / ((performance.now() - t0) / 1000);
+  graph.dispose();
+  for (const t of [token, position, offset, kvLength, out]) t.dispose();
+  return tokS;
 }
 
 /** Host time per op: through the backend (checks, Tensor, alloc/free) and straight to the native context. */

@@ -3,7 +3,7 @@
 // at most 8 tokens runs the segmented matvec once a layer.
 import type { Tensor } from '@cria/core';
 import { describe, expect, it, vi } from 'vitest';
-import { llamaStep, randomLlama } from '../bench/llama-step.js';
+import { type StepOps, fusedOps, llamaStep, randomLlama, separateOps } from '../bench/llama-step.js';
 import type { LlamaShape } from '../bench/model-shapes.js';
 import type { CudaBackend } from '../src/backend.js';
 import { createEmulatedCudaBackend } from '../src/testing.js';
@@ -11,7 +11,7 @@ import { createEmulatedCudaBackend } from '../src/testing.js';
 const TINY: LlamaShape = { name: 'tiny', hidden: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, intermediate: 96, vocab: 200, tied: true };
 
 /** Runs the prompt then 3 decode steps; returns each step's logits (copied before the step disposes them). */
-async function stepLogits(backend: CudaBackend, prompt: number): Promise<Float32Array[]> {
+async function stepLogits(backend: CudaBackend, prompt: number, ops: StepOps = fusedOps(backend)): Promise<Float32Array[]> {
   const kept: Tensor[] = [];
   const argmax = backend.argmax.bind(backend);
   backend.argmax = (logits) => {
@@ -24,7 +24,7 @@ async function stepLogits(backend: CudaBackend, prompt: number): Promise<Float32
   for (let step = 0; step < 4; step++) {
     const seq = tokens.shape[1]!;
     const positions = backend.upload(Int32Array.from({ length: seq }, (_, i) => past + i), [1, seq], 'int32');
-    const next = llamaStep(backend, w, tokens, positions, past);
+    const next = llamaStep(backend, w, tokens, positions, past, undefined, ops);
     past += seq;
     positions.dispose();
     tokens.dispose();
@@ -56,5 +56,22 @@ describe('bench/llama-step on the emulated device', () => {
     expect(plainLaunches).not.toHaveBeenCalled();
     fused.dispose();
     plain.dispose();
+  });
+});
+
+describe('bench/llama-step: fused and separate ops (what perf times against each other)', () => {
+  it.each([4, 10])('give bit for bit the same logits (%i-token prompt, 3 decode steps); separate runs no fused launch', async (prompt) => {
+    const fused = createEmulatedCudaBackend();
+    const separate = createEmulatedCudaBackend();
+    const fusedLaunches = ['linearMany', 'linearSiluMul', 'addRmsNorm'].map((op) => vi.spyOn(separate.context, op as 'linearMany'));
+    const addRmsNorms = vi.spyOn(fused.context, 'addRmsNorm');
+    const [got, want] = [await stepLogits(fused, prompt), await stepLogits(separate, prompt, separateOps(separate))];
+    expect(got).toHaveLength(4);
+    got.forEach((g, step) => expect(Array.from(g), `step ${step}`).toEqual(Array.from(want[step]!)));
+    for (const launch of fusedLaunches) expect(launch).not.toHaveBeenCalled();
+    // Two a layer at each decode step; the prompt's last layer ends in a plain add (its final norm runs on the last row).
+    expect(addRmsNorms).toHaveBeenCalledTimes(4 * 2 * TINY.layers - 1);
+    fused.dispose();
+    separate.dispose();
   });
 });
