@@ -8,3 +8,4 @@ export * from './io/index.js';
 export * from './safetensors/index.js';
 export * from './step-capture.js';
 export * from './bandwidth.js';
+export * from './without-ops.js';

@@ -1,5 +1,5 @@
 // pipeline(task, dir): model + tokenizer behind one call, as transformers.js offers it.
-import type { DeviceName } from '@cria/core';
+import type { Backend, DeviceName } from '@cria/core';
 import { ArgumentError } from '@cria/core';
 import { AutoTokenizer, type ChatMessage, type PreTrainedTokenizer } from '@cria/tokenizer';
 import type { GenerateOptions } from './generation/generate.js';
@@ -13,7 +13,7 @@ export type PipelineTask = 'text-generation' | 'text-classification' | 'token-cl
 export const PIPELINE_TASKS: readonly PipelineTask[] = ['text-generation', 'text-classification', 'token-classification', 'question-answering'];
 
 export interface PipelineOptions {
-  device?: DeviceName;
+  device?: DeviceName | Backend;
   dtype?: LoadDType;
   /** A tokenizer, or the directory of one (default: the model directory). */
   tokenizer?: PreTrainedTokenizer | string;

@@ -13,8 +13,8 @@ export type AttnImplementation = 'eager' | 'sdpa' | 'flash_attention_2';
 export const ATTN_IMPLEMENTATIONS: readonly AttnImplementation[] = ['eager', 'sdpa', 'flash_attention_2'];
 
 export interface FromPretrainedOptions {
-  /** 'auto' tries cuda, webgpu, then cpu. */
-  device?: DeviceName;
+  /** 'auto' tries cuda, webgpu, then cpu; or a backend already started (one from `getBackend`, or a view of one). */
+  device?: DeviceName | Backend;
   /** 'auto' keeps the stored dtype of each weight matrix. */
   dtype?: LoadDType;
   /** 'eager' materialises attention weights; 'sdpa' and 'flash_attention_2' use the fused op (same outputs). */
@@ -27,6 +27,15 @@ export interface FromPretrainedOptions {
    * An error it throws stops the load (the model is disposed) and is rethrown.
    */
   progress_callback?: ProgressCallback;
+}
+
+/** The backend `device` names, or `device` itself where it is one. */
+async function backendFor(device: DeviceName | Backend | undefined): Promise<Backend> {
+  if (typeof device !== 'object' || device === null) return getBackend(device ?? 'auto');
+  if (typeof (device as Partial<Backend>).supports !== 'function' || typeof (device as Partial<Backend>).linear !== 'function') {
+    throw new ArgumentError(`from_pretrained: 'device' must be 'auto', 'cuda', 'webgpu', 'cpu' or a Backend, got an object that is not a backend`);
+  }
+  return device;
 }
 
 type ModelClass<T> = (new (config: LlamaConfig, backend: Backend) => T) & { basePrefix: string };
@@ -68,7 +77,7 @@ export abstract class LlamaPreTrainedModel extends Module {
     const config = options.config instanceof LlamaConfig
       ? options.config
       : await LlamaConfig.from_pretrained(directory, options.config ?? {});
-    const backend = await getBackend(options.device ?? 'auto');
+    const backend = await backendFor(options.device);
     const model = new this(config, backend);
     model.attn_implementation = attn;
     let checkpoint: OpenedCheckpoint | undefined;
