@@ -169,6 +169,27 @@ describe('cria bench decode_step', () => {
   });
 });
 
+describe('cria bench ops', () => {
+  it("runs the fused ops by default and the separate ops they replace with --separate-ops ('ops' says which)", async () => {
+    const backend = new CpuBackend();
+    registerBackend('cpu', { probe: async () => ({ available: true }), createBackend: async () => backend });
+    const fusedCalls = (['linearMany', 'linearSiluMul', 'addRmsNorm'] as const).map((op) => vi.spyOn(backend, op));
+    const siluMuls = vi.spyOn(backend, 'siluMul');
+    for (const args of [SMALL, ['--shape', 'stories110M', '--prompt-length', '2', '--new-tokens', '2', '--no-warmup']]) {
+      const fused = await bench([...args, '--device', 'cpu', '--no-bounds']);
+      expect(fused.ops).toBe('fused');
+      for (const call of fusedCalls) expect(call).toHaveBeenCalled();
+      expect(siluMuls).not.toHaveBeenCalled();
+      for (const call of [...fusedCalls, siluMuls]) call.mockClear();
+      const separate = await bench([...args, '--device', 'cpu', '--no-bounds', '--separate-ops']);
+      expect(separate.ops).toBe('separate');
+      for (const call of fusedCalls) expect(call).not.toHaveBeenCalled();
+      expect(siluMuls).toHaveBeenCalled();
+      siluMuls.mockClear();
+    }
+  });
+});
+
 describe('cria bench flags', () => {
   it('refuses bad --matmul-tflops and --copy-mib values, and --copy-mib with --no-bounds, naming the flag', async () => {
     const io = capture();
@@ -191,6 +212,6 @@ describe('cria bench flags', () => {
   it('--help lists the bound flags', async () => {
     const io = capture();
     expect(await main(['bench', '--help'])).toBe(0);
-    for (const flag of ['--matmul-tflops', '--copy-mib', '--no-bounds', '--no-warmup', '--no-capture']) expect(io.out()).toContain(flag);
+    for (const flag of ['--matmul-tflops', '--copy-mib', '--no-bounds', '--no-warmup', '--no-capture', '--separate-ops']) expect(io.out()).toContain(flag);
   });
 });

@@ -38,3 +38,4 @@ export {
   type QuestionAnsweringPipeline,
 } from './pipeline.js';
 export { DecodeGraph, canCaptureDecodeStep } from './generation/decode-graph.js';
+export { FUSED_OPS } from './nn/ops.js';

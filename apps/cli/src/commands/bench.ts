@@ -1,7 +1,7 @@
 // cria bench: prefill and decode speed of one model on one backend, as JSON.
 import { LlamaConfig } from '@cria/config';
-import { type Backend, type CopyBandwidth, getBackend, supportsCopyBandwidth } from '@cria/core';
-import { LlamaForCausalLM, Mulberry32, canCaptureDecodeStep, initRandomWeights } from '@cria/models';
+import { type Backend, type CopyBandwidth, getBackend, supportsCopyBandwidth, withoutOps } from '@cria/core';
+import { FUSED_OPS, LlamaForCausalLM, Mulberry32, canCaptureDecodeStep, initRandomWeights } from '@cria/models';
 import { DEVICES, DTYPES, UsageError, choiceFlag, intFlag, numberFlag, parseFlags } from '../args.js';
 import { loadWithProgress } from '../load-progress.js';
 import { timedGenerate } from '../timing.js';
@@ -10,14 +10,16 @@ import { flopShapeOf, prefillFlops, weightBytes } from './bench-bounds.js';
 export const BENCH_HELP = `cria bench (--model <dir> | --shape stories110M|llama-3.2-1b|llama-2-7b)
     [--device auto|cpu|webgpu|cuda] [--dtype auto|float32|float16|bfloat16]
     [--prompt-length N (128)] [--new-tokens N (128)] [--seed N]
-    [--matmul-tflops X] [--copy-mib N (256)] [--no-bounds] [--no-warmup] [--no-capture]
+    [--matmul-tflops X] [--copy-mib N (256)] [--no-bounds] [--no-warmup] [--no-capture] [--separate-ops]
   Prints JSON: model shape, backend, dtype, prompt length, prefill and decode tokens/s, peak memory, and each speed
   against its bound: decode against the bytes of weights a step reads over the measured device-to-device copy
   bandwidth, prefill as FLOPs/s (and, with --matmul-tflops, as a fraction of that measured bf16 matmul rate).
   --shape builds a model of that shape with random weights (no download).
   --copy-mib: the size of the timed copy. --no-bounds: skip the copy measurement.
   --no-warmup: time the first generate too (by default one short generate runs first, untimed).
-  --no-capture: decode op by op even where the backend can replay a captured step (CUDA graphs).`;
+  --no-capture: decode op by op even where the backend can replay a captured step (CUDA graphs).
+  --separate-ops: run the ops the layers fuse (${FUSED_OPS.join(', ')}) as the separate ops they replace (the same
+    numbers), to time what the fusion saves.`;
 
 /** Published shapes (config.json fields) of models people run. */
 export const SHAPES: Record<string, Record<string, unknown>> = {
@@ -44,6 +46,7 @@ const FLAGS = {
   'no-bounds': { type: 'boolean' },
   'no-warmup': { type: 'boolean' },
   'no-capture': { type: 'boolean' },
+  'separate-ops': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -71,6 +74,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const bounds = !v['no-bounds'];
   const warmup = !v['no-warmup'];
   const capture = !v['no-capture'];
+  const separateOps = v['separate-ops'] === true;
   if (!bounds && copyMib !== undefined) throw new UsageError('cria bench: --copy-mib sizes the copy measurement, which --no-bounds skips; pass one of them');
   const copyBytes = (copyMib ?? 256) * 2 ** 20;
 
@@ -80,10 +84,11 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const shape = SHAPES[String(v.shape)];
     if (!shape) throw new UsageError(`cria bench: --shape must be one of ${Object.keys(SHAPES).join(', ')}, got '${String(v.shape)}'`);
     const config = LlamaConfig.from_dict({ architectures: ['LlamaForCausalLM'], ...shape });
-    model = new LlamaForCausalLM(config, await getBackend(device));
+    model = new LlamaForCausalLM(config, await backendFor(device, separateOps));
     initRandomWeights(model, { dtype: dtype === 'auto' ? 'float32' : dtype, seed });
   } else {
-    model = await loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(String(v.model), { device, dtype, progress_callback }));
+    const backend = await backendFor(device, separateOps);
+    model = await loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(String(v.model), { device: backend, dtype, progress_callback }));
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
   try {
@@ -124,6 +129,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       load_seconds: round(loadSeconds),
       warmup,
       decode_step: decodeStep,
+      ops: separateOps ? 'separate' : 'fused',
       prompt_length: promptLength,
       new_tokens: timing.newTokens,
       prefill_tokens_per_second: round(timing.prefillTokensPerSecond),
@@ -143,6 +149,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+/** The backend for `device`, or (separateOps) a view of it that runs the fused ops as the separate ops. */
+async function backendFor(device: (typeof DEVICES)[number], separateOps: boolean): Promise<Backend> {
+  const backend = await getBackend(device);
+  return separateOps ? withoutOps(backend, FUSED_OPS) : backend;
 }
 
 /** The backend's copy bandwidth, or null (with a note on stderr) where it cannot measure one. */

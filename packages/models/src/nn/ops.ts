@@ -1,5 +1,11 @@
-import type { Backend, Tensor } from '@cria/core';
+import type { Backend, OpName, Tensor } from '@cria/core';
 import type { Linear, RMSNorm } from './module.js';
+
+/**
+ * The fused ops the layers use where the backend supports them (else the separate ops, with the same numbers):
+ * `withoutOps(backend, FUSED_OPS)` runs a model on the separate ops, for timing one against the other.
+ */
+export const FUSED_OPS: readonly OpName[] = ['addRmsNorm', 'linearSiluMul', 'linearMany'];
 
 /** x·Wᵀ + b for a Linear module. */
 export function linear(backend: Backend, x: Tensor, layer: Linear): Tensor {
