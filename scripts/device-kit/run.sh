@@ -9,10 +9,11 @@
 #   check     device.js check: op-conformance vs the CPU backend + large-shape device checks
 #   e2e       every model fixture end to end on cuda (e2e.js: the golden suites' checks, heads included)
 #   bench     cria bench on cuda, bf16: llama-3.2-1b and llama-2-7b, decode (prompt 128, 256 new) and
-#             prefill (prompt 2048, 1 new)
-#   perf      device.js perf: copy, matvec and GEMM rates, decode op by op and as a CUDA graph
+#             prefill (prompt 2048, 1 new); last, the 1b decode again with --separate-ops (the fused ops unfused)
+#   perf      device.js perf: copy, matvec and GEMM rates, fused ops against the separate ops, decode op by op
+#             and as a CUDA graph (with fused and with separate ops)
 #   webgpu    Dawn on the NVIDIA Vulkan driver: loader debs, cria env, cria bench llama-3.2-1b f16
-#             (prompt 128, 64 new), every fixture end to end on webgpu
+#             (prompt 128, 64 new), every fixture end to end on webgpu, then the bench with --separate-ops
 #   memcheck  compute-sanitizer --tool memcheck over device.js check (slow; only when named)
 #   cuda = bounds build check e2e bench perf;  all = cuda webgpu
 # bench, perf and webgpu add bounds; check, e2e, bench, perf and memcheck add build.
@@ -169,13 +170,15 @@ if [ "$want_e2e" = 1 ]; then
   fi
 fi
 
-# bench LABEL DEVICE DTYPE SHAPE PROMPT NEW LIMIT LOG: cria bench (which measures the backend's copy bandwidth
-# and states decode against it; prefill against the torch-measured matmul rate), JSON into results/bench-LABEL.json
+# bench LABEL DEVICE DTYPE SHAPE PROMPT NEW LIMIT LOG [FLAG...]: cria bench (which measures the backend's copy
+# bandwidth and states decode against it; prefill against the torch-measured matmul rate), JSON into
+# results/bench-LABEL.json; extra flags (--separate-ops) go to cria bench.
 bench() {
   local label="$1" device="$2" dtype="$3" shape="$4" prompt="$5" new="$6" limit="$7" log="$8"
+  shift 8
   if [ "$dry" = 1 ]; then device=cpu shape=stories110M prompt=4 new=2 limit=120; fi
   step "bench $label" "$log" "$limit" "$results/bench-$label.json" \
-    cria bench --shape "$shape" --device "$device" --dtype "$dtype" --prompt-length "$prompt" --new-tokens "$new" ${tflops:+--matmul-tflops "$tflops"}
+    cria bench --shape "$shape" --device "$device" --dtype "$dtype" --prompt-length "$prompt" --new-tokens "$new" ${tflops:+--matmul-tflops "$tflops"} "$@"
   [ -s "$results/bench-$label.json" ] && cat "$results/bench-$label.json" >>"$out/$log"
   return 0
 }
@@ -185,6 +188,8 @@ if [ "$want_bench" = 1 ]; then
   bench cuda-7b-decode cuda bfloat16 llama-2-7b 128 256 300 bench.log
   bench cuda-1b-prefill2048 cuda bfloat16 llama-3.2-1b 2048 1 180 bench.log
   bench cuda-7b-prefill2048 cuda bfloat16 llama-2-7b 2048 1 300 bench.log
+  # The same 1B decode with the ops the layers fuse run separately: what linearMany, linearSiluMul and addRmsNorm save.
+  bench cuda-1b-decode-separate cuda bfloat16 llama-3.2-1b 128 256 180 bench.log --separate-ops
 fi
 
 if [ "$want_perf" = 1 ]; then
@@ -226,6 +231,8 @@ if [ "$want_webgpu" = 1 ]; then
   else
     step e2e-webgpu webgpu.log 180 - node "$app/e2e.js" --device webgpu --json "$results/e2e-webgpu.json"
   fi
+  # The same 1B decode with the fused ops run separately (dispatch count is what they save on WebGPU).
+  bench webgpu-1b-decode-separate webgpu float16 llama-3.2-1b 128 64 180 webgpu.log --separate-ops
 fi
 
 if [ "$want_memcheck" = 1 ]; then

@@ -67,6 +67,8 @@ describe('formatSummary and highlights', () => {
       `cuda-1b-decode: cuda bfloat16 p128 n256: prefill 4000 tok/s = 1% of 782 TFLOP/s | decode 600 tok/s (captured) = 51% of 1173, copy 2900 GB/s; ${torchShare}% of the torch-copy bound [NVIDIA H100 80GB HBM3]`,
     );
     expect(text).toContain('cuda-1b-prefill2048: cuda bfloat16 p128 n1: prefill 4000 tok/s = 1% of 782 TFLOP/s [NVIDIA H100 80GB HBM3]');
+    const separate = formatSummary([], bounds, [benchRow('cuda-1b-decode-separate', { ...report, ops: 'separate' }, bounds)], []);
+    expect(separate).toContain('cuda-1b-decode-separate: cuda bfloat16 p128 n256: prefill 4000 tok/s = 1% of 782 TFLOP/s | decode 600 tok/s (captured, separate ops) = 51% of 1173');
     expect(text).toContain('copy 3000 GB/s (read+write), bf16 matmul 782 TFLOP/s');
   });
 

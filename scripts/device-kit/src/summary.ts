@@ -21,6 +21,8 @@ export interface BenchReport {
   dtype: string;
   decode_weight_bytes: number;
   decode_step?: string;
+  /** 'fused' (as @cria/models runs) or 'separate' (--separate-ops). */
+  ops?: string;
   prompt_length: number;
   new_tokens: number;
   prefill_tokens_per_second: number;
@@ -83,7 +85,7 @@ function formatBench(row: BenchRow): string {
   const prefill = `prefill ${rate(r.prefill_tokens_per_second)} tok/s` + (r.matmul_tflops ? ` = ${percent(r.prefill_fraction_of_matmul_rate)} of ${r.matmul_tflops} TFLOP/s` : '');
   const copy = r.copy_bytes_per_second ? `, copy ${(r.copy_bytes_per_second / 1e9).toFixed(0)} GB/s` : '';
   const decode = r.new_tokens > 1
-    ? ` | decode ${rate(r.decode_tokens_per_second)} tok/s (${r.decode_step ?? '?'}) = ${percent(r.decode_fraction_of_bound)} of ${rate(r.decode_bound_tokens_per_second)}${copy}` +
+    ? ` | decode ${rate(r.decode_tokens_per_second)} tok/s (${r.decode_step ?? '?'}${r.ops === 'separate' ? ', separate ops' : ''}) = ${percent(r.decode_fraction_of_bound)} of ${rate(r.decode_bound_tokens_per_second)}${copy}` +
       (row.decode_fraction_of_torch_copy_bound === undefined ? '' : `; ${percent(row.decode_fraction_of_torch_copy_bound)} of the torch-copy bound`)
     : '';
   return `${row.label}: ${r.backend} ${r.dtype} p${r.prompt_length} n${r.new_tokens}: ${prefill}${decode}`;
