@@ -7,14 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LlamaForCausalLM } from '@cria/models';
 import { AutoTokenizer } from '@cria/tokenizer';
 import { main } from '../src/main.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-  return { out: () => out.join(''), err: () => err.join('') };
-}
+import { captureOutput as capture } from './capture-output.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -9,6 +9,7 @@ import { LlamaForCausalLM, disposeOutput } from '@cria/models';
 import { AutoTokenizer } from '@cria/tokenizer';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { convertCommand, progressBar } from '../src/commands/convert.js';
+import { captureOutput } from './capture-output.js';
 import { createPytorchCheckpointWriter, openPytorchCheckpoint } from '@cria/convert';
 import { copyFileSync, mkdirSync } from 'node:fs';
 
@@ -18,10 +19,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
 function captureStderr(): () => string {
-  const err: string[] = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  return () => err.join('');
+  return captureOutput().err;
 }
 
 interface Expected {

@@ -10,6 +10,7 @@ import type { LoadedModel } from '../src/commands/model-loading.js';
 import { StreamedText } from '../src/commands/streamed-text.js';
 import { GenerationQueue } from '../src/server/generation-queue.js';
 import { main } from '../src/main.js';
+import { captureOutput } from './capture-output.js';
 import { type RunningServer, startServer } from '../src/server/server.js';
 
 const TEMPLATE =
@@ -309,10 +310,7 @@ describe('cria serve: setup', () => {
   });
 
   it('flags are checked before anything loads', async () => {
-    const err: string[] = [];
-    const out: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+    const output = captureOutput();
     try {
       expect(await main(['serve', '--help'])).toBe(0);
       expect(await main(['serve'])).toBe(2);
@@ -322,8 +320,8 @@ describe('cria serve: setup', () => {
     } finally {
       vi.restoreAllMocks();
     }
-    expect(out.join('')).toMatch(/POST \/v1\/completions, POST \/v1\/chat\/completions/);
-    const text = err.join('');
+    expect(output.out()).toMatch(/POST \/v1\/completions, POST \/v1\/chat\/completions/);
+    const text = output.err();
     expect(text).toMatch(/cria serve: --model <dir> is required/);
     expect(text).toMatch(/--port must be an integer in \[0, 65535\], got '70000'/);
     expect(text).toMatch(/--model-name must be a name without spaces or '\/', got 'a b'/);
