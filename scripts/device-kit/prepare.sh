@@ -18,7 +18,7 @@ set -eu
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 kit="$root/.device/kit"
-fixtures="${CRIA_FIXTURES:-$root/../shared/fixtures}"
+fixtures="${CRIA_FIXTURES:-$root/fixtures}"
 # One device call carries at most 64 MiB: the working tree plus the carried kit.
 carry_limit_bytes=$((64 * 1024 * 1024))
 gl_packages="libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2"
@@ -135,6 +135,9 @@ cp "$bundles"/device.js "$bundles"/e2e.js "$bundles"/summary.js "$work/app/"
 (cd "$work/app" && node node_modules/cria/dist/main.js env >"$work/env.txt" 2>&1) || die "the app's 'cria env' failed here: $(cat "$work/env.txt")"
 tar -C "$work" -cf - app | xz -6 -T2 >"$kit/app.tar.xz"
 
+say "fixtures/ out of the travelling tree (the kit carries the folders the device needs)"
+bash "$root/scripts/device-kit/fixtures-travel.sh" off
+
 say "manifest and sizes"
 tree_bytes=$(git -C "$root" ls-files -z --cached --others --exclude-standard | (cd "$root" && xargs -0 stat -c %s 2>/dev/null) | awk '{s += $1} END {print s + 0}')
 {
@@ -151,4 +154,5 @@ total=$((kit_bytes + tree_bytes))
 cat "$kit/MANIFEST.txt"
 awk -v k="$kit_bytes" -v t="$tree_bytes" 'BEGIN { m = 1048576; printf "kit %.1f MiB + working tree %.1f MiB = %.1f MiB (a device call carries at most 64 MiB)\n", k / m, t / m, (k + t) / m }'
 [ "$total" -le "$carry_limit_bytes" ] || die "too large to carry: $total bytes"
-echo "ready: carry .device/kit; run: bash scripts/device-kit/run.sh <sections> (see scripts/device-kit/README.md)"
+echo "ready: carry .device/kit; run: bash scripts/device-kit/run.sh <sections> (see scripts/device-kit/README.md);"
+echo "afterwards, before any commit: bash scripts/device-kit/fixtures-travel.sh on"

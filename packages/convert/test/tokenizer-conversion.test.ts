@@ -1,5 +1,5 @@
 // The converted tokenizers encode the vector texts exactly as the reference tokenizer.json does
-// (ids from Hugging Face `tokenizers`, in ../shared/fixtures/tokenizers/vectors/hf-tokenizers.json).
+// (ids from Hugging Face `tokenizers`, in fixtures/tokenizers/vectors/hf-tokenizers.json).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

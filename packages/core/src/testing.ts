@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
- * The fixtures folder: $CRIA_FIXTURES, or `shared/fixtures` beside the repository.
- * Throws (tests fail, not skip) when it is missing.
+ * The fixtures folder: $CRIA_FIXTURES, or `fixtures/` at the repository root (the copy committed with
+ * the code; `fixtures.SHA256SUMS` beside it lists every file). Throws (tests fail, not skip) when it is
+ * missing.
  */
 export function fixturesDir(): string {
   const fromEnv = process.env.CRIA_FIXTURES;
@@ -12,15 +13,20 @@ export function fixturesDir(): string {
     if (!existsSync(fromEnv)) throw new Error(`CRIA_FIXTURES=${fromEnv} does not exist`);
     return resolve(fromEnv);
   }
+  const fixtures = join(repositoryRoot(), 'fixtures');
+  if (!existsSync(fixtures)) throw new Error(`fixtures not found at ${fixtures}: the repository's fixtures/ folder is missing (or set CRIA_FIXTURES)`);
+  return fixtures;
+}
+
+/** The repository root: the nearest folder above the working directory that holds pnpm-workspace.yaml. */
+export function repositoryRoot(): string {
   let dir = process.cwd();
   while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
     const up = dirname(dir);
     if (up === dir) throw new Error('cannot find the repository root (pnpm-workspace.yaml) above ' + process.cwd());
     dir = up;
   }
-  const fixtures = join(dir, '..', 'shared', 'fixtures');
-  if (!existsSync(fixtures)) throw new Error(`fixtures not found at ${fixtures}: set CRIA_FIXTURES or place shared/ beside the repository`);
-  return fixtures;
+  return dir;
 }
 
 /** A path inside the fixtures folder, which must exist. */

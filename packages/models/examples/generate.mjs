@@ -2,7 +2,7 @@
 import { AutoTokenizer } from '@cria/tokenizer';
 import { LlamaForCausalLM, disposeOutput, pipeline } from '@cria/models';
 
-const dir = new URL('../../../../shared/fixtures/models/llama2c-260k', import.meta.url).pathname;
+const dir = new URL('../../../fixtures/models/llama2c-260k', import.meta.url).pathname;
 const tokenizer = await AutoTokenizer.from_pretrained(dir);
 const model = await LlamaForCausalLM.from_pretrained(dir, { device: 'cpu', dtype: 'auto' });
 console.log('device:', model.device);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fixture } from '@cria/core/testing';
 
-/** A vector file from shared/fixtures/tokenizers/vectors, parsed. */
+/** A vector file from fixtures/tokenizers/vectors, parsed. */
 export function vectors<T>(name: string): T {
   return JSON.parse(readFileSync(fixture('tokenizers', 'vectors', name), 'utf8')) as T;
 }

@@ -50,7 +50,7 @@ function kindOf(dir: string, architecture: string): FixtureKind {
 }
 
 function subfolders(dir: string): string[] {
-  if (!existsSync(dir)) throw new Error(`fixtures folder ${dir} is missing (set CRIA_FIXTURES to the shared fixtures folder)`);
+  if (!existsSync(dir)) throw new Error(`fixtures folder ${dir} is missing (the repository's fixtures/, or set CRIA_FIXTURES)`);
   return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
