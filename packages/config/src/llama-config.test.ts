@@ -19,7 +19,8 @@ describe('LlamaConfig defaults', () => {
     expect(c.max_position_embeddings).toBe(2048);
     expect(c.rms_norm_eps).toBe(1e-6);
     expect(c.rope_theta).toBe(10000);
-    expect(c.rope_scaling).toBeNull();
+    expect(c.rope_parameters).toEqual({ rope_type: 'default', rope_theta: 10000 });
+    expect(c.rope_scaling).toBe(c.rope_parameters); // transformers 5's alias
     expect(c.attention_bias).toBe(false);
     expect(c.mlp_bias).toBe(false);
     expect(c.tie_word_embeddings).toBe(false);
@@ -53,7 +54,13 @@ describe('LlamaConfig validation names the field', () => {
     [{ rope_scaling: { rope_type: 'nope', factor: 2 } }, /rope_scaling.rope_type/],
     [{ rope_scaling: { rope_type: 'linear' } }, /rope_scaling.factor/],
     [{ rope_scaling: { type: 'dynamic', factor: 0.5 } }, /rope_scaling.factor/],
-    [{ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }, /original_max_position_embeddings/],
+    [{ rope_scaling: { rope_type: 'llama3', factor: 8, original_max_position_embeddings: 64 } }, /rope_scaling.low_freq_factor' is required/],
+    [{ rope_parameters: { rope_type: 'yarn', factor: 2, original_max_position_embeddings: 0 } }, /rope_parameters.original_max_position_embeddings' must be an integer > 0/],
+    [{ rope_parameters: { rope_type: 'yarn', factor: 2, truncate: 'no' } }, /rope_parameters.truncate/],
+    [{ rope_parameters: { rope_type: 'linear', factor: 2, beta_fast: 8 } }, /'rope_parameters.beta_fast' is not a parameter of rope_type 'linear'/],
+    [{ rope_parameters: { rope_type: 'default', partial_rotary_factor: 0.5 } }, /rope_parameters.partial_rotary_factor/],
+    [{ rope_parameters: 'linear' }, /'rope_parameters' must be an object or null/],
+    [{ rope_theta: -1 }, /'rope_theta' must be a positive number/],
     [{ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 1, original_max_position_embeddings: 8192 } }, /high_freq_factor/],
     [{ rope_scaling: { rope_type: 'longrope', short_factor: [1], long_factor: [1] } }, /short_factor/],
   ];

@@ -12,7 +12,8 @@ export class PretrainedConfig {
 
   model_type = '';
   architectures: string[] | null = null;
-  torch_dtype: string | null = null;
+  /** The weights' dtype as saved (transformers 5's `dtype`; 4.x wrote `torch_dtype`, an alias here too). */
+  dtype: string | null = null;
   num_labels?: number;
   id2label?: Record<string, string>;
   label2id?: Record<string, number>;
@@ -23,8 +24,27 @@ export class PretrainedConfig {
 
   /** Copies `dict` onto this config (known and unknown keys alike). Subclasses validate afterwards. */
   protected assign(dict: Record<string, unknown>): void {
-    for (const [key, value] of Object.entries(dict)) this[key] = value;
+    const { dtype, torch_dtype: torchDtype, ...rest } = dict;
+    for (const [name, value] of [['dtype', dtype], ['torch_dtype', torchDtype]] as const) {
+      if (value !== undefined && value !== null && typeof value !== 'string') {
+        throw new ArgumentError(`config field '${name}' must be a string or null, got ${typeof value}`);
+      }
+    }
+    if (dtype !== undefined && dtype !== null && torchDtype !== undefined && torchDtype !== null && dtype !== torchDtype) {
+      throw new ArgumentError(`config fields 'dtype' ('${String(dtype)}') and 'torch_dtype' ('${String(torchDtype)}') disagree; give one of them, or the same value in both`);
+    }
+    if ((dtype ?? torchDtype) !== undefined) this.dtype = (dtype ?? torchDtype) as string | null;
+    for (const [key, value] of Object.entries(rest)) this[key] = value;
     if (this.num_labels === undefined && this.id2label) this.num_labels = Object.keys(this.id2label).length;
+  }
+
+  /** transformers' deprecated alias of `dtype`. */
+  get torch_dtype(): string | null {
+    return this.dtype;
+  }
+
+  set torch_dtype(value: string | null) {
+    this.dtype = value;
   }
 
   /** The number of labels of classification heads (transformers' default is 2). */
@@ -49,7 +69,9 @@ export class PretrainedConfig {
   ): Promise<T> {
     const dict = await readJsonObject(source, CONFIG_NAME);
     const config = new this();
-    config.assign({ ...dict, ...overrides });
+    config.assign(dict);
+    // Overrides come after the file, as transformers sets from_pretrained's kwargs on the loaded config.
+    config.assign(overrides);
     config.validate();
     return config;
   }
@@ -64,6 +86,8 @@ export class PretrainedConfig {
       if (value === undefined || typeof value === 'function') continue;
       out[key] = structuredClone(value);
     }
+    // transformers 5 writes `dtype`; 4.x before 4.56 reads only `torch_dtype`.
+    if (this.dtype !== null) out.torch_dtype = this.dtype;
     return out;
   }
 

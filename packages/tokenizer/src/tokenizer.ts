@@ -20,7 +20,12 @@ export interface EncodeOptions {
 
 export interface DecodeOptions {
   skip_special_tokens?: boolean;
-  /** Default: the tokenizer's clean_up_tokenization_spaces (from tokenizer_config.json). */
+  /**
+   * Apply transformers' clean_up_tokenization (drops the space before punctuation and contractions).
+   * Default: not for BPE models (every cria tokenizer), whatever tokenizer_config.json says, as in
+   * transformers 5, unless it also sets clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output.
+   * Given here, it does what it says.
+   */
   clean_up_tokenization_spaces?: boolean | null;
   /** Slow tokenizers only: join added tokens with spaces (transformers' default true). */
   spaces_between_special_tokens?: boolean;
@@ -97,6 +102,8 @@ export abstract class PreTrainedTokenizer extends Callable {
   truncation_side: Side;
   model_max_length: number;
   clean_up_tokenization_spaces: boolean;
+  /** transformers 5's opt-in to clean up a BPE tokenizer's decoded text by default anyway. */
+  clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: boolean;
   chat_template: string | Record<string, string> | null;
   /** The configuration this tokenizer was built from (written back by save_pretrained). */
   readonly init_kwargs: Record<string, unknown>;
@@ -117,6 +124,7 @@ export abstract class PreTrainedTokenizer extends Callable {
     const maxLength = c.model_max_length;
     this.model_max_length = typeof maxLength === 'number' && maxLength > 0 ? maxLength : VERY_LARGE_INTEGER;
     this.clean_up_tokenization_spaces = c.clean_up_tokenization_spaces === undefined ? false : Boolean(c.clean_up_tokenization_spaces);
+    this.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output = Boolean(c.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output);
     const template = c.chat_template;
     if (Array.isArray(template)) {
       this.chat_template = Object.fromEntries(template.map((t: { name: string; template: string }) => [t.name, t.template]));
@@ -394,7 +402,10 @@ export abstract class PreTrainedTokenizer extends Callable {
   decode(token_ids: readonly number[] | ArrayLike<number> | ArrayLike<bigint>, options: DecodeOptions = {}): string {
     const ids = this.checkIds(token_ids, 'decode');
     const text = this.decodeIds(ids, options.skip_special_tokens ?? false, options.spaces_between_special_tokens ?? true);
-    const clean = options.clean_up_tokenization_spaces ?? this.clean_up_tokenization_spaces;
+    // Every model cria reads is BPE (tokenizer.json's BPE, SentencePiece BPE, tiktoken), for which
+    // transformers 5 skips the configured clean-up: it strips legitimate spaces before punctuation.
+    const clean = options.clean_up_tokenization_spaces ??
+      (this.clean_up_tokenization_spaces && this.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output);
     return clean ? cleanUpTokenization(text) : text;
   }
 

@@ -60,12 +60,23 @@ chatTemplateSuite('llama3', () => fromModel, 'tokenizer.model');
 llama3OtherSuite(() => fast);
 
 describe('Llama 3 API details', () => {
-  it('uses its tokenizer.json post-processor and cleans up spaces as its config says', () => {
+  it('uses its tokenizer.json post-processor; decodes without clean-up (a BPE model) as transformers 5 does', () => {
     const ids = fast.encode('Hello , world .');
     expect(ids[0]).toBe(128000);
+    // tokenizer_config.json says clean_up_tokenization_spaces: true; transformers 5.18 ignores it for BPE.
     expect(fast.clean_up_tokenization_spaces).toBe(true);
-    expect(fast.decode(ids, { skip_special_tokens: true })).toBe('Hello, world.');
+    expect(fast.decode(ids, { skip_special_tokens: true })).toBe('Hello , world .');
+    expect(fast.decode(fast.encode('a . b , c'), { skip_special_tokens: true })).toBe('a . b , c');
+    // An explicit argument does what it says.
+    expect(fast.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: true })).toBe('Hello, world.');
     expect(fast.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false })).toBe('Hello , world .');
     expect(fast.padding_side).toBe('right');
+  });
+
+  it("cleans up by default only with transformers 5's opt-in flag (as 5.18 gives: 'a. b, c Hello, world.')", async () => {
+    const forced = await AutoTokenizer.from_pretrained(tokenizerDir('llama3'), { clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: true });
+    const ids = forced.encode('a . b , c Hello , world .');
+    expect(forced.decode(ids, { skip_special_tokens: true })).toBe('a. b, c Hello, world.');
+    expect(forced.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false })).toBe('a . b , c Hello , world .');
   });
 });

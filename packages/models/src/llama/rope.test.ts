@@ -64,4 +64,20 @@ describe('computeRope', () => {
     expectTable(long.invFreq, (i) => plain(i) / 2);
     expect(long.attentionScaling).toBeCloseTo(Math.sqrt(1 + Math.log(2) / Math.log(32)), 10);
   });
+
+  // The two examples of issue 13, with transformers 5.18's numbers.
+  it("transformers 5's rope_parameters layout: linear, factor 4, theta 5e5, head_dim 8", () => {
+    const config = LlamaConfig.from_dict({ hidden_size: 16, num_attention_heads: 2, rope_parameters: { rope_type: 'linear', factor: 4, rope_theta: 5e5 } });
+    const t = computeRope(config).invFreq;
+    [0.25, 0.009402, 0.0003536, 1.33e-5].forEach((x, i) => expect(t[i]! / x).toBeCloseTo(1, 3));
+  });
+
+  it('longrope: an explicit factor sets the attention scaling, not the ratio of context lengths', () => {
+    const params = { rope_type: 'longrope', short_factor: [1, 1, 1, 1], long_factor: [2, 2, 2, 2], original_max_position_embeddings: 4, factor: 2, rope_theta: 10000 };
+    const config = LlamaConfig.from_dict({ hidden_size: 16, num_attention_heads: 2, max_position_embeddings: 64, rope_parameters: params });
+    expect(computeRope(config).attentionScaling).toBeCloseTo(1.2247, 4); // sqrt(1 + ln 2 / ln 4); the ratio 16 gave 1.7321
+    const { factor: _, ...withoutFactor } = params;
+    const ratio = LlamaConfig.from_dict({ hidden_size: 16, num_attention_heads: 2, max_position_embeddings: 64, rope_parameters: withoutFactor });
+    expect(computeRope(ratio).attentionScaling).toBeCloseTo(1.7321, 4);
+  });
 });

@@ -1,7 +1,8 @@
-// RoPE inverse-frequency tables, one function per rope_type, as transformers' modeling_rope_utils.
-// Computed on the host in float32 (each step rounded with Math.fround as torch's float32 tensors are).
-import type { LlamaConfig, RopeScaling, RopeType } from '@cria/config';
-import { ropeTypeOf } from '@cria/config';
+// RoPE inverse-frequency tables, one function per rope_type, as transformers 5's modeling_rope_utils,
+// from the config's standardised `rope_parameters` (rope_theta inside; llama3, yarn and longrope always
+// carry original_max_position_embeddings). Computed on the host in float32 (each step rounded with
+// Math.fround as torch's float32 tensors are).
+import type { LlamaConfig, RopeParameters, RopeType } from '@cria/config';
 import { ArgumentError } from '@cria/core';
 
 export interface RopeTable {
@@ -20,44 +21,46 @@ function defaultInvFreq(base: number, dim: number): Float32Array {
   return out;
 }
 
-type RopeFunction = (config: LlamaConfig, scaling: RopeScaling, seqLen: number) => RopeTable;
+type RopeFunction = (config: LlamaConfig, params: RopeParameters, seqLen: number) => RopeTable;
 
 const ROPE_FUNCTIONS: Record<RopeType, RopeFunction> = {
-  default: (config) => ({ invFreq: defaultInvFreq(config.rope_theta, config.headDim), attentionScaling: 1 }),
+  default: (config, params) => ({ invFreq: defaultInvFreq(params.rope_theta, config.headDim), attentionScaling: 1 }),
 
-  linear: (config, scaling) => {
-    const invFreq = defaultInvFreq(config.rope_theta, config.headDim).map((x) => f(x / scaling.factor!));
+  linear: (config, params) => {
+    const invFreq = defaultInvFreq(params.rope_theta, config.headDim).map((x) => f(x / params.factor!));
     return { invFreq, attentionScaling: 1 };
   },
 
   // NTK-aware scaling: the base grows once the sequence passes max_position_embeddings.
-  dynamic: (config, scaling, seqLen) => {
+  dynamic: (config, params, seqLen) => {
     const dim = config.headDim;
     const maxPositions = config.max_position_embeddings;
-    const factor = scaling.factor!;
+    const factor = params.factor!;
     const len = seqLen > maxPositions ? seqLen : maxPositions;
-    const base = config.rope_theta * Math.pow((factor * len) / maxPositions - (factor - 1), dim / (dim - 2));
+    const base = params.rope_theta * Math.pow((factor * len) / maxPositions - (factor - 1), dim / (dim - 2));
     return { invFreq: defaultInvFreq(base, dim), attentionScaling: 1 };
   },
 
-  yarn: (config, scaling) => {
+  yarn: (config, params) => {
     const dim = config.headDim;
-    const base = config.rope_theta;
-    const factor = scaling.factor!;
-    const originalMax = scaling.original_max_position_embeddings ?? config.max_position_embeddings;
+    const base = params.rope_theta;
+    const originalMax = params.original_max_position_embeddings!;
+    // A null factor (the key is required, its value may be null) is the ratio of the two context lengths.
+    const factor = params.factor ?? config.max_position_embeddings / originalMax;
     const getMscale = (scale: number, mscale = 1): number => (scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1);
-    let attentionFactor = scaling.attention_factor;
+    let attentionFactor = params.attention_factor;
     if (attentionFactor === undefined || attentionFactor === null) {
-      attentionFactor = scaling.mscale && scaling.mscale_all_dim
-        ? getMscale(factor, scaling.mscale) / getMscale(factor, scaling.mscale_all_dim)
+      attentionFactor = params.mscale && params.mscale_all_dim
+        ? getMscale(factor, params.mscale) / getMscale(factor, params.mscale_all_dim)
         : getMscale(factor);
     }
-    const betaFast = scaling.beta_fast || 32;
-    const betaSlow = scaling.beta_slow || 1;
+    const betaFast = params.beta_fast || 32;
+    const betaSlow = params.beta_slow || 1;
     const correctionDim = (rotations: number): number => (dim * Math.log(originalMax / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
     let low = correctionDim(betaFast);
     let high = correctionDim(betaSlow);
-    if (scaling.truncate !== false) {
+    // transformers reads `rope_parameters.get("truncate", True)` as a Python truth value: absent truncates, null does not.
+    if (params.truncate === undefined || params.truncate) {
       low = Math.floor(low);
       high = Math.ceil(high);
     }
@@ -77,26 +80,27 @@ const ROPE_FUNCTIONS: Record<RopeType, RopeFunction> = {
     return { invFreq, attentionScaling: attentionFactor };
   },
 
-  longrope: (config, scaling, seqLen) => {
+  longrope: (config, params, seqLen) => {
     const dim = config.headDim;
-    const originalMax = scaling.original_max_position_embeddings ?? config.max_position_embeddings;
-    const factor = scaling.original_max_position_embeddings ? config.max_position_embeddings / originalMax : (scaling.factor ?? 1);
-    let attentionFactor = scaling.attention_factor;
+    const originalMax = params.original_max_position_embeddings!;
+    // An explicit factor wins; without one it is the ratio of the two context lengths (Phi-3's layout).
+    const factor = params.factor ?? config.max_position_embeddings / originalMax;
+    let attentionFactor = params.attention_factor;
     if (attentionFactor === undefined || attentionFactor === null) {
       attentionFactor = factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(originalMax));
     }
-    const extFactors = seqLen > originalMax ? scaling.long_factor! : scaling.short_factor!;
+    const extFactors = seqLen > originalMax ? params.long_factor! : params.short_factor!;
     const invFreq = new Float32Array(dim / 2);
-    for (let i = 0; i < dim / 2; i++) invFreq[i] = f(1 / f(extFactors[i]! * f(Math.pow(config.rope_theta, f((2 * i) / dim)))));
+    for (let i = 0; i < dim / 2; i++) invFreq[i] = f(1 / f(f(extFactors[i]!) * f(Math.pow(params.rope_theta, f((2 * i) / dim)))));
     return { invFreq, attentionScaling: attentionFactor };
   },
 
-  llama3: (config, scaling) => {
-    const invFreq = defaultInvFreq(config.rope_theta, config.headDim);
-    const factor = scaling.factor!;
-    const lowFreqFactor = scaling.low_freq_factor!;
-    const highFreqFactor = scaling.high_freq_factor!;
-    const oldContext = scaling.original_max_position_embeddings!;
+  llama3: (config, params) => {
+    const invFreq = defaultInvFreq(params.rope_theta, config.headDim);
+    const factor = params.factor!;
+    const lowFreqFactor = params.low_freq_factor!;
+    const highFreqFactor = params.high_freq_factor!;
+    const oldContext = params.original_max_position_embeddings!;
     const lowFreqWavelen = oldContext / lowFreqFactor;
     const highFreqWavelen = oldContext / highFreqFactor;
     const out = new Float32Array(invFreq.length);
@@ -117,7 +121,7 @@ const ROPE_FUNCTIONS: Record<RopeType, RopeFunction> = {
 
 /** Whether the table depends on the sequence length (so it is recomputed per forward). */
 export function ropeDependsOnLength(config: LlamaConfig): boolean {
-  const type = ropeTypeOf(config.rope_scaling);
+  const type = config.rope_parameters.rope_type;
   return type === 'dynamic' || type === 'longrope';
 }
 
@@ -126,8 +130,8 @@ export function ropeDependsOnLength(config: LlamaConfig): boolean {
  * (dynamic and longrope depend on seqLen; the others do not.)
  */
 export function computeRope(config: LlamaConfig, seqLen: number = config.max_position_embeddings): RopeTable {
-  const type = ropeTypeOf(config.rope_scaling);
-  const fn = ROPE_FUNCTIONS[type];
-  if (!fn) throw new ArgumentError(`config field 'rope_scaling.rope_type' is '${type}'; unknown rope type`);
-  return fn(config, config.rope_scaling ?? {}, seqLen);
+  const params = config.rope_parameters;
+  const fn = ROPE_FUNCTIONS[params.rope_type];
+  if (!fn) throw new ArgumentError(`config field 'rope_parameters.rope_type' is '${params.rope_type}'; unknown rope type`);
+  return fn(config, params, seqLen);
 }

@@ -24,13 +24,15 @@ export const CAUSAL_LM_FIXTURES: readonly (readonly string[])[] = [
 ];
 
 /**
- * Declares one vitest `describe` per fixture of CAUSAL_LM_FIXTURES, loading the model on `device`
- * (which must be registered by then) and comparing float32 outputs to `tolerance` relative error.
+ * Declares one vitest `describe` per golden folder (by default every fixture of CAUSAL_LM_FIXTURES; or
+ * `folders`, name -> path, each holding a checkpoint with expected.json and expected.safetensors),
+ * loading the model on `device` (which must be registered by then) and comparing float32 outputs to
+ * `tolerance` relative error.
  */
-export function describeCausalLmGoldens(device: BackendName, tolerance: number): void {
-  for (const parts of CAUSAL_LM_FIXTURES) {
-    describe(`${parts.join('/')} on ${device}`, () => {
-      const dir = fixture(...parts);
+export function describeCausalLmGoldens(device: BackendName, tolerance: number, folders?: ReadonlyMap<string, string>): void {
+  const cases = folders ?? new Map(CAUSAL_LM_FIXTURES.map((parts) => [parts.join('/'), fixture(...parts)]));
+  for (const [name, dir] of cases) {
+    describe(`${name} on ${device}`, () => {
       let model: LlamaForCausalLM;
       let expected: ExpectedJson;
       let tensors: Map<string, GoldenTensor>;
