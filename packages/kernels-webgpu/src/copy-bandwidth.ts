@@ -25,8 +25,9 @@ type Track = <T extends { destroy(): void }>(resource: T) => T;
  * - With `timestamps` (the device was created with 'timestamp-query'): empty compute passes write a timestamp
  *   before each sample's first copy and after its last; a sample's time is the span between them. Falls back to
  *   the wall clock if the timestamps go backwards or never advance (an implementation may report zeros).
- * - Wall clock: each sample submits N copies, waits (onSubmittedWorkDone), then 2N copies and waits; (time of 2N −
- *   time of N) is N copies' time, with the fixed cost of a submit and its wait cancelled out.
+ * - Wall clock: each sample submits N copies and waits (onSubmittedWorkDone); the fixed cost of a submit and its
+ *   wait, the least of five empty submits, is taken off. (A difference of two timed runs, 2N copies less N, went
+ *   negative on a busy machine: noise only adds time, so the least empty submit is the robust estimate.)
  *
  * The buffers, query sets and read-back buffers are destroyed before it returns or throws. GPU validation and
  * out-of-memory errors (a buffer the device cannot allocate) are caught in error scopes and thrown as CriaError.
@@ -62,11 +63,10 @@ export async function measureGpuCopyBandwidth(
     }
     if (!result) {
       const copies = (await copiesPerSample((n) => wallClockSeconds(device, copy, n)))!;
+      let overhead = Infinity;
+      for (let i = 0; i < 5; i++) overhead = Math.min(overhead, await wallClockSeconds(device, copy, 0));
       const samples: number[] = [];
-      for (let r = 0; r < repetitions; r++) {
-        const single = await wallClockSeconds(device, copy, copies);
-        samples.push((await wallClockSeconds(device, copy, 2 * copies)) - single);
-      }
+      for (let r = 0; r < repetitions; r++) samples.push((await wallClockSeconds(device, copy, copies)) - overhead);
       result = summary(size, samples, copies, repetitions, 'wall clock');
     }
   } catch (error) {
