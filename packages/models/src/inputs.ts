@@ -46,3 +46,40 @@ export function positionsFromMask(mask: IntRows): IntRows {
     });
   });
 }
+
+/** Throws unless every id is in [0, vocabSize). */
+export function checkVocabulary(rows: IntRows, vocabSize: number): void {
+  for (const row of rows) {
+    for (const id of row) {
+      if (id < 0 || id >= vocabSize) throw new ArgumentError(`input_ids holds ${id}, outside the vocabulary [0, ${vocabSize})`);
+    }
+  }
+}
+
+/** position_ids as given (checked to be [batch, seqLength]), or offset .. offset + seqLength - 1 for every row. */
+export async function positionRows(given: IntInput | undefined, batch: number, seqLength: number, offset: number): Promise<IntRows> {
+  if (given === undefined) return Array.from({ length: batch }, () => Array.from({ length: seqLength }, (_, i) => offset + i));
+  const rows = await toIntRows(given, 'position_ids');
+  if (rows.length !== batch || rows[0]!.length !== seqLength) {
+    throw new ArgumentError(`position_ids must be [${batch}, ${seqLength}], got [${rows.length}, ${rows[0]!.length}]`);
+  }
+  return rows;
+}
+
+/**
+ * attention_mask [batch, kvLength] (past + new tokens) of 0/1 as float32 for the attention op, or null when every
+ * entry is 1 (nothing to hide).
+ */
+export async function maskTable(given: IntInput, batch: number, kvLength: number): Promise<Float32Array | null> {
+  const rows = await toIntRows(given, 'attention_mask');
+  if (rows.length !== batch || rows[0]!.length !== kvLength) {
+    throw new ArgumentError(`attention_mask must be [${batch}, ${kvLength}] (past + new tokens), got [${rows.length}, ${rows[0]!.length}]`);
+  }
+  if (rows.every((row) => row.every((m) => m === 1))) return null;
+  const data = new Float32Array(batch * kvLength);
+  rows.forEach((row, i) => row.forEach((m, j) => {
+    if (m !== 0 && m !== 1) throw new ArgumentError(`attention_mask[${i}][${j}] must be 0 or 1, got ${m}`);
+    data[i * kvLength + j] = m;
+  }));
+  return data;
+}

@@ -17,7 +17,7 @@ export interface FromPretrainedOptions {
   device?: DeviceName | Backend;
   /** 'auto' keeps the stored dtype of each weight matrix. */
   dtype?: LoadDType;
-  /** 'eager' materialises attention weights; 'sdpa' and 'flash_attention_2' use the fused op (same outputs). */
+  /** 'eager' materialises the attention probabilities (output_attentions needs it); 'sdpa' (default) and 'flash_attention_2' use the fused op only (same outputs). */
   attn_implementation?: AttnImplementation;
   /** A config to use instead of (or fields to override in) config.json. */
   config?: LlamaConfig | Record<string, unknown>;
@@ -45,7 +45,7 @@ export abstract class LlamaPreTrainedModel extends Module {
   /** Where the base LlamaModel sits among the checkpoint keys of this class. */
   static basePrefix = 'model.';
   generation_config: GenerationConfig;
-  attn_implementation: AttnImplementation = 'sdpa';
+  #attnImplementation: AttnImplementation = 'sdpa';
 
   constructor(
     readonly config: LlamaConfig,
@@ -53,6 +53,28 @@ export abstract class LlamaPreTrainedModel extends Module {
   ) {
     super();
     this.generation_config = GenerationConfig.from_model_config(config);
+  }
+
+  /**
+   * How attention runs, as transformers' attn_implementation: 'eager' materialises the attention probabilities
+   * (forward's output_attentions needs it); 'sdpa' (the default) and 'flash_attention_2' use the fused attention op
+   * only, so output_attentions is refused. Outputs are the same. Setting it sets it on the base model too.
+   */
+  get attn_implementation(): AttnImplementation {
+    return this.#attnImplementation;
+  }
+
+  set attn_implementation(value: AttnImplementation) {
+    if (!ATTN_IMPLEMENTATIONS.includes(value)) {
+      throw new ArgumentError(`'attn_implementation' is '${String(value)}'; expected one of ${ATTN_IMPLEMENTATIONS.join(', ')}`);
+    }
+    this.#attnImplementation = value;
+    for (const model of this.#submodels()) model.attn_implementation = value;
+  }
+
+  /** The models inside this one (a head's base LlamaModel). */
+  #submodels(): LlamaPreTrainedModel[] {
+    return Object.values(this).filter((value): value is LlamaPreTrainedModel => value instanceof LlamaPreTrainedModel);
   }
 
   /** The backend that runs this model ('cpu', 'webgpu', 'cuda'). */
@@ -73,6 +95,7 @@ export abstract class LlamaPreTrainedModel extends Module {
     if (!ATTN_IMPLEMENTATIONS.includes(attn)) {
       throw new ArgumentError(`from_pretrained: 'attn_implementation' is '${String(attn)}'; expected one of ${ATTN_IMPLEMENTATIONS.join(', ')}`);
     }
+    // Set before the weights load (a failed load disposes the model).
     const directory = toModelDirectory(dir);
     const config = options.config instanceof LlamaConfig
       ? options.config
@@ -104,6 +127,7 @@ export abstract class LlamaPreTrainedModel extends Module {
       param.detach();
     }
     this.disposeBuffers();
+    for (const model of this.#submodels()) model.disposeBuffers();
   }
 
   protected disposeBuffers(): void {}

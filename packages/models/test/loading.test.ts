@@ -126,6 +126,21 @@ describe('attention implementations and output_attentions', () => {
     eager.dispose();
     sdpa.dispose();
   });
+
+  it("output_attentions is refused where the probabilities are never materialised, naming attn_implementation", async () => {
+    const ids = readExpectedJson(MHA).inputs.input_ids;
+    for (const attn of ['sdpa', 'flash_attention_2'] as const) {
+      const model = await LlamaForCausalLM.from_pretrained(MHA, { device: 'cpu', attn_implementation: attn });
+      expect(model.model.attn_implementation).toBe(attn); // the head sets its base model's
+      await expect(model.forward({ input_ids: ids, output_attentions: true, use_cache: false })).rejects.toThrow(new RegExp(`attn_implementation '${attn}'.*'eager'`));
+      model.attn_implementation = 'eager';
+      const out = await model.forward({ input_ids: ids, output_attentions: true, use_cache: false });
+      expect(out.attentions).toHaveLength(model.config.num_hidden_layers);
+      disposeOutput(out);
+      expect(() => { model.attn_implementation = 'fast' as never; }).toThrow(/attn_implementation.*'fast'/);
+      model.dispose();
+    }
+  });
 });
 
 describe('resize_token_embeddings', () => {

@@ -4,11 +4,28 @@
 import { ArgumentError, type Backend, type CapturedStep, type StepCapture, type Tensor, supportsStepCapture } from '@cria/core';
 import type { LayerCache } from '../cache.js';
 import type { IntRows } from '../inputs.js';
+import type { ForwardContext } from '../llama/forward-context.js';
 import type { LlamaForCausalLM } from '../llama/heads.js';
+import { type DevicePosition, DevicePositionKv } from '../llama/kv-access.js';
 
 /** Whether `model` can decode through a captured step (its backend captures, its RoPE is static). */
 export function canCaptureDecodeStep(model: LlamaForCausalLM): boolean {
-  return supportsStepCapture(model.backend) && model.model.staticRope() !== null;
+  return supportsStepCapture(model.backend) && model.model.rope.static() !== null;
+}
+
+/**
+ * One decode step with no host work, for capture: ids and positions int32 [B, 1], the cache slot and valid
+ * length read on the device, the optional padding mask float32 [B, cache capacity] -> logits [B, 1, vocab].
+ */
+function decodeStep(model: LlamaForCausalLM, step: { ids: Tensor; positions: Tensor; at: DevicePosition; mask?: Tensor }, layers: readonly LayerCache[]): Tensor {
+  const b = model.backend;
+  const rope = model.model.rope.static();
+  if (!rope) throw new ArgumentError('DecodeGraph: RoPE that depends on the sequence length cannot be captured');
+  const ctx: ForwardContext = { backend: b, positions: step.positions, ...rope, kv: new DevicePositionKv(step.at, step.mask) };
+  const hidden = model.model.stack(ctx, b.embedding(model.model.embed_tokens.weight.value, step.ids), layers);
+  const logits = b.linear(hidden, model.lm_head.weight.value);
+  hidden.dispose();
+  return logits;
 }
 
 export class DecodeGraph {
@@ -31,7 +48,7 @@ export class DecodeGraph {
   constructor(model: LlamaForCausalLM, layers: readonly LayerCache[], mask: IntRows | null) {
     const b = model.backend;
     if (!supportsStepCapture(b)) throw new ArgumentError(`DecodeGraph: backend '${b.name}' cannot capture a decode step`);
-    if (model.model.staticRope() === null) throw new ArgumentError('DecodeGraph: RoPE that depends on the sequence length cannot be captured');
+    if (model.model.rope.static() === null) throw new ArgumentError('DecodeGraph: RoPE that depends on the sequence length cannot be captured');
     const first = layers[0];
     if (!first) throw new ArgumentError('DecodeGraph: the cache has no layers');
     const [batch, , capacity] = first.keys.shape as [number, number, number, number];
@@ -57,9 +74,7 @@ export class DecodeGraph {
     let logits: Tensor | null = null;
     try {
       const step = { ids: this.#ids, positions: this.#positions, at: { offset: this.#offset, kvLength: this.#kvLength }, ...(this.#mask ? { mask: this.#mask } : {}) };
-      const hidden = model.model.decodeStep(step, this.#layers);
-      logits = b.linear(hidden, model.lm_head.weight.value);
-      hidden.dispose();
+      logits = decodeStep(model, step, this.#layers);
     } finally {
       // A capture must always end, also when recording failed; the partial graph is then thrown away.
       const graph = b.endCapture();

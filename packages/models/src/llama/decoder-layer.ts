@@ -2,12 +2,13 @@ import type { LlamaConfig } from '@cria/config';
 import type { Tensor } from '@cria/core';
 import type { LayerCache } from '../cache.js';
 import { Module, RMSNorm } from '../nn/module.js';
-import { addRmsNorm, rmsNorm } from '../nn/ops.js';
+import type { ResidualStream } from '../nn/residual.js';
+import { Scope } from '../nn/scope.js';
 import { LlamaAttention } from './attention.js';
-import type { ForwardContext, LayerOutput } from './forward-context.js';
+import type { ForwardContext } from './forward-context.js';
 import { LlamaMLP } from './mlp.js';
 
-/** Pre-norm residual block: h + attn(norm(h)), then h + mlp(norm(h)). */
+/** Pre-norm residual block: h = h + attn(norm(h)), then h = h + mlp(norm(h)). */
 export class LlamaDecoderLayer extends Module {
   readonly self_attn: LlamaAttention;
   readonly mlp: LlamaMLP;
@@ -23,29 +24,14 @@ export class LlamaDecoderLayer extends Module {
   }
 
   /**
-   * hidden float32 [B, S, H] -> the next hidden state (the input is not disposed). `normed` is
-   * input_layernorm(hidden) when the caller has it (the previous layer computed it with its last add); else it
-   * is computed here. With `nextNorm` (the next layer's input_layernorm, or the model's final norm) the last
-   * residual add and that norm run as one op and `nextNormed` is returned too.
+   * Advances the residual stream `h` (float32 [B, S, hidden]) through the block; writes this layer's k and v into
+   * `cache`. Returns the attention probabilities when the pass materialises them.
    */
-  forward(ctx: ForwardContext, hidden: Tensor, cache: LayerCache, normed?: Tensor, nextNorm?: RMSNorm): LayerOutput & { nextNormed?: Tensor } {
-    const b = ctx.backend;
-    const input = normed ?? rmsNorm(b, hidden, this.input_layernorm);
-    const { output, attentions } = this.self_attn.forward(ctx, input, cache);
-    if (!normed) input.dispose();
-    const { sum: afterAttention, normed: normed2 } = addRmsNorm(b, hidden, output, this.post_attention_layernorm);
-    output.dispose();
-    const mlpOut = this.mlp.forward(b, normed2);
-    normed2.dispose();
-    let next: Tensor;
-    let nextNormed: Tensor | undefined;
-    if (nextNorm) {
-      ({ sum: next, normed: nextNormed } = addRmsNorm(b, afterAttention, mlpOut, nextNorm));
-    } else {
-      next = b.add(afterAttention, mlpOut);
-    }
-    afterAttention.dispose();
-    mlpOut.dispose();
-    return { hidden: next, ...(attentions ? { attentions } : {}), ...(nextNormed ? { nextNormed } : {}) };
+  forward(ctx: ForwardContext, h: ResidualStream, cache: LayerCache): { attentions?: Tensor } {
+    using scope = new Scope();
+    const { output, attentions } = this.self_attn.forward(ctx, scope.own(h.norm(this.input_layernorm)), cache);
+    h.add(output);
+    h.add(this.mlp.forward(ctx, scope.own(h.norm(this.post_attention_layernorm))));
+    return attentions ? { attentions } : {};
   }
 }

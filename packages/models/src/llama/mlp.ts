@@ -1,7 +1,9 @@
 import type { LlamaConfig } from '@cria/config';
-import type { Backend, Tensor } from '@cria/core';
+import type { Tensor } from '@cria/core';
 import { Linear, Module } from '../nn/module.js';
 import { linear, linearSiluMul } from '../nn/ops.js';
+import { Scope } from '../nn/scope.js';
+import type { ForwardContext } from './forward-context.js';
 
 /** LlamaMLP: down_proj(silu(gate_proj(x)) * up_proj(x)). */
 export class LlamaMLP extends Module {
@@ -16,10 +18,9 @@ export class LlamaMLP extends Module {
     this.down_proj = new Linear(config.intermediate_size, config.hidden_size, config.mlp_bias);
   }
 
-  forward(b: Backend, x: Tensor): Tensor {
-    const act = linearSiluMul(b, x, this.gate_proj, this.up_proj);
-    const out = linear(b, act, this.down_proj);
-    act.dispose();
-    return out;
+  forward(ctx: ForwardContext, x: Tensor): Tensor {
+    using scope = new Scope();
+    const b = ctx.backend;
+    return linear(b, scope.own(linearSiluMul(b, x, this.gate_proj, this.up_proj)), this.down_proj);
   }
 }

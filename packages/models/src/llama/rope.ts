@@ -3,7 +3,7 @@
 // carry original_max_position_embeddings). Computed on the host in float32 (each step rounded with
 // Math.fround as torch's float32 tensors are).
 import type { LlamaConfig, RopeParameters, RopeType } from '@cria/config';
-import { ArgumentError } from '@cria/core';
+import { ArgumentError, type Backend, type Tensor } from '@cria/core';
 
 export interface RopeTable {
   /** float32 [headDim / 2] */
@@ -134,4 +134,47 @@ export function computeRope(config: LlamaConfig, seqLen: number = config.max_pos
   const fn = ROPE_FUNCTIONS[params.rope_type];
   if (!fn) throw new ArgumentError(`config field 'rope_parameters.rope_type' is '${params.rope_type}'; unknown rope type`);
   return fn(config, params, seqLen);
+}
+
+/** A RoPE table on the device. */
+export interface DeviceRope {
+  /** float32 [headDim / 2] */
+  invFreq: Tensor;
+  attentionScaling: number;
+}
+
+/**
+ * A model's RoPE tables on its backend: a table that does not depend on the sequence length is uploaded once and
+ * kept; a length-dependent one (dynamic, longrope) is made for each pass and freed by the pass.
+ */
+export class RopeTables implements Disposable {
+  #static: DeviceRope | null = null;
+
+  constructor(
+    readonly config: LlamaConfig,
+    readonly backend: Backend,
+  ) {}
+
+  /** The kept table, uploaded on first use; null when the table depends on the sequence length. */
+  static(): DeviceRope | null {
+    if (ropeDependsOnLength(this.config)) return null;
+    this.#static ??= this.#upload(this.config.max_position_embeddings);
+    return this.#static;
+  }
+
+  /** The table for a pass whose largest position is seqLen - 1; `owned` when the pass must free it. */
+  forLength(seqLen: number): DeviceRope & { owned: boolean } {
+    const kept = this.static();
+    return kept ? { ...kept, owned: false } : { ...this.#upload(seqLen), owned: true };
+  }
+
+  #upload(seqLen: number): DeviceRope {
+    const table = computeRope(this.config, seqLen);
+    return { invFreq: this.backend.upload(table.invFreq, [table.invFreq.length], 'float32'), attentionScaling: table.attentionScaling };
+  }
+
+  [Symbol.dispose](): void {
+    this.#static?.invFreq.dispose();
+    this.#static = null;
+  }
 }
