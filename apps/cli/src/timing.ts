@@ -1,5 +1,5 @@
-// Prefill and decode speed of one generate() run, measured from the streamer's first token.
-import type { LlamaForCausalLM } from '@cria/models';
+// Prefill and decode speed of one generate() run, measured from the streamer's first new token.
+import type { GenerateOptions, LlamaForCausalLM, Streamer } from '@cria/models';
 
 export interface GenerationTiming {
   promptLength: number;
@@ -12,25 +12,27 @@ export interface GenerationTiming {
   decodeTokensPerSecond: number;
 }
 
-export type GenerateArgs = Parameters<LlamaForCausalLM['generate']>;
+/** generate()'s options with a streamer object (it sees the prompt, each new token, the end). */
+export type TimedOptions = Omit<GenerateOptions, 'streamer'> & { streamer?: Streamer };
 
-/** Runs model.generate for one prompt and times it; `onToken` sees every streamed event. */
+/** Runs model.generate for one prompt and times it; options.streamer is passed every put() and the end(). */
 export async function timedGenerate(
   model: LlamaForCausalLM,
   prompt: number[],
-  options: NonNullable<GenerateArgs[1]>,
-  onSample?: () => void,
+  options: TimedOptions,
 ): Promise<{ sequence: number[]; timing: GenerationTiming }> {
-  const userStreamer = options.streamer;
+  const inner = options.streamer;
   const start = performance.now();
   let first = 0;
-  let count = 0;
+  let puts = 0;
   const [sequence] = await model.generate([prompt], {
     ...options,
-    streamer: (event) => {
-      if (count++ === 0) first = performance.now();
-      onSample?.();
-      userStreamer?.(event);
+    streamer: {
+      put: (ids) => {
+        if (++puts === 2) first = performance.now(); // the prompt's put, then the first new token's
+        inner?.put(ids);
+      },
+      end: () => inner?.end(),
     },
   });
   const end = performance.now();

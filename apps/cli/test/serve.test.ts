@@ -7,7 +7,6 @@ import { LlamaForCausalLM } from '@cria/models';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@cria/tokenizer';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoadedModel } from '../src/commands/model-loading.js';
-import { StreamedText } from '../src/commands/streamed-text.js';
 import { GenerationQueue } from '../src/server/generation-queue.js';
 import { main } from '../src/main.js';
 import { captureOutput } from './capture-output.js';
@@ -326,39 +325,5 @@ describe('cria serve: setup', () => {
     expect(text).toMatch(/--port must be an integer in \[0, 65535\], got '70000'/);
     expect(text).toMatch(/--model-name must be a name without spaces or '\/', got 'a b'/);
     expect(text).toMatch(/--max-waiting must be an integer in \[0, \d+\], got '1.5'/);
-  });
-});
-
-describe('StreamedText (the text serve streams)', () => {
-  it('holds back a possible start of a stop string and a partial UTF-8 character', () => {
-    const t = new StreamedText(['END', 'xyz']);
-    expect(t.push('Hello')).toBe('Hello');
-    expect(t.push('Hello E')).toBe(' '); // 'E' may start 'END'
-    expect(t.push('Hello EN')).toBe('');
-    expect(t.push('Hello ENd')).toBe('ENd'); // it did not
-    expect(t.push('Hello ENd \uFFFD')).toBe(' ');
-    expect(t.push('Hello ENd é')).toBe('é');
-    expect(t.stopped).toBe(false);
-    expect(t.finish('Hello ENd é!')).toEqual({ delta: '!', text: 'Hello ENd é!' });
-  });
-
-  it('ends before the earliest stop string, whichever comes first in the list', () => {
-    const t = new StreamedText(['xyz', 'b']);
-    expect(t.push('a')).toBe('a');
-    expect(t.push('a x')).toBe(' ');
-    expect(t.push('a xyb')).toBe('xy'); // 'b' at 4 comes before any 'xyz'
-    expect(t.stopped).toBe(true);
-    expect(t.push('a xyb more')).toBe('');
-    expect(t.finish('a xyb more')).toEqual({ delta: '', text: 'a xy' });
-  });
-
-  it('a stop string inside one piece is cut there; finish flushes what was held back', () => {
-    const held = new StreamedText(['###']);
-    expect(held.push('one ##')).toBe('one ');
-    expect(held.finish('one ##')).toEqual({ delta: '##', text: 'one ##' });
-    const cut = new StreamedText(['###']);
-    expect(cut.push('one ### two')).toBe('one ');
-    expect(cut.finish('one ### two')).toEqual({ delta: '', text: 'one ' });
-    expect(() => new StreamedText([''])).toThrow(/stop\[0\] must be a non-empty string/);
   });
 });

@@ -1,6 +1,6 @@
 // A loaded model and tokenizer, and one chat turn with streaming: the same @cria/models code as in Node.
 import { type DeviceName, type ModelDirectory } from '@cria/core';
-import { LlamaForCausalLM } from '@cria/models';
+import { LlamaForCausalLM, TextStreamer } from '@cria/models';
 import { AutoTokenizer, type ChatMessage } from '@cria/tokenizer';
 import { type LoadProgress, withProgress } from './progress-directory.js';
 
@@ -13,8 +13,8 @@ export interface ReplyOptions {
   temperature?: number;
   top_k?: number;
   seed?: number;
-  /** The reply so far, after each token. */
-  onText?: (text: string) => void;
+  /** The reply so far, whenever it grows, with the number of tokens generated so far. */
+  onText?: (text: string, tokens: number) => void;
   signal?: AbortSignal;
 }
 
@@ -60,23 +60,29 @@ export class ChatSession {
     let stopped = false;
     const start = performance.now();
     let last = start;
+    const streamer = new TextStreamer(this.tokenizer, {
+      skip_prompt: true,
+      token_callback_function: () => {
+        tokens++;
+        last = performance.now();
+      },
+      callback_function: (piece) => {
+        text += piece;
+        options.onText?.(text, tokens);
+      },
+    });
     try {
       await this.model.generate([prompt], {
         max_new_tokens: options.max_new_tokens,
         do_sample: options.do_sample ?? false,
         ...(options.do_sample ? { temperature: options.temperature ?? 1, top_k: options.top_k ?? 50, seed: options.seed ?? null } : {}),
-        tokenizer: this.tokenizer,
-        streamer: (event) => {
-          tokens++;
-          text = event.text;
-          last = performance.now();
-          options.onText?.(text);
-        },
+        streamer,
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
       if (!options.signal?.aborted) throw error;
       stopped = true;
+      streamer.end(); // what was held back (an unfinished character, as U+FFFD) is part of the kept reply
     }
     const seconds = (last - start) / 1000;
     return { text, tokens, tokensPerSecond: seconds > 0 ? tokens / seconds : 0, stopped };

@@ -108,15 +108,13 @@ async function send(): Promise<void> {
   const maxNewTokens = Math.max(1, Math.min(4096, Number(ui.maxTokens.value) || 128));
   try {
     const started = performance.now();
-    let tokens = 0;
     const reply = await session.reply(conversation, {
       max_new_tokens: maxNewTokens,
       do_sample: ui.sample.checked,
       temperature: 0.8,
       top_k: 40,
       signal: running.signal,
-      onText: (partial) => {
-        tokens++;
+      onText: (partial, tokens) => {
         output.textContent = partial;
         ui.speed.textContent = `${tokens} tokens, ${(tokens / ((performance.now() - started) / 1000)).toFixed(1)} tokens/s`;
       },

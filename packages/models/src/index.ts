@@ -24,6 +24,7 @@ export {
   modelClassFor,
 } from './auto.js';
 export { generate, type GenerateOptions, type GenerateInputs, type StreamEvent, type DecodingTokenizer } from './generation/generate.js';
+export { BaseStreamer, TextStreamer, type Streamer, type StreamerIds, type TextStreamerOptions } from './generation/streamers.js';
 export { initRandomWeights, type RandomWeightsOptions } from './loading/random-weights.js';
 export { Mulberry32 } from './generation/prng.js';
 export {

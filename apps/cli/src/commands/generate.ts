@@ -1,10 +1,10 @@
 // cria generate: stream a completion to stdout, prefill and decode speed to stderr.
-import type { LlamaForCausalLM } from '@cria/models';
+import { type LlamaForCausalLM, type Streamer, TextStreamer } from '@cria/models';
 import { UsageError, idsFlag, parseFlags } from '../args.js';
 import { timedGenerate } from '../timing.js';
-import { GENERATION_FLAGS, GENERATION_FLAGS_HELP, type GenerationFlags, parseGenerationFlags } from './generation-flags.js';
+import { GENERATION_FLAGS, GENERATION_FLAGS_HELP, parseGenerationFlags } from './generation-flags.js';
 import { loadModel, loadModelAndTokenizer } from './model-loading.js';
-import { formatTiming, generateReply } from './run-generation.js';
+import { formatTiming } from './run-generation.js';
 
 export const GENERATE_HELP = `cria generate --model <dir> [--prompt TEXT | --prompt-ids 1,2,3] ${GENERATION_FLAGS_HELP}
   Streams the completion to stdout; prints prefill and decode tokens/s to stderr. --max-new-tokens
@@ -28,46 +28,36 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
   const flags = parseGenerationFlags('generate', v, 64, GREEDY);
   if (v.prompt !== undefined && v['prompt-ids'] !== undefined) throw new UsageError('cria generate: pass --prompt or --prompt-ids, not both');
-  const timingLabel = (model: LlamaForCausalLM): string => `${model.device} ${flags.dtype}`;
-
   const promptIds = idsFlag('generate', v, 'prompt-ids');
-  if (promptIds !== undefined) {
-    const model = await loadModel(flags);
-    try {
-      await streamIds(model, promptIds, flags, timingLabel(model));
-    } finally {
-      model.dispose();
-    }
-    return;
-  }
-
   const text = String(v.prompt ?? '');
-  const { model, tokenizer } = await loadModelAndTokenizer(flags);
+  const write = (s: string): void => void process.stdout.write(s);
+
+  // --prompt-ids needs no tokenizer: the new ids are printed; --prompt prints its text, then the reply's.
+  const { model, tokenizer } = promptIds === undefined ? await loadModelAndTokenizer(flags) : { model: await loadModel(flags), tokenizer: null };
   try {
-    const prompt = orBos(model, tokenizer.encode(text));
-    if (text !== '') process.stdout.write(text);
-    const reply = await generateReply(model, tokenizer, {
-      prompt,
-      maxNewTokens: flags.maxNewTokens,
-      sampling: flags.sampling,
-      onText: (delta) => process.stdout.write(delta),
-    });
-    process.stdout.write('\n');
-    process.stderr.write(formatTiming(timingLabel(model), reply.timing) + '\n');
+    const prompt = orBos(model, promptIds ?? tokenizer!.encode(text));
+    const streamer = tokenizer ? new TextStreamer(tokenizer, { skip_prompt: true, callback_function: write }) : idPrinter(write);
+    if (tokenizer && text !== '') write(text);
+    const { timing } = await timedGenerate(model, prompt, { max_new_tokens: flags.maxNewTokens, ...flags.sampling, streamer });
+    write('\n');
+    process.stderr.write(formatTiming(`${model.device} ${flags.dtype}`, timing) + '\n');
   } finally {
     model.dispose();
   }
 }
 
-/** Prints each new token id followed by a space, then the speeds. */
-async function streamIds(model: LlamaForCausalLM, ids: number[], flags: GenerationFlags, label: string): Promise<void> {
-  const { timing } = await timedGenerate(model, orBos(model, ids), {
-    max_new_tokens: flags.maxNewTokens,
-    ...flags.sampling,
-    streamer: ({ token }) => process.stdout.write(`${token} `),
-  });
-  process.stdout.write('\n');
-  process.stderr.write(formatTiming(label, timing) + '\n');
+/** A streamer that prints each new token id followed by a space (the prompt's put is skipped). */
+function idPrinter(write: (s: string) => void): Streamer {
+  let prompt = true;
+  return {
+    put: (ids) => {
+      if (prompt) prompt = false;
+      else for (const id of ids[0]!) write(`${id} `);
+    },
+    end: () => {
+      prompt = true;
+    },
+  };
 }
 
 /** An empty prompt starts from the BOS token. */

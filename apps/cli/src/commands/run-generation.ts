@@ -1,9 +1,8 @@
 // One reply: generate() from prompt ids with a streamed, stop-aware text, its finish reason and counts.
-import type { LlamaForCausalLM } from '@cria/models';
+import { type LlamaForCausalLM, TextStreamer } from '@cria/models';
 import type { PreTrainedTokenizer } from '@cria/tokenizer';
 import { type GenerationTiming, timedGenerate } from '../timing.js';
 import type { SamplingOptions } from './generation-flags.js';
-import { StreamedText } from './streamed-text.js';
 
 export interface ReplyRequest {
   prompt: number[];
@@ -28,26 +27,27 @@ export interface Reply {
 
 export async function generateReply(model: LlamaForCausalLM, tokenizer: PreTrainedTokenizer, request: ReplyRequest): Promise<Reply> {
   const stop = request.stop ?? [];
-  const text = new StreamedText(stop);
-  const onText = request.onText;
+  let text = '';
+  const streamer = new TextStreamer(tokenizer, {
+    skip_prompt: true,
+    stop_strings: [...stop],
+    callback_function: (piece) => {
+      text += piece;
+      request.onText?.(piece);
+    },
+  });
   const { sequence, timing } = await timedGenerate(model, request.prompt, {
     max_new_tokens: request.maxNewTokens,
     ...request.sampling,
-    tokenizer,
-    ...(stop.length ? { stop_strings: [...stop] } : {}),
+    ...(stop.length ? { tokenizer, stop_strings: [...stop] } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
-    streamer: ({ text: soFar }) => {
-      const delta = text.push(soFar);
-      if (delta && onText) onText(delta);
-    },
+    streamer,
   });
   const generated = sequence.slice(request.prompt.length);
-  const last = text.finish(tokenizer.decode(generated, { skip_special_tokens: true }));
-  if (last.delta && onText) onText(last.delta);
   const endedByEos = generated.length > 0 && model.generation_config.eosTokenIds.includes(generated[generated.length - 1]!);
   return {
-    text: last.text,
-    finishReason: endedByEos || text.stopped || generated.length < request.maxNewTokens ? 'stop' : 'length',
+    text,
+    finishReason: endedByEos || streamer.stopped || generated.length < request.maxNewTokens ? 'stop' : 'length',
     promptTokens: request.prompt.length,
     completionTokens: generated.length,
     timing,

@@ -7,17 +7,18 @@ import { type IntInput, type IntRows, positionsFromMask, toIntRows } from '../in
 import type { LlamaForCausalLM } from '../llama/heads.js';
 import type { RowState } from './logits-processors.js';
 import { yieldToEventLoop } from './event-loop-yield.js';
+import type { DecodingTokenizer } from './incremental-decoder.js';
 import { buildProcessorList } from './processor-list.js';
 import { Mulberry32 } from './prng.js';
 import { planReadback } from './readback-plan.js';
+import { RowText } from './row-text.js';
+import { stopStringList } from './stop-strings.js';
+import { type Streamer, checkStreamer } from './streamers.js';
 import { TokenPicker } from './token-picker.js';
 
-/** What generate() needs of a tokenizer (for stop_strings and the streamer's text). */
-export interface DecodingTokenizer {
-  decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
-}
+export type { DecodingTokenizer } from './incremental-decoder.js';
 
-/** One streamed token: its row, its id, and the row's generated text so far (empty without a tokenizer). */
+/** One streamed token (function streamers): its row, its id, and the row's generated text so far (empty without a tokenizer). */
 export interface StreamEvent {
   row: number;
   token: number;
@@ -46,10 +47,14 @@ export interface GenerateOptions {
   attention_mask?: IntInput;
   /** Starts from this generation config instead of the model's. */
   generation_config?: GenerationConfig;
-  /** Needed for stop_strings and for the streamer's text. */
+  /** Needed for stop_strings and for a function streamer's text. */
   tokenizer?: DecodingTokenizer;
-  /** Called for each new token of each unfinished row. */
-  streamer?: (event: StreamEvent) => void;
+  /**
+   * An object with put() and end(), as transformers' streamers (e.g. a TextStreamer): put() gets the prompt
+   * ids ([B][S]), then each step's new ids ([B][1], pad_token_id for finished rows); end() once generation
+   * ends. Or a function, called for each new token of each unfinished row.
+   */
+  streamer?: Streamer | ((event: StreamEvent) => void);
   signal?: AbortSignal;
   /** A cache to decode into (e.g. a StaticCache); by default a DynamicCache sized for the whole run. */
   past_key_values?: Cache;
@@ -93,6 +98,7 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
   const overrides: Record<string, unknown> = {};
   for (const field of CONFIG_FIELDS) if (options[field] !== undefined) overrides[field] = options[field];
   if (overrides.eos_token_id === null || (Array.isArray(overrides.eos_token_id) && overrides.eos_token_id.length === 0)) overrides.eos_token_id = null;
+  const streamer = checkStreamer(options.streamer);
   const config = (options.generation_config ?? model.generation_config).update(overrides);
   const eos = config.eosTokenIds;
   const pad = config.pad_token_id ?? eos[0] ?? 0;
@@ -115,16 +121,23 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
   const promptLength = ids[0]!.length;
   const maxNew = config.max_new_tokens ?? config.max_length - promptLength;
   const sequences = ids.map((row) => [...row]);
-  if (maxNew <= 0) return sequences;
-  const stopStrings = config.stop_strings === null ? [] : Array.isArray(config.stop_strings) ? config.stop_strings : [config.stop_strings];
+  const stopStrings = stopStringList(config.stop_strings);
   if (stopStrings.length && !options.tokenizer) throw new ArgumentError("generate: 'stop_strings' needs the 'tokenizer' option to decode the text");
+  const onToken = typeof streamer === 'function' ? streamer : undefined;
+  const sink = typeof streamer === 'object' ? streamer : undefined;
+  sink?.put(ids.map((row) => [...row]));
+  if (maxNew <= 0) {
+    sink?.end();
+    return sequences;
+  }
+  const tokenizer = options.tokenizer;
+  const texts = tokenizer && (onToken || stopStrings.length) ? ids.map(() => new RowText(tokenizer, stopStrings, onToken !== undefined)) : null;
 
   const list = buildProcessorList(config);
   const rng = new Mulberry32(config.seed ?? Math.floor(Math.random() * 2 ** 32));
   const plan = planReadback(model.backend, config.do_sample, list, model.config.vocab_size, options.read_full_logits ?? false);
   const picker = new TokenPicker(plan, model.backend, list, config.do_sample, () => rng.next());
   const unfinished = ids.map(() => true);
-  const generated: number[][] = ids.map(() => []);
   const ownCache = !options.past_key_values;
   const cache = options.past_key_values ?? new DynamicCache({ capacity: promptLength + maxNew });
   let stepIds: IntRows = ids;
@@ -166,17 +179,18 @@ export async function generate(model: LlamaForCausalLM, inputs: GenerateInputs, 
         next.push(token);
         sequences[i]!.push(token);
         if (unfinished[i]) {
-          generated[i]!.push(token);
-          const text = options.tokenizer && (options.streamer || stopStrings.length) ? options.tokenizer.decode(generated[i]!, { skip_special_tokens: true }) : '';
-          options.streamer?.({ row: i, token, text });
-          if (eos.includes(token) || stopStrings.some((s) => text.includes(s))) unfinished[i] = false;
+          const { text, stop } = texts ? texts[i]!.push(token) : { text: '', stop: false };
+          onToken?.({ row: i, token, text });
+          if (eos.includes(token) || stop) unfinished[i] = false;
         }
       }
+      sink?.put(next.map((token) => [token]));
       if (!unfinished.some(Boolean)) break;
       mask = mask.map((row) => [...row, 1]);
       stepIds = next.map((t) => [t]);
       stepPositions = stepPositions.map((row) => [row[row.length - 1]! + 1]);
     }
+    sink?.end();
   } finally {
     graph?.dispose(); // before the cache it was captured over
     if (ownCache) cache.dispose();
