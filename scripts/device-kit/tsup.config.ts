@@ -1,5 +1,5 @@
 // Bundles the GPU machine's programs, each with every workspace dependency taken from sources (the
-// @cria/source condition), into one file: the CUDA package's bench/device.ts (op-conformance, device
+// @cria/source condition), into one file: test/parity's bench/cuda-device.ts (op-conformance, device
 // checks, kernel perf), src/e2e.ts (the fixtures end to end) and src/summary.ts (the closing table).
 // Run from the repository root: pnpm exec tsup --config scripts/device-kit/tsup.config.ts
 // Output: .device/kit/bundles/ (prepare.sh moves them into the kit's app folder).
@@ -7,7 +7,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: {
-    device: 'packages/kernels-cuda/bench/device.ts',
+    device: 'test/parity/bench/cuda-device.ts',
     e2e: 'scripts/device-kit/src/e2e.ts',
     summary: 'scripts/device-kit/src/summary.ts',
   },

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import type { OpInput } from './ops/spec.js';
 import type { Tensor, TensorOwner } from './tensor.js';
 
 /** The names `device` accepts. */
@@ -69,8 +70,13 @@ export interface UploadByRangesOptions {
 export interface Backend extends TensorOwner {
   readonly name: BackendName;
 
-  /** Whether `op` runs for these input dtypes (in the op's argument order). Nothing falls back silently. */
-  supports(op: OpName, dtypes: readonly DType[]): boolean;
+  /**
+   * Whether `op` runs for these inputs, in the op's argument order (see `OP_SIGNATURES`). A DType answers the dtype
+   * question only; a TensorSpec (`{ dtype, shape }`, which a Tensor is) lets the backend answer its device limits too
+   * (a head size, a binding size), so an op `supports` said yes to never fails on one. Nothing falls back silently:
+   * an op outside `supports` throws UnsupportedOpError.
+   */
+  supports(op: OpName, inputs: readonly OpInput[]): boolean;
 
   /** Copies host data to the device. The CPU backend may adopt `data` without copying: do not mutate it afterwards. */
   upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor;

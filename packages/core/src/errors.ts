@@ -22,12 +22,18 @@ export class BackendUnavailableError extends CriaError {
   }
 }
 
-/** An op was asked of a backend that does not support it for these dtypes (never a silent fallback). */
+/**
+ * An op was asked of a backend that does not support it for these dtypes, or for these shapes on its device (never a
+ * silent fallback). `reason`, when given, says which argument or device limit decided it.
+ */
 export class UnsupportedOpError extends CriaError {
-  constructor(readonly backend: string, readonly op: string, readonly dtypes: readonly string[]) {
-    super(`backend '${backend}' does not support op '${op}' for dtypes [${dtypes.join(', ')}]`);
+  constructor(readonly backend: string, readonly op: string, readonly dtypes: readonly string[], readonly reason?: string) {
+    super(`backend '${backend}' does not support op '${op}' for dtypes [${dtypes.join(', ')}]${reason ? `: ${reason}` : ''}`);
   }
 }
+
+/** A backend, a tensor or its memory was used after dispose(): one class for all of them, on every backend. */
+export class DisposedError extends CriaError {}
 
 /** An argument is out of its domain; names the argument and what was expected. */
 export class ArgumentError extends CriaError {}

@@ -9,3 +9,4 @@ export * from './safetensors/index.js';
 export * from './step-capture.js';
 export * from './bandwidth.js';
 export * from './without-ops.js';
+export * from './ops/index.js';

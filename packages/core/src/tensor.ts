@@ -1,6 +1,6 @@
 import { type DType, type TypedArray, DTYPE_BYTES, shapeSize } from './dtype.js';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from './half.js';
-import { ArgumentError, CriaError } from './errors.js';
+import { ArgumentError, CriaError, DisposedError } from './errors.js';
 
 /**
  * Device memory shared by a tensor and its views. The handle is the backend's own (a typed array on
@@ -20,7 +20,7 @@ export class Storage<H = unknown> {
     return this.#refs > 0;
   }
   retain(): void {
-    if (this.#refs <= 0) throw new CriaError('storage used after it was freed');
+    if (this.#refs <= 0) throw new DisposedError('storage used after it was freed');
     this.#refs++;
   }
   release(): void {
@@ -77,9 +77,9 @@ export class Tensor {
     return this.size * DTYPE_BYTES[this.dtype];
   }
 
-  /** Throws if the tensor was disposed. */
+  /** Throws a DisposedError if the tensor was disposed. */
   assertAlive(what = 'tensor'): void {
-    if (this.#disposed || !this.storage.alive) throw new CriaError(`${what} [${this.shape.join(', ')}] ${this.dtype} was used after dispose()`);
+    if (this.#disposed || !this.storage.alive) throw new DisposedError(`${what} [${this.shape.join(', ')}] ${this.dtype} was used after dispose()`);
   }
 
   /** Reads the data back to the host (a new typed array; float16/bfloat16 as their raw bits). */

@@ -127,3 +127,16 @@ export function rangeReaderOf(bytes: Uint8Array): { reads: [number, number][]; r
   };
   return { reads, readRange };
 }
+
+/**
+ * The largest ‖a−b‖/‖b‖ a backend's op may be from the reference backend's (the op-conformance bounds; shared by the
+ * kernel packages' own tests so none keeps a looser copy). Index outputs and raw float16/bfloat16 bits are exact.
+ */
+export const BOUND = {
+  /** Copies and gathers: bit-exact. */
+  exact: 0,
+  /** Elementwise ops and short reductions. */
+  elementwise: 1e-6,
+  /** Long dot products (linear, attention) and transcendental functions of large arguments (rope). */
+  reduction: 1e-5,
+} as const;

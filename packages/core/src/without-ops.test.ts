@@ -29,6 +29,16 @@ describe('withoutOps', () => {
     expect(view.supports('linear', ['float32', 'float16'])).toBe(true);
     expect(view.supports('cast', ['float32'])).toBe(false);
   });
+  it('hides the listed ops whatever the inputs, and passes TensorSpecs through to the backend for the others', () => {
+    const seen: unknown[] = [];
+    const backend = { name: 'cpu', supports: (op: OpName, inputs: readonly unknown[]) => (seen.push(inputs), op !== 'cast') } as unknown as Backend;
+    const view = withoutOps(backend, ['linearMany']);
+    const x = { dtype: 'float32', shape: [1, 8] } as const;
+    const w = { dtype: 'float16', shape: [4, 8] } as const;
+    expect(view.supports('linearMany', [x, w])).toBe(false);
+    expect(view.supports('linear', [x, w])).toBe(true);
+    expect(seen).toEqual([[x, w]]);
+  });
   it('runs everything else on the backend itself, private state included', () => {
     const backend = make();
     const view = withoutOps(backend, ['linearMany']);

@@ -5,7 +5,8 @@ import { ArgumentError } from './errors.js';
 import { type Backend, OP_NAMES, type OpName } from './backend.js';
 
 /**
- * `backend` with `supports(op, …)` false for each of `ops` (everything else, and the other ops, as `backend` answers).
+ * `backend` with `supports(op, …)` false for each of `ops`, whatever the inputs (dtypes or TensorSpecs); everything else,
+ * and the other ops, as `backend` answers (device limits included).
  * Methods run on `backend` itself (bound to it), so tensors stay owned by it and its private state works; disposing
  * the view disposes `backend`.
  */
@@ -14,7 +15,7 @@ export function withoutOps<B extends Backend>(backend: B, ops: readonly OpName[]
     if (!OP_NAMES.includes(op)) throw new ArgumentError(`withoutOps: '${String(op)}' is not an op (expected one of ${OP_NAMES.join(', ')})`);
   }
   const hidden = new Set<OpName>(ops);
-  const supports = (op: OpName, dtypes: Parameters<Backend['supports']>[1]): boolean => !hidden.has(op) && backend.supports(op, dtypes);
+  const supports = (op: OpName, inputs: Parameters<Backend['supports']>[1]): boolean => !hidden.has(op) && backend.supports(op, inputs);
   return new Proxy(backend, {
     get(target, property) {
       if (property === 'supports') return supports;

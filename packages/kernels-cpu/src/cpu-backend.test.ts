@@ -1,6 +1,6 @@
 // The backend's contract around the kernels: what it accepts, what it refuses and how it says so.
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, CriaError, HOST, OP_NAMES, UnsupportedOpError, hostData, hostTensor } from '@cria/core';
+import { ArgumentError, CriaError, DisposedError, HOST, OP_NAMES, UnsupportedOpError, hostData, hostTensor } from '@cria/core';
 import { CpuBackend, createBackend, probe } from './index.js';
 import { bits, cpu, f32, i32, list } from './test-helpers.js';
 import { widened } from './widen.js';
@@ -42,6 +42,8 @@ describe('memory', () => {
     const backend = new CpuBackend();
     backend.dispose();
     expect(() => backend.zeros([1], 'float32')).toThrow(CriaError);
+    expect(() => backend.zeros([1], 'float32')).toThrow(DisposedError);
+    expect(() => backend.softmax(f32([1]))).toThrow('the cpu backend was disposed; create a new one');
   });
   it('widens a float16 / bfloat16 weight once and keeps it', () => {
     const w = bits([0x3c00, 0x4000], [2], 'float16');
@@ -108,6 +110,16 @@ describe('supports', () => {
     for (const [op, dtypes] of no) expect(cpu.supports(op as never, dtypes as never), `${op} [${dtypes}]`).toBe(false);
     for (const op of OP_NAMES) expect(cpu.supports(op, []), op).toBe(false);
   });
+  it('answers TensorSpecs (shapes too) as it answers their dtypes: the cpu has no device limits', () => {
+    const spec = (dtype: string, ...shape: number[]) => ({ dtype, shape }) as never;
+    expect(cpu.supports('attention', [spec('float32', 1, 1, 4096), spec('float32', 1, 1, 8, 4096), spec('float32', 1, 1, 8, 4096)])).toBe(true);
+    expect(cpu.supports('linear', [f32([1, 2], [1, 2]), spec('bfloat16', 3, 2)])).toBe(true);
+    expect(cpu.supports('linear', [spec('float16', 1, 2), spec('bfloat16', 3, 2)])).toBe(false);
+  });
+  it('topk with k = 0 gives empty values and indices, as torch.topk', () => {
+    const { values, indices } = cpu.topk(f32([1, 2, 3, 4], [2, 2]), 0);
+    expect([values.shape, indices.shape, values.dtype, indices.dtype]).toEqual([[2, 0], [2, 0], 'float32', 'int32']);
+  });
   it('throws UnsupportedOpError for the combinations it does not support', () => {
     expect(() => cpu.linear(f32([1, 2], [1, 2]), i32([1, 2], [1, 2]))).toThrow(UnsupportedOpError);
     expect(() => cpu.rmsNorm(bits([0], [1], 'float16'), f32([1]), 1e-5)).toThrow(/backend 'cpu' does not support op 'rmsNorm' for dtypes \[float16, float32\]/);
@@ -129,16 +141,16 @@ describe('argument errors name the argument and what was expected', () => {
     ['linearMany bias count', () => cpu.linearMany(f32([1, 2], [1, 2]), [f32([1, 2], [1, 2]), f32([1, 2], [1, 2])], [f32([1])]), /linearMany: biases must hold one tensor for each of the 2 weights, or be left out/],
     ['linearMany in_features', () => cpu.linearMany(f32([1, 2], [1, 2]), [f32([1, 2], [1, 2]), f32([1, 2, 3], [1, 3])]), /linearMany: x \[1, 2\] float32 must have 3 \(weights\[1\]'s in_features/],
     ['linearMany bias length', () => cpu.linearMany(f32([1, 2], [1, 2]), [f32([1, 2], [1, 2])], [f32([1, 2])]), /linearMany: biases\[0\] \[2\] float32 must have 1/],
-    ['rmsNorm weight', () => cpu.rmsNorm(f32([1, 2]), f32([1]), 1e-5), /rmsNorm: weight \[1\] float32 must have 2/],
+    ['rmsNorm weight', () => cpu.rmsNorm(f32([1, 2]), f32([1]), 1e-5), /rmsNorm: weight \[1\] float32 must have shape \[2\] \(x's last dimension\)/],
     ['rmsNorm eps', () => cpu.rmsNorm(f32([1]), f32([1]), NaN), /rmsNorm: eps must be a finite number/],
     ['rope headDim', () => cpu.rope(f32([1, 2, 3], [1, 1, 3]), i32([0], [1, 1]), f32([1]), { numHeads: 1, headDim: 3, attentionScaling: 1 }), /rope: options.headDim must be even/],
     ['rope positions', () => cpu.rope(f32([1, 2], [1, 1, 2]), i32([0, 1], [1, 2]), f32([1]), { numHeads: 1, headDim: 2, attentionScaling: 1 }), /rope: positions \[1, 2\] int32 must have 1 \(x's sequence length\)/],
     ['attention heads', () => cpu.attention(q, cache, cache, { ...attention, numHeads: 3 }), /attention: options.numHeads \(3\) must be a multiple of options.numKvHeads \(2\)/],
-    ['attention kvLength', () => cpu.attention(q, cache, cache, { ...attention, kvLength: 5 }), /attention: options.kvLength 5 exceeds the cache's maxLength 4/],
+    ['attention kvLength', () => cpu.attention(q, cache, cache, { ...attention, kvLength: 5 }), /attention: options.kvLength must be an integer in \[1, 4\] \(q's sequence length to the cache's maxLength\), got 5/],
     ['attention mask', () => cpu.attention(q, cache, cache, { ...attention, mask: f32([1, 1, 1], [1, 3]) }), /attention: options.mask \[1, 3\] float32 must have 2 \(kvLength\)/],
     ['attention cache', () => cpu.attentionWeights(q, f32(new Array(8).fill(0), [1, 1, 4, 2]), attention), /attentionWeights: kCache \[1, 1, 4, 2\] float32 must have 2 \(numKvHeads\)/],
     ['add shapes', () => cpu.add(f32([1, 2]), f32([1, 2], [2, 1])), /add: a \[2\] float32 and b \[2, 1\] float32 must have the same shape/],
-    ['topk k', () => cpu.topk(f32([1, 2]), 3), /topk: k = 3 exceeds x's last dimension 2/],
+    ['topk k', () => cpu.topk(f32([1, 2]), 3), /topk: k must be an integer in \[0, 2\] \(x's last dimension\), got 3/],
     ['kvWrite src', () => cpu.kvWrite(cache, f32([1, 2], [1, 1, 2]), 0), /kvWrite: src \[1, 1, 2\] float32 must have 4/],
     ['cast dtype', () => cpu.cast(f32([1]), 'float8' as never), /cast: dtype 'float8' is not a cria dtype/],
     ['not a tensor', () => cpu.softmax({} as never), /softmax: x must be a Tensor/],

@@ -2,7 +2,6 @@ import type { Backend } from '@cria/core';
 import { CpuBackend } from './cpu-backend.js';
 
 export { CpuBackend } from './cpu-backend.js';
-export { cpuSupports } from './supports.js';
 
 /** The CPU backend runs everywhere JavaScript does. */
 export async function probe(): Promise<{ available: boolean; reason?: string }> {

@@ -512,13 +512,13 @@ Napi::Value Context::kvWrite(const Napi::CallbackInfo& info) {
 }
 
 namespace {
-// shape object: { batch, seqLen, numHeads, numKvHeads, headDim, maxLength, kvLength, scale, maskDtype }
+// shape object: { batch, seqLength, numHeads, numKvHeads, headDim, maxLength, kvLength, scale, maskDtype }
 AttentionShape shapeArg(const Napi::CallbackInfo& info, size_t i) {
   Napi::Object o = info[i].As<Napi::Object>();
   auto num = [&](const char* key) { return o.Get(key).As<Napi::Number>(); };
   AttentionShape s;
   s.batch = num("batch").Int64Value();
-  s.seqLen = num("seqLen").Int64Value();
+  s.seqLen = num("seqLength").Int64Value();
   s.numHeads = num("numHeads").Int32Value();
   s.numKvHeads = num("numKvHeads").Int32Value();
   s.headDim = num("headDim").Int32Value();

@@ -1,6 +1,6 @@
 // The TypeScript layer of the CUDA backend over a recording native context (no GPU needed): argument checks,
 // what reaches the kernels, and memory ownership.
-import { ArgumentError, HOST, UnsupportedOpError, hostTensor } from '@cria/core';
+import { ArgumentError, DisposedError, HOST, UnsupportedOpError, hostTensor } from '@cria/core';
 import { describe, expect, it } from 'vitest';
 import { recordingContext } from '../test/recording-context.js';
 import { CudaBackend } from './backend.js';
@@ -36,7 +36,7 @@ describe('CudaBackend over a recording context', () => {
 
   it('linear rejects mismatched in_features and names both shapes', () => {
     const { backend, f32 } = setup();
-    expect(() => backend.linear(f32([2, 65]), f32([96, 64]))).toThrow(/x's last dimension \(65\).*in_features \(64\).*\[2, 65\].*\[96, 64\]/);
+    expect(() => backend.linear(f32([2, 65]), f32([96, 64]))).toThrow(/linear: x \[2, 65\] float32 must have 64 \(weight's in_features/);
   });
 
   it('addRmsNorm passes rows, hidden and eps, allocates sum and normed as two float32 [..., H] tensors', () => {
@@ -65,14 +65,14 @@ describe('CudaBackend over a recording context', () => {
     const [shortB, shortW, bf16B, intW, scalar] = [f32([1, 64]), f32([63]), backend.zeros([2, 64], 'bfloat16'), backend.zeros([64], 'int32'), f32([])];
     const host = hostTensor(new Float32Array(128), [2, 64], 'float32', HOST);
     const live = ctx.live.size;
-    expect(() => backend.addRmsNorm(a, shortB, w, 1e-5)).toThrow(/addRmsNorm: a \[2, 64\] and b \[1, 64\] must have the same shape/);
-    expect(() => backend.addRmsNorm(a, b, shortW, 1e-5)).toThrow(/addRmsNorm: weight must hold 64 elements \(a's last dimension\), got \[63\]/);
-    expect(() => backend.addRmsNorm(a, b, w, NaN)).toThrow(/addRmsNorm: eps must be a finite number, got NaN/);
-    expect(() => backend.addRmsNorm(a, b, w, -1e-5)).toThrow(/addRmsNorm: eps must be >= 0/);
+    expect(() => backend.addRmsNorm(a, shortB, w, 1e-5)).toThrow(/addRmsNorm: a \[2, 64\] float32 and b \[1, 64\] float32 must have the same shape/);
+    expect(() => backend.addRmsNorm(a, b, shortW, 1e-5)).toThrow(/addRmsNorm: weight \[63\] float32 must have shape \[64\] \(a's last dimension\)/);
+    expect(() => backend.addRmsNorm(a, b, w, NaN)).toThrow(/addRmsNorm: eps must be a finite number >= 0, got NaN/);
+    expect(() => backend.addRmsNorm(a, b, w, -1e-5)).toThrow(/addRmsNorm: eps must be a finite number >= 0, got -0.00001/);
     expect(() => backend.addRmsNorm(a, bf16B, w, 1e-5)).toThrow(UnsupportedOpError);
     expect(() => backend.addRmsNorm(a, b, intW, 1e-5)).toThrow(UnsupportedOpError);
-    expect(() => backend.addRmsNorm(a, host, w, 1e-5)).toThrow(/addRmsNorm: b is on 'cpu'/);
-    expect(() => backend.addRmsNorm(scalar, scalar, w, 1e-5)).toThrow(/addRmsNorm: a must have at least one dimension/);
+    expect(() => backend.addRmsNorm(a, host, w, 1e-5)).toThrow(/addRmsNorm: b \[2, 64\] float32 is on 'cpu'/);
+    expect(() => backend.addRmsNorm(scalar, scalar, w, 1e-5)).toThrow(/addRmsNorm: a \[\] float32 must have at least 1 dimension/);
     expect(ctx.calls.some((c) => c.method === 'addRmsNorm')).toBe(false);
     expect(ctx.live.size).toBe(live); // nothing allocated for a refused call
   });
@@ -134,16 +134,16 @@ describe('CudaBackend over a recording context', () => {
     const made = ctx.live.size;
     expect(() => backend.linearSiluMul(x, gate, up, bias)).toThrow(/linearSiluMul: gateBias and upBias must be given together, got gateBias alone/);
     expect(() => backend.linearSiluMul(x, gate, up, undefined, bias)).toThrow(/linearSiluMul: gateBias and upBias must be given together, got upBias alone/);
-    expect(() => backend.linearSiluMul(x, gate, wideUp)).toThrow(/linearSiluMul: gate \[96, 64\] float32 and up \[97, 64\] float32 must have the same shape and dtype/);
-    expect(() => backend.linearSiluMul(x, gate, bf16Up)).toThrow(/linearSiluMul: gate \[96, 64\] float32 and up \[96, 64\] bfloat16 must have the same shape and dtype/);
-    expect(() => backend.linearSiluMul(x, gate, up, bias, f16Bias)).toThrow(/linearSiluMul: gateBias \(float32\) and upBias \(float16\) must have the same dtype/);
-    expect(() => backend.linearSiluMul(narrowX, gate, up)).toThrow(/linearSiluMul: x's last dimension \(63\) must equal gate's in_features \(64\); x \[2, 63\], gate \[96, 64\]/);
-    expect(() => backend.linearSiluMul(x, gate, up, shortBias, bias)).toThrow(/linearSiluMul: gateBias must hold 96 elements \(gate's out_features\), got \[95\]/);
-    expect(() => backend.linearSiluMul(x, gate, up, bias, shortBias)).toThrow(/linearSiluMul: upBias must hold 96 elements \(gate's out_features\), got \[95\]/);
-    expect(() => backend.linearSiluMul(x, flatGate, flatUp)).toThrow(/linearSiluMul: gate must be \[outFeatures, inFeatures\], got \[96\]/);
+    expect(() => backend.linearSiluMul(x, gate, wideUp)).toThrow(/linearSiluMul: gate \[96, 64\] float32 and up \[97, 64\] float32 must have the same shape/);
+    expect(() => backend.linearSiluMul(x, gate, bf16Up)).toThrow(/up is bfloat16; it must have gate's dtype \(float32\)/);
+    expect(() => backend.linearSiluMul(x, gate, up, bias, f16Bias)).toThrow(/upBias is float16; it must have gateBias's dtype \(float32\)/);
+    expect(() => backend.linearSiluMul(narrowX, gate, up)).toThrow(/linearSiluMul: x \[2, 63\] float32 must have 64 \(gate's in_features/);
+    expect(() => backend.linearSiluMul(x, gate, up, shortBias, bias)).toThrow(/linearSiluMul: gateBias \[95\] float32 must have 96 \(gate's out_features/);
+    expect(() => backend.linearSiluMul(x, gate, up, bias, shortBias)).toThrow(/linearSiluMul: upBias \[95\] float32 must have 96 \(up's out_features/);
+    expect(() => backend.linearSiluMul(x, flatGate, flatUp)).toThrow(/linearSiluMul: gate \[96\] float32 must have rank 2/);
     expect(() => backend.linearSiluMul(halfX, gate, up)).toThrow(UnsupportedOpError);
     expect(() => backend.linearSiluMul(x, intGate, intUp)).toThrow(UnsupportedOpError);
-    expect(() => backend.linearSiluMul(host, gate, up)).toThrow(/linearSiluMul: x is on 'cpu'/);
+    expect(() => backend.linearSiluMul(host, gate, up)).toThrow(/linearSiluMul: x \[2, 64\] float32 is on 'cpu'/);
     expect(() => backend.linearSiluMul(x, gate, up, bias, {} as never)).toThrow(/linearSiluMul: upBias must be a Tensor/);
     expect(ctx.calls.some((c) => ['linearSiluMul', 'linear', 'siluMul'].includes(c.method))).toBe(false);
     expect(ctx.live.size - made).toBe(0); // nothing allocated for a refused call
@@ -154,7 +154,7 @@ describe('CudaBackend over a recording context', () => {
     const { backend, f32 } = setup();
     const host = hostTensor(new Float32Array(4), [4], 'float32', HOST);
     expect(() => backend.add(f32([4]), host)).toThrow(ArgumentError);
-    expect(() => backend.add(f32([4]), host)).toThrow(/b is on 'cpu'/);
+    expect(() => backend.add(f32([4]), host)).toThrow(/add: b \[4\] float32 is on 'cpu'/);
   });
 
   it('says unsupported instead of falling back', () => {
@@ -172,12 +172,12 @@ describe('CudaBackend over a recording context', () => {
     const base = { numHeads: 8, numKvHeads: 2, headDim: 16, kvLength: 12, scale: 0.25 };
     const out = backend.attention(q, cache, cache, { ...base, mask: backend.zeros([2, 12], 'int32') });
     expect(out.shape).toEqual([2, 5, 128]);
-    expect(last('attention')[6]).toEqual({ batch: 2, seqLen: 5, numHeads: 8, numKvHeads: 2, headDim: 16, maxLength: 20, kvLength: 12, scale: 0.25, maskDtype: DTYPE_CODE.int32 });
+    expect(last('attention')[6]).toEqual({ batch: 2, seqLength: 5, numHeads: 8, numKvHeads: 2, headDim: 16, maxLength: 20, kvLength: 12, scale: 0.25, maskDtype: DTYPE_CODE.int32 });
     expect(() => backend.attention(q, cache, cache, { ...base, numKvHeads: 3 })).toThrow(/numHeads \(8\) must be a multiple of options.numKvHeads \(3\)/);
-    expect(() => backend.attention(q, cache, cache, { ...base, kvLength: 21 })).toThrow(/kvLength must be an integer in \[5, 20\]/);
+    expect(() => backend.attention(q, cache, cache, { ...base, kvLength: 21 })).toThrow(/options.kvLength must be an integer in \[5, 20\]/);
     expect(() => backend.attention(q, cache, cache, { ...base, kvLength: 4 })).toThrow(/kvLength/);
-    expect(() => backend.attention(q, f32([2, 2, 20, 8]), cache, base)).toThrow(/kCache must be \[2, 2, 20, 16\]/);
-    expect(() => backend.attention(q, cache, cache, { ...base, mask: f32([2, 11]) })).toThrow(/mask must be \[2, 12\]/);
+    expect(() => backend.attention(q, f32([2, 2, 20, 8]), cache, base)).toThrow(/kCache \[2, 2, 20, 8\] float32 must have 16 \(headDim\)/);
+    expect(() => backend.attention(q, cache, cache, { ...base, mask: f32([2, 11]) })).toThrow(/options.mask \[2, 11\] float32 must have 12 \(kvLength\)/);
     const weights = backend.attentionWeights(q, cache, base);
     expect(weights.shape).toEqual([2, 8, 5, 12]);
   });
@@ -188,21 +188,21 @@ describe('CudaBackend over a recording context', () => {
     const offset = backend.zeros([1], 'int32');
     backend.kvWriteAt(cache, f32([1, 1, 32]), offset);
     expect(last('kvWrite')[9]).toBe(offset.storage.handle);
-    expect(() => backend.kvWriteAt(cache, f32([1, 1, 32]), backend.zeros([2], 'int32'))).toThrow(/offset must be an int32 tensor of one element/);
+    expect(() => backend.kvWriteAt(cache, f32([1, 1, 32]), backend.zeros([2], 'int32'))).toThrow(/kvWriteAt: offset \[2\] int32 must be an int32 tensor of one element/);
     const kvLength = backend.zeros([1], 'int32');
     const out = backend.attentionAt(f32([1, 1, 64]), cache, cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 0.25, kvLength, mask: backend.zeros([1, 32], 'int32') });
     expect(out.shape).toEqual([1, 1, 64]);
     expect(last('attention')[6]).toMatchObject({ kvLength: 32, maxLength: 32, maskDtype: DTYPE_CODE.int32 });
     expect(last('attention')[7]).toBe(kvLength.storage.handle);
     expect(() => backend.attentionAt(f32([1, 16, 64]), f32([1, 2, 32, 16]), cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 1, kvLength })).toThrow(/S < 16/);
-    expect(() => backend.attentionAt(f32([1, 1, 64]), cache, cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 1, kvLength, mask: f32([1, 31]) })).toThrow(/mask must be \[1, 32\]/);
+    expect(() => backend.attentionAt(f32([1, 1, 64]), cache, cache, { numHeads: 4, numKvHeads: 2, headDim: 16, scale: 1, kvLength, mask: f32([1, 31]) })).toThrow(/options.mask \[1, 31\] float32 must have 32 \(kvLength\)/);
   });
 
-  it('attention refuses head sizes above the compiled kernels', () => {
+  it('attention refuses head sizes above the compiled kernels as unsupported (supports() says so up front)', () => {
     const { backend, f32 } = setup();
     const q = f32([1, 1, 512]);
     const cache = f32([1, 1, 4, 512]);
-    expect(() => backend.attention(q, cache, cache, { numHeads: 1, numKvHeads: 1, headDim: 512, kvLength: 1, scale: 1 })).toThrow(/headDim must be an integer in \[1, 256\]/);
+    expect(() => backend.attention(q, cache, cache, { numHeads: 1, numKvHeads: 1, headDim: 512, kvLength: 1, scale: 1 })).toThrow(/head size 512 is above the 256 the attention kernels are compiled for/);
   });
 
   it('kvWrite bounds the offset by the cache length', () => {
@@ -210,8 +210,8 @@ describe('CudaBackend over a recording context', () => {
     const cache = backend.zeros([1, 2, 16, 8], 'float16');
     backend.kvWrite(cache, f32([1, 3, 16]), 13);
     expect(last('kvWrite')).toEqual([DTYPE_CODE.float16, expect.any(BigInt), expect.any(BigInt), 1, 3, 2, 8, 16, 13]);
-    expect(() => backend.kvWrite(cache, f32([1, 3, 16]), 14)).toThrow(/offset must be an integer in \[0, 13\]/);
-    expect(() => backend.kvWrite(cache, f32([1, 3, 12]), 0)).toThrow(/src must be \[1, S, 16\]/);
+    expect(() => backend.kvWrite(cache, f32([1, 3, 16]), 14)).toThrow(/kvWrite: offset must be an integer in \[0, 13\]/);
+    expect(() => backend.kvWrite(cache, f32([1, 3, 12]), 0)).toThrow(/kvWrite: src \[1, 3, 12\] float32 must have 16 \(cache's numKvHeads \* headDim\)/);
   });
 
   it('rope checks positions and invFreq', () => {
@@ -220,8 +220,8 @@ describe('CudaBackend over a recording context', () => {
     const pos = backend.zeros([2, 3], 'int32');
     backend.rope(x, pos, f32([4]), { numHeads: 4, headDim: 8, attentionScaling: 1 });
     expect(last('rope').slice(4)).toEqual([6, 4, 8, 1]);
-    expect(() => backend.rope(x, backend.zeros([3, 2], 'int32'), f32([4]), { numHeads: 4, headDim: 8, attentionScaling: 1 })).toThrow(/positions must be \[2, 3\]/);
-    expect(() => backend.rope(x, pos, f32([8]), { numHeads: 4, headDim: 8, attentionScaling: 1 })).toThrow(/invFreq must hold headDim \/ 2 = 4/);
+    expect(() => backend.rope(x, backend.zeros([3, 2], 'int32'), f32([4]), { numHeads: 4, headDim: 8, attentionScaling: 1 })).toThrow(/rope: positions \[3, 2\] int32 must have 2 \(x's batch\)/);
+    expect(() => backend.rope(x, pos, f32([8]), { numHeads: 4, headDim: 8, attentionScaling: 1 })).toThrow(/rope: invFreq \[8\] float32 must have 4 \(headDim \/ 2\)/);
   });
 
   it('topk and argmax shapes, k bounds', () => {
@@ -231,8 +231,9 @@ describe('CudaBackend over a recording context', () => {
     const { values, indices } = backend.topk(x, 4);
     expect(values.shape).toEqual([2, 3, 4]);
     expect(indices.dtype).toBe('int32');
-    expect(() => backend.topk(x, 11)).toThrow(/k must be an integer in \[1, 10\]/);
-    expect(() => backend.topk(x, 0)).toThrow(/k must be/);
+    expect(() => backend.topk(x, 11)).toThrow(/topk: k must be an integer in \[0, 10\]/);
+    const empty = backend.topk(x, 0); // as torch.topk: empty values and indices, nothing launched
+    expect([empty.values.shape, empty.indices.shape]).toEqual([[2, 3, 0], [2, 3, 0]]);
   });
 
   it('upload checks the byte length; views share memory freed once by the last owner', () => {
@@ -294,6 +295,7 @@ describe('CudaBackend over a recording context', () => {
     backend.dispose();
     expect(ctx.calls.some((c) => c.method === 'dispose')).toBe(true);
     expect(() => backend.zeros([4], 'float32')).toThrow(/disposed/);
+    expect(() => backend.add(x, x)).toThrow(DisposedError); // one class on every backend
     x.dispose();
   });
 });

@@ -1,33 +1,18 @@
 // The 'cuda' backend: core Tensors over device memory (Storage<bigint> of a device pointer), one stream,
 // ops enqueued on it; only reads wait.
 import {
-  type AttentionOptions,
-  type Backend,
-  ArgumentError,
-  type CopyBandwidth,
-  type CopyBandwidthMeasure,
-  type CopyBandwidthOptions,
-  type DType,
-  DTYPE_BYTES,
-  type OpName,
-  type RopeOptions,
-  type StepCapture,
-  Storage,
-  Tensor,
-  type TypedArray,
-  isDType,
-  shapeSize,
-  typedArrayView,
+  type AttentionOptions, type AttentionShape, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, type DType, type OpInput,
+  type OpName, type ReadRange, type RopeOptions, type StepCapture, type TypedArray, type UploadByRangesOptions, ArgumentError, DTYPE_BYTES, OpContract,
+  Storage, Tensor, UnsupportedOpError, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget, checkEmbedding, checkKvWrite, checkLinear,
+  checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk, describeSpec, isDType,
+  linearManyInputs, linearSiluMulInputs, readByRanges, shapeSize, shapeText, typedArrayView,
 } from '@cria/core';
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo, type NativeDType } from './binding.js';
-import { lastDim, requireFinite, requireInteger, requireOwned, requireRank, requireSupported, sameShape, shapeText } from './check.js';
 import { measureDeviceCopyBandwidth } from './copy-bandwidth.js';
-import { checkLinearMany } from './linear-many-args.js';
 import { linearManyTakes, matvecTakes } from './matvec-route.js';
-import { cudaSupports } from './supports.js';
+import { CUDA_SIGNATURES, attentionLimit, cudaLimit } from './overrides.js';
 
-/** The largest head size the fused attention kernels are compiled for. */
-export const MAX_ATTENTION_HEAD_DIM = 256;
+export { MAX_ATTENTION_HEAD_DIM } from './overrides.js';
 
 const ptr = (t: Tensor): DevicePtr => t.storage.handle as DevicePtr;
 const code = (dtype: DType): number => DTYPE_CODE[dtype as NativeDType];
@@ -40,7 +25,9 @@ export interface CudaGraph {
 
 export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   readonly name = 'cuda' as const;
-  #disposed = false;
+  #capturing = false;
+  /** The op contract of @cria/core with this backend's overrides (overrides.ts: half caches, kernel limits). */
+  readonly #ops = new OpContract(this, { signatures: CUDA_SIGNATURES, limit: cudaLimit(() => this.#capturing) });
   readonly #free = (p: DevicePtr): void => this.context.free(p);
 
   constructor(
@@ -49,13 +36,13 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     readonly deviceInfo: NativeDeviceInfo,
   ) {}
 
-  supports(op: OpName, dtypes: readonly DType[]): boolean {
-    return cudaSupports(op, dtypes);
+  supports(op: OpName, inputs: readonly OpInput[]): boolean {
+    return this.#ops.supports(op, inputs);
   }
 
   // ------------------------------------------------------------------------------------ memory
   #alive(): void {
-    if (this.#disposed) throw new ArgumentError('the cuda backend was disposed');
+    this.#ops.assertOpen();
   }
 
   /** A new uninitialised tensor. */
@@ -81,7 +68,7 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
 
   /** Overwrites an existing tensor with host data (e.g. the inputs of a captured graph). */
   write(tensor: Tensor, data: TypedArray): void {
-    requireOwned(this, 'write', 'tensor', tensor);
+    this.#ops.tensor('write', 'tensor', tensor);
     if (data.byteLength !== tensor.byteLength) {
       throw new ArgumentError(`write: data has ${data.byteLength} bytes; tensor ${shapeText(tensor.shape)} ${tensor.dtype} has ${tensor.byteLength}`);
     }
@@ -93,25 +80,15 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
    * holds more than one chunk: `readRange(offset, length)` returns bytes [offset, offset + length) of the tensor's
    * data; `onProgress(bytesDone, byteLength)` is called after each chunk.
    */
-  async uploadByRanges(
-    shape: readonly number[],
-    dtype: DType,
-    readRange: (offset: number, length: number) => Promise<Uint8Array>,
-    options: { chunkBytes?: number; onProgress?: (bytesDone: number, byteLength: number) => void } = {},
-  ): Promise<Tensor> {
-    const chunkBytes = options.chunkBytes ?? 8 << 20;
-    requireInteger('uploadByRanges', 'options.chunkBytes', chunkBytes, 1);
+  async uploadByRanges(shape: readonly number[], dtype: DType, readRange: ReadRange, options: UploadByRangesOptions = {}): Promise<Tensor> {
+    this.#alive();
+    const { byteLength, chunkBytes } = checkRangeUpload(shape, dtype, options);
     const t = this.zeros(shape, dtype);
     try {
-      for (let offset = 0; offset < t.byteLength; offset += chunkBytes) {
-        const length = Math.min(chunkBytes, t.byteLength - offset);
-        const bytes = await readRange(offset, length);
-        if (!(bytes instanceof Uint8Array) || bytes.byteLength !== length) {
-          throw new ArgumentError(`uploadByRanges: readRange(${offset}, ${length}) returned ${bytes instanceof Uint8Array ? `${bytes.byteLength} bytes` : 'no Uint8Array'}; expected ${length} bytes`);
-        }
+      await readByRanges(readRange, { chunkBytes, byteLength, onProgress: options.onProgress }, (bytes, offset) => {
+        this.#alive();
         this.context.upload(ptr(t), bytes, offset);
-        options.onProgress?.(offset + length, t.byteLength);
-      }
+      });
     } catch (error) {
       t.dispose();
       throw error;
@@ -127,7 +104,7 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   }
 
   async read(tensor: Tensor): Promise<TypedArray> {
-    requireOwned(this, 'read', 'tensor', tensor);
+    this.#ops.tensor('read', 'tensor', tensor);
     const buffer = await this.context.download(ptr(tensor), tensor.byteLength);
     return typedArrayView(tensor.dtype, buffer, 0, tensor.size);
   }
@@ -138,8 +115,8 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   }
 
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
+    if (this.#ops.disposed) return;
+    this.#ops.dispose();
     this.context.dispose();
   }
 
@@ -167,19 +144,25 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   beginCapture(): void {
     this.#alive();
     this.context.beginCapture();
+    this.#capturing = true;
+  }
+
+  /** Whether a CUDA graph is being captured (supports() then answers for the captured step: see overrides.ts). */
+  get capturing(): boolean {
+    return this.#capturing;
   }
 
   /** Adds 1 to every element of an int32 tensor, on the device (a captured decode step advances its position). */
   advance(tensor: Tensor): void {
-    requireOwned(this, 'advance', 'tensor', tensor);
+    this.#ops.tensor('advance', 'tensor', tensor);
     if (tensor.dtype !== 'int32') throw new ArgumentError(`advance: tensor must be int32, got ${tensor.dtype}`);
     this.context.increment(ptr(tensor), tensor.size);
   }
 
   /** Copies `src` into `dst` on the device (same dtype and element count), in stream order. */
   copyInto(dst: Tensor, src: Tensor): void {
-    requireOwned(this, 'copyInto', 'dst', dst);
-    requireOwned(this, 'copyInto', 'src', src);
+    this.#ops.tensor('copyInto', 'dst', dst);
+    this.#ops.tensor('copyInto', 'src', src);
     if (dst.dtype !== src.dtype || dst.size !== src.size) {
       throw new ArgumentError(`copyInto: dst ${shapeText(dst.shape)} ${dst.dtype} and src ${shapeText(src.shape)} ${src.dtype} must hold as many elements of one dtype`);
     }
@@ -189,6 +172,7 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   endCapture(): CudaGraph {
     this.#alive();
     const id = this.context.endCapture();
+    this.#capturing = false;
     let live = true;
     return {
       replay: () => {
@@ -199,64 +183,42 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
       dispose: () => {
         if (!live) return;
         live = false;
-        if (!this.#disposed) this.context.destroyGraph(id);
+        if (!this.#ops.disposed) this.context.destroyGraph(id);
       },
     };
   }
 
   // ---------------------------------------------------------------------------------------- ops
   embedding(weight: Tensor, ids: Tensor): Tensor {
-    requireOwned(this, 'embedding', 'weight', weight);
-    requireOwned(this, 'embedding', 'ids', ids);
-    requireSupported('embedding', [weight.dtype, ids.dtype]);
-    requireRank('embedding', 'weight', weight, 2, () => '[vocab, hidden]');
-    const [vocab, hidden] = weight.shape as [number, number];
-    const out = this.#empty([...ids.shape, hidden], 'float32');
-    this.context.embedding(code(weight.dtype), ptr(weight), ptr(ids), ptr(out), ids.size, vocab, hidden);
+    this.#ops.inputs('embedding', { weight, ids });
+    const { vocab, hidden, count, outShape } = checkEmbedding(weight, ids);
+    const out = this.#empty(outShape, 'float32');
+    this.context.embedding(code(weight.dtype), ptr(weight), ptr(ids), ptr(out), count, vocab, hidden);
     return out;
   }
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    requireOwned(this, 'rmsNorm', 'x', x);
-    requireOwned(this, 'rmsNorm', 'weight', weight);
-    requireSupported('rmsNorm', [x.dtype, weight.dtype]);
-    requireFinite('rmsNorm', 'eps', eps);
-    const hidden = lastDim('rmsNorm', 'x', x);
-    if (weight.size !== hidden) throw new ArgumentError(`rmsNorm: weight must hold ${hidden} elements (x's last dimension), got ${shapeText(weight.shape)}`);
+    this.#ops.inputs('rmsNorm', { x, weight });
+    const { rows, cols } = checkRmsNorm(x, weight, eps);
     const out = this.#empty(x.shape, 'float32');
-    this.context.rmsNorm(ptr(x), code(weight.dtype), ptr(weight), ptr(out), hidden === 0 ? 0 : x.size / hidden, hidden, eps);
+    this.context.rmsNorm(ptr(x), code(weight.dtype), ptr(weight), ptr(out), cols === 0 ? 0 : rows, cols, eps);
     return out;
   }
 
   /** The residual add and the RMSNorm after it in one kernel: the numbers `add` then `rmsNorm` give. */
   addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
-    requireOwned(this, 'addRmsNorm', 'a', a);
-    requireOwned(this, 'addRmsNorm', 'b', b);
-    requireOwned(this, 'addRmsNorm', 'weight', weight);
-    requireSupported('addRmsNorm', [a.dtype, b.dtype, weight.dtype]);
-    if (!sameShape(a.shape, b.shape)) throw new ArgumentError(`addRmsNorm: a ${shapeText(a.shape)} and b ${shapeText(b.shape)} must have the same shape`);
-    requireFinite('addRmsNorm', 'eps', eps);
-    if (eps < 0) throw new ArgumentError(`addRmsNorm: eps must be >= 0, got ${eps}`);
-    const hidden = lastDim('addRmsNorm', 'a', a);
-    if (weight.size !== hidden) throw new ArgumentError(`addRmsNorm: weight must hold ${hidden} elements (a's last dimension), got ${shapeText(weight.shape)}`);
+    this.#ops.inputs('addRmsNorm', { a, b, weight });
+    const { rows, cols } = checkAddRmsNorm(a, b, weight, eps);
     const sum = this.#empty(a.shape, 'float32');
     const normed = this.#empty(a.shape, 'float32');
-    this.context.addRmsNorm(ptr(a), ptr(b), code(weight.dtype), ptr(weight), ptr(sum), ptr(normed), hidden === 0 ? 0 : a.size / hidden, hidden, eps);
+    this.context.addRmsNorm(ptr(a), ptr(b), code(weight.dtype), ptr(weight), ptr(sum), ptr(normed), cols === 0 ? 0 : rows, cols, eps);
     return { sum, normed };
   }
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-    requireOwned(this, 'linear', 'x', x);
-    requireOwned(this, 'linear', 'weight', weight);
-    requireOwned(this, 'linear', 'bias', bias);
-    requireSupported('linear', bias ? [x.dtype, weight.dtype, bias.dtype] : [x.dtype, weight.dtype]);
-    requireRank('linear', 'weight', weight, 2, () => '[outFeatures, inFeatures]');
-    const [m, k] = weight.shape as [number, number];
-    const xk = lastDim('linear', 'x', x);
-    if (xk !== k) throw new ArgumentError(`linear: x's last dimension (${xk}) must equal weight's in_features (${k}); x ${shapeText(x.shape)}, weight ${shapeText(weight.shape)}`);
-    if (bias && bias.size !== m) throw new ArgumentError(`linear: bias must hold ${m} elements, got ${shapeText(bias.shape)}`);
-    const rows = k === 0 ? shapeSize(x.shape.slice(0, -1)) : x.size / k;
-    const out = this.#empty([...x.shape.slice(0, -1), m], 'float32');
+    this.#ops.inputs('linear', { x, weight, bias });
+    const { rows, k, m, outShape } = checkLinear('linear', x, weight, bias);
+    const out = this.#empty(outShape, 'float32');
     if (k === 0) {
       // x·Wᵀ is empty: the result is the bias (or zeros).
       this.context.zero(ptr(out), out.byteLength);
@@ -274,32 +236,10 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
    * siluMul. Either way the numbers are those three ops'.
    */
   linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
-    const op = 'linearSiluMul';
-    requireOwned(this, op, 'x', x);
-    requireOwned(this, op, 'gate', gate);
-    requireOwned(this, op, 'up', up);
-    requireOwned(this, op, 'gateBias', gateBias);
-    requireOwned(this, op, 'upBias', upBias);
-    if ((gateBias === undefined) !== (upBias === undefined)) {
-      throw new ArgumentError(`linearSiluMul: gateBias and upBias must be given together, got ${gateBias === undefined ? 'upBias' : 'gateBias'} alone`);
-    }
-    if (gate.dtype !== up.dtype || !sameShape(gate.shape, up.shape)) {
-      throw new ArgumentError(`linearSiluMul: gate ${shapeText(gate.shape)} ${gate.dtype} and up ${shapeText(up.shape)} ${up.dtype} must have the same shape and dtype`);
-    }
-    if (gateBias && upBias && gateBias.dtype !== upBias.dtype) {
-      throw new ArgumentError(`linearSiluMul: gateBias (${gateBias.dtype}) and upBias (${upBias.dtype}) must have the same dtype`);
-    }
-    requireSupported(op, gateBias && upBias ? [x.dtype, gate.dtype, up.dtype, gateBias.dtype, upBias.dtype] : [x.dtype, gate.dtype, up.dtype]);
-    requireRank(op, 'gate', gate, 2, () => '[outFeatures, inFeatures]');
-    const [m, k] = gate.shape as [number, number];
-    const xk = lastDim(op, 'x', x);
-    if (xk !== k) throw new ArgumentError(`linearSiluMul: x's last dimension (${xk}) must equal gate's in_features (${k}); x ${shapeText(x.shape)}, gate ${shapeText(gate.shape)}`);
-    for (const [name, bias] of [['gateBias', gateBias], ['upBias', upBias]] as const) {
-      if (bias && bias.size !== m) throw new ArgumentError(`linearSiluMul: ${name} must hold ${m} elements (gate's out_features), got ${shapeText(bias.shape)}`);
-    }
-    const rows = k === 0 ? shapeSize(x.shape.slice(0, -1)) : x.size / k;
+    this.#ops.inputs('linearSiluMul', linearSiluMulInputs(x, gate, up, gateBias, upBias));
+    const { rows, k, m, outShape } = checkLinearSiluMul(x, gate, up, gateBias, upBias);
     if (!matvecTakes(rows, k, gate.dtype, [ptr(x), ptr(gate), ptr(up)])) return this.#linearThenSiluMul(x, gate, up, gateBias, upBias);
-    const out = this.#empty([...x.shape.slice(0, -1), m], 'float32');
+    const out = this.#empty(outShape, 'float32');
     const bias = gateBias && upBias ? { dtype: code(gateBias.dtype), gate: ptr(gateBias), up: ptr(upBias) } : { dtype: -1, gate: null, up: null };
     this.context.linearSiluMul(ptr(x), code(gate.dtype), ptr(gate), ptr(up), bias.dtype, bias.gate, bias.up, ptr(out), rows, k, m);
     return out;
@@ -327,13 +267,13 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
    * loads, unaligned pointers) it is linear per weight (cuBLASLt, WMMA or SIMT as linear picks).
    */
   linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
-    const { k, ms, weightDtype } = checkLinearMany(this, x, weights, biases);
-    const rows = k === 0 ? shapeSize(x.shape.slice(0, -1)) : x.size / k;
+    this.#ops.inputs('linearMany', linearManyInputs(x, weights, biases));
+    const { rows, k, ms, outShapes } = checkLinearMany(x, weights, biases);
+    const weightDtype = weights[0]!.dtype;
     if (!linearManyTakes(rows, k, weightDtype, ms, [ptr(x), ...weights.map(ptr)])) return this.#linearEach(x, weights, biases);
-    const lead = x.shape.slice(0, -1);
     const outs: Tensor[] = [];
     try {
-      for (const m of ms) outs.push(this.#empty([...lead, m], 'float32'));
+      for (const shape of outShapes) outs.push(this.#empty(shape, 'float32'));
       const biasDtype = biases ? code(biases[0]!.dtype) : -1;
       this.context.linearMany(ptr(x), code(weightDtype), weights.map(ptr), biasDtype, biases ? biases.map(ptr) : null, outs.map(ptr), ms, rows, k);
     } catch (error) {
@@ -356,75 +296,26 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
-    requireOwned(this, 'rope', 'x', x);
-    requireOwned(this, 'rope', 'positions', positions);
-    requireOwned(this, 'rope', 'invFreq', invFreq);
-    requireSupported('rope', [x.dtype, positions.dtype, invFreq.dtype]);
-    const { numHeads, headDim, attentionScaling } = options;
-    requireInteger('rope', 'options.numHeads', numHeads, 1);
-    requireInteger('rope', 'options.headDim', headDim, 2);
-    if (headDim % 2 !== 0) throw new ArgumentError(`rope: options.headDim must be even, got ${headDim}`);
-    requireFinite('rope', 'options.attentionScaling', attentionScaling);
-    requireRank('rope', 'x', x, 3, () => `[batch, seq, numHeads * headDim] = [B, S, ${numHeads * headDim}]`);
-    const [b, s, width] = x.shape as [number, number, number];
-    if (width !== numHeads * headDim) throw new ArgumentError(`rope: x's last dimension must be numHeads * headDim = ${numHeads * headDim}, got ${width}`);
-    if (!sameShape(positions.shape, [b, s])) throw new ArgumentError(`rope: positions must be [${b}, ${s}] (x's batch and seq), got ${shapeText(positions.shape)}`);
-    if (invFreq.size !== headDim / 2) throw new ArgumentError(`rope: invFreq must hold headDim / 2 = ${headDim / 2} elements, got ${shapeText(invFreq.shape)}`);
+    this.#ops.inputs('rope', { x, positions, invFreq });
+    const { batch, seqLength, numHeads, headDim, attentionScaling } = checkRope(x, positions, invFreq, options);
     const out = this.#empty(x.shape, 'float32');
-    this.context.rope(ptr(x), ptr(positions), ptr(invFreq), ptr(out), b * s, numHeads, headDim, attentionScaling);
+    this.context.rope(ptr(x), ptr(positions), ptr(invFreq), ptr(out), batch * seqLength, numHeads, headDim, attentionScaling);
     return out;
   }
 
   kvWrite(cache: Tensor, src: Tensor, offset: number): void {
-    requireOwned(this, 'kvWrite', 'cache', cache);
-    requireOwned(this, 'kvWrite', 'src', src);
-    requireSupported('kvWrite', [cache.dtype, src.dtype]);
-    requireRank('kvWrite', 'cache', cache, 4, () => '[batch, numKvHeads, maxLength, headDim]');
-    requireRank('kvWrite', 'src', src, 3, () => '[batch, seq, numKvHeads * headDim]');
-    const [b, numKvHeads, maxLength, headDim] = cache.shape as [number, number, number, number];
-    const [sb, s, width] = src.shape as [number, number, number];
-    if (sb !== b || width !== numKvHeads * headDim) {
-      throw new ArgumentError(`kvWrite: src must be [${b}, S, ${numKvHeads * headDim}] for cache ${shapeText(cache.shape)}, got ${shapeText(src.shape)}`);
-    }
-    requireInteger('kvWrite', 'offset', offset, 0, maxLength - s);
-    this.context.kvWrite(code(cache.dtype), ptr(cache), ptr(src), b, s, numKvHeads, headDim, maxLength, offset);
+    this.#ops.inputs('kvWrite', { cache, src });
+    const s = checkKvWrite(cache, src, offset);
+    this.context.kvWrite(code(cache.dtype), ptr(cache), ptr(src), s.batch, s.seqLength, s.numKvHeads, s.headDim, s.maxLength, s.offset);
   }
 
-  #attentionShape(op: 'attention' | 'attentionWeights', q: Tensor, k: Tensor, v: Tensor | undefined, options: AttentionOptions): NativeAttentionShape {
-    const { numHeads, numKvHeads, headDim, kvLength, scale, mask } = options;
-    requireOwned(this, op, 'q', q);
-    requireOwned(this, op, 'kCache', k);
-    requireOwned(this, op, 'vCache', v);
-    requireOwned(this, op, 'options.mask', mask);
-    const dtypes: DType[] = v ? [q.dtype, k.dtype, v.dtype] : [q.dtype, k.dtype];
-    if (mask) dtypes.push(mask.dtype);
-    requireSupported(op, dtypes);
-    requireInteger(op, 'options.numHeads', numHeads, 1);
-    requireInteger(op, 'options.numKvHeads', numKvHeads, 1);
-    requireInteger(op, 'options.headDim', headDim, 1, op === 'attention' ? MAX_ATTENTION_HEAD_DIM : Number.MAX_SAFE_INTEGER);
-    requireFinite(op, 'options.scale', scale);
-    if (numHeads % numKvHeads !== 0) throw new ArgumentError(`${op}: options.numHeads (${numHeads}) must be a multiple of options.numKvHeads (${numKvHeads})`);
-    requireRank(op, 'q', q, 3, () => `[batch, seq, numHeads * headDim] = [B, S, ${numHeads * headDim}]`);
-    const [b, s, width] = q.shape as [number, number, number];
-    if (width !== numHeads * headDim) throw new ArgumentError(`${op}: q's last dimension must be numHeads * headDim = ${numHeads * headDim}, got ${width}`);
-    requireRank(op, 'kCache', k, 4, () => '[batch, numKvHeads, maxLength, headDim]');
-    const maxLength = k.shape[2]!;
-    const want = [b, numKvHeads, maxLength, headDim];
-    if (!sameShape(k.shape, want)) throw new ArgumentError(`${op}: kCache must be ${shapeText(want)}, got ${shapeText(k.shape)}`);
-    if (v && !sameShape(v.shape, want)) throw new ArgumentError(`${op}: vCache must be ${shapeText(want)} like kCache, got ${shapeText(v.shape)}`);
-    requireInteger(op, 'options.kvLength', kvLength, s, maxLength);
-    if (mask && !sameShape(mask.shape, [b, kvLength])) throw new ArgumentError(`${op}: options.mask must be [${b}, ${kvLength}] (batch, kvLength), got ${shapeText(mask.shape)}`);
-    return {
-      batch: b,
-      seqLen: s,
-      numHeads,
-      numKvHeads,
-      headDim,
-      maxLength,
-      kvLength,
-      scale,
-      maskDtype: mask ? code(mask.dtype) : -1,
-    };
+  /** The checks of attention and attentionWeights: the contract's, then this device's limits; the shape for the addon. */
+  #attentionShape(op: 'attention' | 'attentionWeights', q: Tensor, kCache: Tensor, vCache: Tensor | undefined, options: AttentionOptions): NativeAttentionShape {
+    const mask = options?.mask ?? undefined;
+    const inputs = this.#ops.inputs(op, vCache ? { q, kCache, vCache, 'options.mask': mask } : { q, kCache, 'options.mask': mask });
+    const shape: AttentionShape = checkAttention(op, q, kCache, vCache, options);
+    this.#ops.within(op, inputs);
+    return { ...shape, maskDtype: mask ? code(mask.dtype) : -1 };
   }
 
   attention(q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor {
@@ -440,19 +331,12 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
    * decode step serves every position. An offset with offset + S > maxLength writes nothing.
    */
   kvWriteAt(cache: Tensor, src: Tensor, offset: Tensor): void {
-    requireOwned(this, 'kvWriteAt', 'offset', offset);
-    if (offset.dtype !== 'int32' || offset.size !== 1) throw new ArgumentError(`kvWriteAt: offset must be an int32 tensor of one element, got ${shapeText(offset.shape)} ${offset.dtype}`);
-    requireOwned(this, 'kvWriteAt', 'cache', cache);
-    requireOwned(this, 'kvWriteAt', 'src', src);
-    requireSupported('kvWrite', [cache.dtype, src.dtype]);
-    requireRank('kvWriteAt', 'cache', cache, 4, () => '[batch, numKvHeads, maxLength, headDim]');
-    requireRank('kvWriteAt', 'src', src, 3, () => '[batch, seq, numKvHeads * headDim]');
-    const [b, numKvHeads, maxLength, headDim] = cache.shape as [number, number, number, number];
-    const [sb, s, width] = src.shape as [number, number, number];
-    if (sb !== b || width !== numKvHeads * headDim || s > maxLength) {
-      throw new ArgumentError(`kvWriteAt: src must be [${b}, S <= ${maxLength}, ${numKvHeads * headDim}] for cache ${shapeText(cache.shape)}, got ${shapeText(src.shape)}`);
-    }
-    this.context.kvWrite(code(cache.dtype), ptr(cache), ptr(src), b, s, numKvHeads, headDim, maxLength, 0, ptr(offset));
+    this.#ops.tensor('kvWriteAt', 'offset', offset);
+    if (offset.dtype !== 'int32' || offset.size !== 1) throw new ArgumentError(`kvWriteAt: offset ${describeSpec(offset)} must be an int32 tensor of one element`);
+    this.#ops.inputs('kvWrite', { cache, src });
+    // Checked as the host-side op with the offset at 0 (any device offset that does not fit writes nothing).
+    const s = checkKvWrite(cache, src, 0);
+    this.context.kvWrite(code(cache.dtype), ptr(cache), ptr(src), s.batch, s.seqLength, s.numKvHeads, s.headDim, s.maxLength, 0, ptr(offset));
   }
 
   /**
@@ -461,14 +345,13 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
    */
   attentionAt(q: Tensor, kCache: Tensor, vCache: Tensor, options: Omit<AttentionOptions, 'kvLength'> & { kvLength: Tensor }): Tensor {
     const { kvLength, mask, ...rest } = options;
-    requireOwned(this, 'attentionAt', 'options.kvLength', kvLength);
-    if (kvLength.dtype !== 'int32' || kvLength.size !== 1) throw new ArgumentError(`attentionAt: options.kvLength must be an int32 tensor of one element, got ${shapeText(kvLength.shape)} ${kvLength.dtype}`);
-    requireRank('attentionAt', 'kCache', kCache, 4, () => '[batch, numKvHeads, maxLength, headDim]');
-    const maxLength = kCache.shape[2]!;
-    const seq = q.shape[1];
-    if (seq === undefined || seq >= 16) throw new ArgumentError(`attentionAt: q must be [B, S < 16, numHeads * headDim] (decode), got ${shapeText(q.shape)}`);
-    // Checked as the host-side op with kvLength at its bound; the mask is [B, maxLength].
+    this.#ops.tensor('attentionAt', 'options.kvLength', kvLength);
+    if (kvLength.dtype !== 'int32' || kvLength.size !== 1) throw new ArgumentError(`attentionAt: options.kvLength ${describeSpec(kvLength)} must be an int32 tensor of one element`);
+    const maxLength = kCache.shape[2] ?? 0;
+    // Checked as the host-side op with kvLength at its bound (so the mask is [B, maxLength]), then the decode kernel's limit.
     const shape = this.#attentionShape('attention', q, kCache, vCache, { ...rest, kvLength: maxLength, ...(mask ? { mask } : {}) });
+    const reason = attentionLimit(q, kCache, true);
+    if (reason !== undefined) throw new UnsupportedOpError(this.name, 'attention', [q.dtype, kCache.dtype, vCache.dtype], `attentionAt: ${reason}`);
     const out = this.#empty(q.shape, 'float32');
     this.context.attention(ptr(q), code(kCache.dtype), ptr(kCache), ptr(vCache), mask ? ptr(mask) : null, ptr(out), shape, ptr(kvLength));
     return out;
@@ -476,18 +359,16 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
 
   attentionWeights(q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor {
     const shape = this.#attentionShape('attentionWeights', q, kCache, undefined, options);
-    const out = this.#empty([shape.batch, shape.numHeads, shape.seqLen, shape.kvLength], 'float32');
+    const out = this.#empty([shape.batch, shape.numHeads, shape.seqLength, shape.kvLength], 'float32');
     this.context.attentionWeights(ptr(q), code(kCache.dtype), ptr(kCache), options.mask ? ptr(options.mask) : null, ptr(out), shape);
     return out;
   }
 
-  #elementwise(op: 'siluMul' | 'add', a: Tensor, b: Tensor, names: [string, string]): Tensor {
-    requireOwned(this, op, names[0], a);
-    requireOwned(this, op, names[1], b);
-    requireSupported(op, [a.dtype, b.dtype]);
-    if (!sameShape(a.shape, b.shape)) throw new ArgumentError(`${op}: ${names[0]} ${shapeText(a.shape)} and ${names[1]} ${shapeText(b.shape)} must have the same shape`);
+  #elementwise(op: 'siluMul' | 'add', a: Tensor, b: Tensor, names: readonly [string, string]): Tensor {
+    this.#ops.inputs(op, { [names[0]]: a, [names[1]]: b });
+    const n = checkSameShapes(op, names, a, b);
     const out = this.#empty(a.shape, 'float32');
-    this.context[op](ptr(a), ptr(b), ptr(out), a.size);
+    this.context[op](ptr(a), ptr(b), ptr(out), n);
     return out;
   }
 
@@ -500,39 +381,34 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   }
 
   softmax(x: Tensor): Tensor {
-    requireOwned(this, 'softmax', 'x', x);
-    requireSupported('softmax', [x.dtype]);
-    const n = lastDim('softmax', 'x', x);
+    this.#ops.inputs('softmax', { x });
+    const { rows, cols } = checkRows('softmax', 'x', x);
     const out = this.#empty(x.shape, 'float32');
-    if (n > 0) this.context.softmax(ptr(x), ptr(out), x.size / n, n);
+    if (cols > 0) this.context.softmax(ptr(x), ptr(out), rows, cols);
     return out;
   }
 
   argmax(x: Tensor): Tensor {
-    requireOwned(this, 'argmax', 'x', x);
-    requireSupported('argmax', [x.dtype]);
-    const n = lastDim('argmax', 'x', x);
-    if (n === 0) throw new ArgumentError(`argmax: x's last dimension must be at least 1, got ${shapeText(x.shape)}`);
+    this.#ops.inputs('argmax', { x });
+    const { rows, cols } = checkArgmax(x);
     const out = this.#empty(x.shape.slice(0, -1), 'int32');
-    this.context.argmax(ptr(x), ptr(out), x.size / n, n);
+    this.context.argmax(ptr(x), ptr(out), rows, cols);
     return out;
   }
 
+  /** k = 0 gives empty values and indices without a launch (as torch.topk). */
   topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-    requireOwned(this, 'topk', 'x', x);
-    requireSupported('topk', [x.dtype]);
-    const n = lastDim('topk', 'x', x);
-    requireInteger('topk', 'k', k, 1, n);
-    const shape = [...x.shape.slice(0, -1), k];
-    const values = this.#empty(shape, 'float32');
-    const indices = this.#empty(shape, 'int32');
-    this.context.topk(ptr(x), ptr(values), ptr(indices), x.size / n, n, k);
+    this.#ops.inputs('topk', { x });
+    const { rows, cols, outShape } = checkTopk(x, k);
+    const values = this.#empty(outShape, 'float32');
+    const indices = this.#empty(outShape, 'int32');
+    if (rows > 0 && k > 0) this.context.topk(ptr(x), ptr(values), ptr(indices), rows, cols, k);
     return { values, indices };
   }
 
   cast(x: Tensor, dtype: DType): Tensor {
-    requireOwned(this, 'cast', 'x', x);
-    requireSupported('cast', [x.dtype, dtype]);
+    this.#ops.tensor('cast', 'x', x);
+    this.#ops.dtypes('cast', [x.dtype, checkCastTarget(dtype)]);
     const out = this.#empty(x.shape, dtype);
     this.context.cast(code(x.dtype), ptr(x), code(dtype), ptr(out), x.size);
     return out;

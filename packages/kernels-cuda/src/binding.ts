@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DType } from '@cria/core';
+import type { AttentionShape, DType } from '@cria/core';
 
 /** A device pointer as the addon hands it out. */
 export type DevicePtr = bigint;
@@ -13,15 +13,8 @@ export type DevicePtr = bigint;
 export const DTYPE_CODE = { float32: 0, float16: 1, bfloat16: 2, int32: 3 } as const satisfies Partial<Record<DType, number>>;
 export type NativeDType = keyof typeof DTYPE_CODE;
 
-export interface NativeAttentionShape {
-  batch: number;
-  seqLen: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  maxLength: number;
-  kvLength: number;
-  scale: number;
+/** The shape object `attention` / `attentionWeights` take (context.cc shapeArg): core's AttentionShape and the mask's dtype. */
+export interface NativeAttentionShape extends AttentionShape {
   /** -1 without a mask, else DTYPE_CODE.float32 or DTYPE_CODE.int32. */
   maskDtype: number;
 }
@@ -76,7 +69,7 @@ export interface NativeContext {
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
   /** With `offsetPtr` (device int32), the offset is read on the device at run time (graph replay). */
   kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number, offsetPtr?: DevicePtr): void;
-  /** With `kvLengthPtr` (device int32; seqLen < 16), kvLength is read on the device, shape.kvLength is its bound and the mask is [batch, maxLength]. */
+  /** With `kvLengthPtr` (device int32; seqLength < 16), kvLength is read on the device, shape.kvLength is its bound and the mask is [batch, maxLength]. */
   attention(q: DevicePtr, cacheDtype: number, k: DevicePtr, v: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape, kvLengthPtr?: DevicePtr): void;
   attentionWeights(q: DevicePtr, cacheDtype: number, k: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape): void;
   siluMul(gate: DevicePtr, up: DevicePtr, out: DevicePtr, n: number): void;

@@ -9,6 +9,7 @@ import { pointerArrayArg, requireGatedMatvecLaunch, requireSegmentedMatvecLaunch
 import * as model from './emulated/model-kernels.js';
 import * as rows from './emulated/row-kernels.js';
 import { EmulatedStream } from './emulated/stream.js';
+import { MAX_ATTENTION_HEAD_DIM } from './overrides.js';
 
 export interface EmulatedContextOptions {
   /** Bytes the emulated device holds (allocations beyond fail as cudaMallocAsync would). Default 4 GiB. */
@@ -23,8 +24,6 @@ export const EMULATED_DEVICE_INFO: NativeDeviceInfo = {
   multiProcessorCount: 1,
 };
 
-/** The largest head size the native attention kernels take (lanesPerDim in attention.cu). */
-const MAX_HEAD_DIM = 256;
 
 export class EmulatedCudaContext implements NativeContext {
   readonly #stream: EmulatedStream;
@@ -208,8 +207,8 @@ export class EmulatedCudaContext implements NativeContext {
   attention(q: DevicePtr, cacheDtype: number, k: DevicePtr, v: DevicePtr, mask: DevicePtr | null, out: DevicePtr, shape: NativeAttentionShape, kvLengthPtr?: DevicePtr): void {
     const m = 'attention';
     const a = { q: requiredPointer(m, 'q', q), cacheDtype: floatDtypeArg(m, 'cacheDtype', cacheDtype), k: requiredPointer(m, 'k', k), v: requiredPointer(m, 'v', v), mask: pointerArg(m, 'mask', mask), out: requiredPointer(m, 'out', out), shape: shapeArg(m, shape), kvLengthPtr: pointerArg(m, 'kvLengthPtr', kvLengthPtr) };
-    if (a.shape.headDim > MAX_HEAD_DIM) throw new Error(`CUDA attention failed: cudaErrorInvalidValue: shape.headDim ${a.shape.headDim} is above ${MAX_HEAD_DIM}`);
-    if (a.kvLengthPtr !== null && a.shape.seqLen >= 16) throw new Error(`CUDA attention failed: cudaErrorInvalidValue: a device kvLength needs shape.seqLen < 16 (decode), got ${a.shape.seqLen}`);
+    if (a.shape.headDim > MAX_ATTENTION_HEAD_DIM) throw new Error(`CUDA attention failed: cudaErrorInvalidValue: shape.headDim ${a.shape.headDim} is above ${MAX_ATTENTION_HEAD_DIM}`);
+    if (a.kvLengthPtr !== null && a.shape.seqLength >= 16) throw new Error(`CUDA attention failed: cudaErrorInvalidValue: a device kvLength needs shape.seqLength < 16 (decode), got ${a.shape.seqLength}`);
     this.#stream.enqueue(m, () => model.attention(this.#stream.memory, a));
   }
 
@@ -302,7 +301,7 @@ function shapeArg(method: string, shape: NativeAttentionShape): NativeAttentionS
   const count = (key: keyof NativeAttentionShape): number => countArg(method, `shape.${key}`, shape[key]);
   const s: NativeAttentionShape = {
     batch: count('batch'),
-    seqLen: count('seqLen'),
+    seqLength: count('seqLength'),
     numHeads: count('numHeads'),
     numKvHeads: count('numKvHeads'),
     headDim: count('headDim'),

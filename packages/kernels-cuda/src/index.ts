@@ -5,7 +5,8 @@ import { CudaBackend } from './backend.js';
 import { probeCuda } from './probe.js';
 
 export { CudaBackend, MAX_ATTENTION_HEAD_DIM, type CudaGraph } from './backend.js';
-export { cudaSupports } from './supports.js';
+export { CUDA_SIGNATURES, cudaSupports } from './overrides.js';
+export { matvecTakes, linearManyTakes, MATVEC_MAX_ROWS } from './matvec-route.js';
 export { addonPath, addonBuilt, DTYPE_CODE } from './binding.js';
 export type { DevicePtr, NativeAddon, NativeContext, NativeAttentionShape, NativeDeviceCount, NativeDeviceInfo } from './binding.js';
 export { probeCuda, type ProbeResult } from './probe.js';

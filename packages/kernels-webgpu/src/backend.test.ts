@@ -107,15 +107,53 @@ describe('op checks', () => {
     expect(gpu.supports('attention', ['float32', 'float32', 'float32', 'int32'])).toBe(true);
   });
 
-  it('names the argument that is out of its domain', () => {
+  it('names the argument that is out of its domain (the op contract of @cria/core)', () => {
     const x = gpu.upload(new Float32Array(6), [1, 6], 'float32');
     const w = gpu.upload(new Float32Array(10), [2, 5], 'float32');
-    expect(() => gpu.linear(x, w)).toThrow(/linear: x \[1, 6\] must end in K = 5/);
-    expect(() => gpu.topk(x, 7)).toThrow(/topk: k must be an integer in \[1, 6\], got 7/);
+    expect(() => gpu.linear(x, w)).toThrow(/linear: x \[1, 6\] float32 must have 5 \(weight's in_features/);
+    expect(() => gpu.topk(x, 7)).toThrow(/topk: k must be an integer in \[0, 6\]/);
     const cache = gpu.zeros([1, 1, 4, 6], 'float32');
     const src = gpu.upload(new Float32Array(12), [1, 2, 6], 'float32');
-    expect(() => gpu.kvWrite(cache, src, 3)).toThrow(/kvWrite: offset must be an integer in \[0, 2\], got 3/);
+    expect(() => gpu.kvWrite(cache, src, 3)).toThrow(/kvWrite: offset must be an integer in \[0, 2\]/);
     expect(() => gpu.attention(src, cache, cache, { numHeads: 1, numKvHeads: 1, headDim: 6, kvLength: 5, scale: 1 })).toThrow(/kvLength/);
+  });
+});
+
+describe('device limits: supports() answers them for TensorSpecs, the ops refuse them as unsupported', () => {
+  const spec = (dtype: 'float32' | 'float16' | 'int32', ...shape: number[]) => ({ dtype, shape });
+
+  it('an output larger than one storage binding', () => {
+    const rows = Math.floor(gpu.maxBindingBytes / 4 / 1024) + 1; // [rows, 1024] float32 is just over one binding
+    const x = spec('float32', rows, 8);
+    expect(gpu.supports('linear', [x, spec('float16', 1024, 8)])).toBe(false);
+    expect(gpu.supports('linear', [x, spec('float16', 512, 8)])).toBe(true);
+    expect(gpu.supports('linear', ['float32', 'float16'])).toBe(true);
+    expect(gpu.supports('embedding', [spec('float32', 10, 1024), spec('int32', rows)])).toBe(false);
+  });
+
+  it('an input that is not a weight may not be split across buffers; weights may', async () => {
+    const small = await WebGpuBackend.create({ maxBindingBytes: 4096 });
+    try {
+      const wide = spec('float32', 2, 1025); // 8200 bytes: split when uploaded
+      expect(small.supports('softmax', [wide])).toBe(false);
+      expect(small.supports('linear', [spec('float32', 1, 1000), spec('float32', 3, 1000)])).toBe(true); // a [3, 1000] weight is split
+      const x = small.upload(new Float32Array(4 * 512), [4, 512], 'float32');
+      expect(x.storage.handle).toMatchObject({ chunkElements: 1024 });
+      expect(small.supports('softmax', [x])).toBe(false);
+      expect(() => small.softmax(x)).toThrow(UnsupportedOpError);
+      expect(() => small.softmax(x)).toThrow(/x \[4, 512\] float32 is larger than one WebGPU binding \(4096 bytes\)/);
+    } finally {
+      small.dispose();
+    }
+  });
+
+  it('attentionWeights: the probabilities [B, heads, S, kvLength] must fit one binding', () => {
+    // 1024 heads of size 1, 64 queries: [1, 1024, 64, maxLength] floats pass one binding; up to a mask's 64 slots they do not.
+    const maxLength = Math.ceil(gpu.maxBindingBytes / (1024 * 64 * 4)) + 1;
+    const q = spec('float32', 1, 64, 1024);
+    const cache = spec('float32', 1, 1, maxLength, 1);
+    expect(gpu.supports('attentionWeights', [q, cache])).toBe(false);
+    expect(gpu.supports('attentionWeights', [q, cache, spec('float32', 1, 64)])).toBe(true);
   });
 });
 

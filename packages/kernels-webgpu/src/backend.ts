@@ -1,6 +1,8 @@
 import {
-  ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, DTYPE_BYTES, type OpName, type RopeOptions,
-  Storage, Tensor, type TypedArray, type UploadByRangesOptions, UnsupportedOpError, allocTypedArray, shapeSize,
+  ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, DTYPE_BYTES, type OpInput, type OpName,
+  OpContract, type ReadRange, type RopeOptions, Storage, Tensor, type TypedArray, type UploadByRangesOptions, allocTypedArray, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget,
+  checkEmbedding, checkKvWrite, checkLinear, checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk,
+  linearManyInputs, linearSiluMulInputs, shapeSize,
 } from '@cria/core';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch, type ParamField } from './command-batch.js';
@@ -18,16 +20,13 @@ import { elementwise } from './kernels/elementwise.js';
 import { embedding } from './kernels/embedding.js';
 import { kvWrite } from './kernels/kv-write.js';
 import { linear } from './kernels/linear.js';
-import { checkManyDTypes, checkManyLists, linearMany } from './kernels/linear-many.js';
-import { checkGatedPairs, linearSiluMul } from './kernels/linear-silu-mul.js';
+import { linearMany } from './kernels/linear-many.js';
+import { linearSiluMul } from './kernels/linear-silu-mul.js';
 import { rmsNorm } from './kernels/rms-norm.js';
 import { rope } from './kernels/rope.js';
 import { softmax } from './kernels/softmax.js';
-import { supportsOp } from './supports.js';
+import { webgpuLimit } from './limits.js';
 import { fillBufferByRanges } from './upload-by-ranges.js';
-
-/** The default most bytes one range read of uploadByRanges asks for. */
-const DEFAULT_RANGE_BYTES = 8 << 20;
 
 const ARRAY_OF: Record<DType, string> = {
   float32: 'Float32Array', float16: 'Uint16Array', bfloat16: 'Uint16Array', int32: 'Int32Array', int64: 'BigInt64Array',
@@ -68,8 +67,9 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   readonly #batch: CommandBatch;
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #context: KernelContext;
+  /** The op contract of @cria/core: its dtype table as is, this device's binding and dispatch limits (limits.ts). */
+  readonly #ops: OpContract;
   #error: string | null = null;
-  #disposed = false;
 
   /** Opens a device (see DeviceOptions) and starts the backend on it. */
   static async create(options: DeviceOptions = {}): Promise<WebGpuBackend> {
@@ -93,9 +93,10 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
       this.#error ??= event.error.message;
     };
     void this.#device.lost.then((info) => {
-      if (!this.#disposed) this.#error ??= `device lost: ${info.message}`;
+      if (!this.#ops.disposed) this.#error ??= `device lost: ${info.message}`;
     });
     this.#context = this.#makeContext();
+    this.#ops = new OpContract(this, { limit: webgpuLimit(this) });
   }
 
   /** The GPUDevice the kernels run on (for measurements and interop; do not destroy it). */
@@ -107,12 +108,12 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     return { buffersCreated: this.#pool.created, allocatedBytes: this.#pool.allocatedBytes, submits: this.#batch.submits, dispatches: this.#batch.dispatches, bindGroupsCreated: this.#batch.bindGroupsCreated, pipelines: this.#pipelines.size };
   }
 
-  supports(op: OpName, dtypes: readonly DType[]): boolean {
-    return supportsOp(op, dtypes);
+  supports(op: OpName, inputs: readonly OpInput[]): boolean {
+    return this.#ops.supports(op, inputs);
   }
 
   upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-    this.#assertOpen();
+    this.#ops.assertOpen();
     const expected = ARRAY_OF[dtype];
     if (!expected) throw new ArgumentError(`upload: unknown dtype '${String(dtype)}'`);
     if (data?.constructor?.name !== expected) {
@@ -142,29 +143,20 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
    * Uploads a tensor read by ranges (see Backend.uploadByRanges): its buffers are allocated as `upload` would
    * (split across buffers above one binding; large ones mapped at creation), then each is filled range by range.
    */
-  async uploadByRanges(
-    shape: readonly number[],
-    dtype: DType,
-    readRange: (offset: number, length: number) => Promise<Uint8Array>,
-    options: UploadByRangesOptions = {},
-  ): Promise<Tensor> {
-    this.#assertOpen();
-    if (!ARRAY_OF[dtype]) throw new ArgumentError(`uploadByRanges: unknown dtype '${String(dtype)}'`);
-    const rangeBytes = options.chunkBytes ?? DEFAULT_RANGE_BYTES;
-    if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
-      throw new ArgumentError(`uploadByRanges: options.chunkBytes must be a positive integer, got ${String(rangeBytes)}`);
-    }
+  async uploadByRanges(shape: readonly number[], dtype: DType, readRange: ReadRange, options: UploadByRangesOptions = {}): Promise<Tensor> {
+    this.#ops.assertOpen();
+    const { byteLength, chunkBytes: rangeBytes } = checkRangeUpload(shape, dtype, options);
     const { data: handle, chunkBytes } = this.#allocate(shape, dtype, true);
     const tensor = this.#tensor(handle, shape, dtype);
     this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
+    const loop = { chunkBytes: rangeBytes, byteLength, onProgress: options.onProgress };
     try {
       for (const [c, buffer] of handle.chunks.entries()) {
         const start = c * chunkBytes;
-        const length = Math.min(chunkBytes, tensor.byteLength - start);
-        await fillBufferByRanges(this.#device.queue, buffer, start, length, readRange, rangeBytes, (end) => options.onProgress?.(end, tensor.byteLength), () => this.#assertOpen());
+        await fillBufferByRanges(this.#device.queue, buffer, start, Math.min(chunkBytes, byteLength - start), readRange, loop, () => this.#ops.assertOpen());
       }
     } catch (error) {
-      if (!this.#disposed) for (const buffer of handle.chunks) if (buffer.mapState === 'mapped') buffer.unmap();
+      if (!this.#ops.disposed) for (const buffer of handle.chunks) if (buffer.mapState === 'mapped') buffer.unmap();
       tensor.dispose();
       throw error;
     }
@@ -172,7 +164,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
-    this.#assertOpen();
+    this.#ops.assertOpen();
     if (!ARRAY_OF[dtype]) throw new ArgumentError(`zeros: unknown dtype '${String(dtype)}'`);
     const { data } = this.#allocate(shape, dtype, false);
     for (const buffer of data.chunks) this.#batch.clear(buffer, 0, buffer.size);
@@ -180,7 +172,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   async read(tensor: Tensor): Promise<TypedArray> {
-    this.#own(tensor, 'read: tensor');
+    this.#ops.tensor('read', 'tensor', tensor);
     const out = allocTypedArray(tensor.dtype, tensor.size);
     const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     const { chunks, chunkElements } = gpuData(tensor);
@@ -213,7 +205,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   async synchronize(): Promise<void> {
-    this.#assertOpen();
+    this.#ops.assertOpen();
     this.#batch.flush();
     await this.#device.queue.onSubmittedWorkDone();
     this.#throwIfFailed();
@@ -230,8 +222,8 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
+    if (this.#ops.disposed) return;
+    this.#ops.dispose();
     this.#batch.destroy();
     this.#pool.trim();
     this.#readPool.trim();
@@ -251,33 +243,40 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   embedding(weight: Tensor, ids: Tensor): Tensor {
-    this.#op('embedding', [weight, ids]);
-    return embedding(this.#context, weight, ids);
+    this.#ops.inputs('embedding', { weight, ids });
+    const shape = checkEmbedding(weight, ids);
+    this.#ops.within('embedding', [weight, ids], [{ dtype: 'float32', shape: shape.outShape }]);
+    return embedding(this.#context, weight, ids, shape);
   }
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    this.#op('rmsNorm', [x, weight]);
-    if (!Number.isFinite(eps) || eps < 0) throw new ArgumentError(`rmsNorm: eps must be a finite number >= 0, got ${eps}`);
-    return rmsNorm(this.#context, x, weight, eps);
+    this.#ops.inputs('rmsNorm', { x, weight });
+    const shape = checkRmsNorm(x, weight, eps);
+    this.#ops.within('rmsNorm', [x, weight]);
+    return rmsNorm(this.#context, x, weight, eps, shape);
   }
 
   /** a + b and the RMSNorm of that sum, in one dispatch (see Backend.addRmsNorm). */
   addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
-    this.#op('addRmsNorm', [a, b, weight]);
-    if (!Number.isFinite(eps) || eps < 0) throw new ArgumentError(`addRmsNorm: eps must be a finite number >= 0, got ${eps}`);
-    return addRmsNorm(this.#context, a, b, weight, eps);
+    this.#ops.inputs('addRmsNorm', { a, b, weight });
+    const shape = checkAddRmsNorm(a, b, weight, eps);
+    this.#ops.within('addRmsNorm', [a, b, weight]);
+    return addRmsNorm(this.#context, a, b, weight, eps, shape);
   }
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-    this.#op('linear', bias ? [x, weight, bias] : [x, weight]);
-    return linear(this.#context, x, weight, bias);
+    this.#ops.inputs('linear', { x, weight, bias });
+    const shape = checkLinear('linear', x, weight, bias);
+    this.#ops.within('linear', bias ? [x, weight, bias] : [x, weight], [{ dtype: 'float32', shape: shape.outShape }]);
+    return linear(this.#context, x, weight, bias, shape);
   }
 
   /** silu(x·gateᵀ + gateBias) * (x·upᵀ + upBias) in one dispatch per weight chunk (see Backend.linearSiluMul). */
   linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
-    const biases = [gateBias, upBias].filter((b): b is Tensor => b != null);
-    this.#op('linearSiluMul', [x, gate, up, ...biases], () => checkGatedPairs(gate, up, gateBias ?? undefined, upBias ?? undefined));
-    return linearSiluMul(this.#context, x, gate, up, gateBias ?? undefined, upBias ?? undefined);
+    const inputs = this.#ops.inputs('linearSiluMul', linearSiluMulInputs(x, gate, up, gateBias ?? undefined, upBias ?? undefined));
+    const shape = checkLinearSiluMul(x, gate, up, gateBias ?? undefined, upBias ?? undefined);
+    this.#ops.within('linearSiluMul', inputs, [{ dtype: 'float32', shape: shape.outShape }]);
+    return linearSiluMul(this.#context, x, gate, up, gateBias ?? undefined, upBias ?? undefined, shape);
   }
 
   /**
@@ -285,79 +284,82 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
    * storage bindings take (q, k, v: one), else one per group of them or per weight split across buffers.
    */
   linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
-    checkManyLists(weights, biases);
-    this.#op('linearMany', [x, ...weights, ...(biases ?? [])], () => checkManyDTypes(weights, biases));
-    return linearMany(this.#context, x, weights, biases);
+    const inputs = this.#ops.inputs('linearMany', linearManyInputs(x, weights, biases));
+    const shape = checkLinearMany(x, weights, biases);
+    this.#ops.within('linearMany', inputs, shape.outShapes.map((s) => ({ dtype: 'float32', shape: s })));
+    return linearMany(this.#context, x, weights, biases, shape);
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
-    this.#op('rope', [x, positions, invFreq]);
-    return rope(this.#context, x, positions, invFreq, options);
+    this.#ops.inputs('rope', { x, positions, invFreq });
+    const shape = checkRope(x, positions, invFreq, options);
+    this.#ops.within('rope', [x, positions, invFreq]);
+    return rope(this.#context, x, positions, invFreq, shape);
   }
 
   kvWrite(cache: Tensor, src: Tensor, offset: number): void {
-    this.#op('kvWrite', [cache, src]);
-    kvWrite(this.#context, cache, src, offset);
+    this.#ops.inputs('kvWrite', { cache, src });
+    const shape = checkKvWrite(cache, src, offset);
+    this.#ops.within('kvWrite', [cache, src]);
+    kvWrite(this.#context, cache, src, shape);
   }
 
   attention(q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor {
-    this.#op('attention', options.mask ? [q, kCache, vCache, options.mask] : [q, kCache, vCache]);
-    return attention(this.#context, q, kCache, vCache, options);
+    const mask = options?.mask ?? undefined;
+    const inputs = this.#ops.inputs('attention', { q, kCache, vCache, 'options.mask': mask });
+    const shape = checkAttention('attention', q, kCache, vCache, options);
+    this.#ops.within('attention', inputs);
+    return attention(this.#context, q, kCache, vCache, mask, shape);
   }
 
   attentionWeights(q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor {
-    this.#op('attentionWeights', options.mask ? [q, kCache, options.mask] : [q, kCache]);
-    return attentionWeights(this.#context, q, kCache, options);
+    const mask = options?.mask ?? undefined;
+    const inputs = this.#ops.inputs('attentionWeights', { q, kCache, 'options.mask': mask });
+    const shape = checkAttention('attentionWeights', q, kCache, undefined, options);
+    this.#ops.within('attentionWeights', inputs, [{ dtype: 'float32', shape: [shape.batch, shape.numHeads, shape.seqLength, shape.kvLength] }]);
+    return attentionWeights(this.#context, q, kCache, mask, shape);
   }
 
   siluMul(gate: Tensor, up: Tensor): Tensor {
-    this.#op('siluMul', [gate, up]);
+    this.#ops.inputs('siluMul', { gate, up });
+    checkSameShapes('siluMul', ['gate', 'up'], gate, up);
+    this.#ops.within('siluMul', [gate, up]);
     return elementwise(this.#context, 'siluMul', gate, up);
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    this.#op('add', [a, b]);
+    this.#ops.inputs('add', { a, b });
+    checkSameShapes('add', ['a', 'b'], a, b);
+    this.#ops.within('add', [a, b]);
     return elementwise(this.#context, 'add', a, b);
   }
 
   softmax(x: Tensor): Tensor {
-    this.#op('softmax', [x]);
-    return softmax(this.#context, x);
+    this.#ops.inputs('softmax', { x });
+    const shape = checkRows('softmax', 'x', x);
+    this.#ops.within('softmax', [x]);
+    return softmax(this.#context, x, shape);
   }
 
   argmax(x: Tensor): Tensor {
-    this.#op('argmax', [x]);
-    return argmax(this.#context, x);
+    this.#ops.inputs('argmax', { x });
+    const shape = checkArgmax(x);
+    this.#ops.within('argmax', [x]);
+    return argmax(this.#context, x, shape);
   }
 
   topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-    this.#op('topk', [x]);
-    return topk(this.#context, x, k);
+    this.#ops.inputs('topk', { x });
+    const shape = checkTopk(x, k);
+    this.#ops.within('topk', [x]);
+    return topk(this.#context, x, shape);
   }
 
   cast(x: Tensor, dtype: DType): Tensor {
-    this.#own(x, 'cast: x');
-    if (!this.supports('cast', [x.dtype, dtype])) throw new UnsupportedOpError(this.name, 'cast', [x.dtype, dtype]);
+    this.#ops.tensor('cast', 'x', x);
+    this.#ops.dtypes('cast', [x.dtype, checkCastTarget(dtype)]);
+    this.#ops.within('cast', [x], [{ dtype, shape: x.shape }]);
     return cast(this.#context, x, dtype as CastDType);
-  }
-
-  /** Checks that the inputs live here, then `checkArguments` (checks that name an argument), then that the op supports their dtypes. */
-  #op(op: OpName, inputs: readonly Tensor[], checkArguments?: () => void): void {
-    inputs.forEach((t, i) => this.#own(t, `${op}: input ${i}`));
-    checkArguments?.();
-    const dtypes = inputs.map((t) => t.dtype);
-    if (!this.supports(op, dtypes)) throw new UnsupportedOpError(this.name, op, dtypes);
-  }
-
-  #own(tensor: Tensor, what: string): void {
-    this.#assertOpen();
-    if (!(tensor instanceof Tensor)) throw new ArgumentError(`${what} must be a Tensor`);
-    if (tensor.owner !== this) throw new ArgumentError(`${what} ${tensor} does not belong to this webgpu backend`);
-    tensor.assertAlive(what);
-  }
-
-  #assertOpen(): void {
-    if (this.#disposed) throw new CriaError('the webgpu backend was disposed');
   }
 
   #throwIfFailed(): void {
@@ -399,7 +401,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   #tensor(data: GpuData, shape: readonly number[], dtype: DType): Tensor {
     const byteLength = shapeSize(shape) * DTYPE_BYTES[dtype];
     const storage = new Storage<GpuData>(data, byteLength, (handle) => {
-      if (this.#disposed) return;
+      if (this.#ops.disposed) return;
       for (const buffer of handle.chunks) this.#pool.release(buffer);
     });
     return new Tensor(this, storage, shape, dtype);

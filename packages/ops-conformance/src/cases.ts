@@ -6,14 +6,9 @@ import type { NaiveAttentionLayout } from './naive/attention.js';
 import type { OpCase, OpParams } from './op-case.js';
 
 /** Bounds on ‖a−b‖/‖b‖ for float32 results. Weights in f16/bf16 are exact inputs once widened, so they share them. */
-export const BOUND = {
-  /** Copies and gathers: bit-exact. */
-  exact: 0,
-  /** Elementwise ops and short reductions. */
-  elementwise: 1e-6,
-  /** Long dot products (linear, attention) and transcendental functions of large arguments (rope). */
-  reduction: 1e-5,
-} as const;
+import { BOUND } from '@cria/core/testing';
+
+export { BOUND };
 
 const WEIGHTS: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 const short = (d: DType): string => ({ float32: 'f32', float16: 'f16', bfloat16: 'bf16' })[d as 'float32'] ?? d;
@@ -140,7 +135,7 @@ interface AttentionLayout extends Omit<NaiveAttentionLayout, 'scale'> {
 
 function attentionCase(op: 'attention' | 'attentionWeights', name: string, a: AttentionLayout): OpCase {
   const cache = [a.batch, a.numKvHeads, a.maxLength, a.headDim];
-  const shapes: Record<string, number[]> = { q: [a.batch, a.seq, a.numHeads * a.headDim], kCache: cache };
+  const shapes: Record<string, number[]> = { q: [a.batch, a.seqLength, a.numHeads * a.headDim], kCache: cache };
   if (op === 'attention') shapes.vCache = cache;
   if (a.mask) shapes.mask = [a.batch, a.kvLength];
   const dtypes: DType[] = op === 'attention' ? ['float32', 'float32', 'float32'] : ['float32', 'float32'];
@@ -152,13 +147,13 @@ function attentionCase(op: 'attention' | 'attentionWeights', name: string, a: At
 }
 
 const ATTENTION_LAYOUTS: readonly [string, AttentionLayout][] = [
-  ['prefill MHA 4/4 hd=24 S=7 no mask', { batch: 2, seq: 7, numHeads: 4, numKvHeads: 4, headDim: 24, maxLength: 16, kvLength: 7 }],
-  ['prefill GQA 8/2 hd=64 S=5 past 7 padded f32 mask', { batch: 2, seq: 5, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 20, kvLength: 12, mask: 'float32', maskLeadingZeros: [0, 3] }],
-  ['decode GQA 8/2 hd=128 S=1 kv=33 int32 mask with holes', { batch: 2, seq: 1, numHeads: 8, numKvHeads: 2, headDim: 128, maxLength: 40, kvLength: 33, mask: 'int32', maskLeadingZeros: [2, 0], maskHoles: [[10], [5, 6, 31]] }],
-  ['prefill left-padded: padded queries see no key (zeros) GQA 6/3 hd=24', { batch: 2, seq: 9, numHeads: 6, numKvHeads: 3, headDim: 24, maxLength: 9, kvLength: 9, mask: 'int32', maskLeadingZeros: [0, 4] }],
-  ['long decode GQA 32/8 hd=128 S=1 kv=1000 of 1024', { batch: 1, seq: 1, numHeads: 32, numKvHeads: 8, headDim: 128, maxLength: 1024, kvLength: 1000 }],
-  ['prefill S=64 past 33 GQA 8/2 hd=64 padded', { batch: 2, seq: 64, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 100, kvLength: 97, mask: 'float32', maskLeadingZeros: [0, 20] }],
-  ['first token S=1 kv=1 MQA 4/1 hd=64', { batch: 1, seq: 1, numHeads: 4, numKvHeads: 1, headDim: 64, maxLength: 8, kvLength: 1 }],
+  ['prefill MHA 4/4 hd=24 S=7 no mask', { batch: 2, seqLength: 7, numHeads: 4, numKvHeads: 4, headDim: 24, maxLength: 16, kvLength: 7 }],
+  ['prefill GQA 8/2 hd=64 S=5 past 7 padded f32 mask', { batch: 2, seqLength: 5, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 20, kvLength: 12, mask: 'float32', maskLeadingZeros: [0, 3] }],
+  ['decode GQA 8/2 hd=128 S=1 kv=33 int32 mask with holes', { batch: 2, seqLength: 1, numHeads: 8, numKvHeads: 2, headDim: 128, maxLength: 40, kvLength: 33, mask: 'int32', maskLeadingZeros: [2, 0], maskHoles: [[10], [5, 6, 31]] }],
+  ['prefill left-padded: padded queries see no key (zeros) GQA 6/3 hd=24', { batch: 2, seqLength: 9, numHeads: 6, numKvHeads: 3, headDim: 24, maxLength: 9, kvLength: 9, mask: 'int32', maskLeadingZeros: [0, 4] }],
+  ['long decode GQA 32/8 hd=128 S=1 kv=1000 of 1024', { batch: 1, seqLength: 1, numHeads: 32, numKvHeads: 8, headDim: 128, maxLength: 1024, kvLength: 1000 }],
+  ['prefill S=64 past 33 GQA 8/2 hd=64 padded', { batch: 2, seqLength: 64, numHeads: 8, numKvHeads: 2, headDim: 64, maxLength: 100, kvLength: 97, mask: 'float32', maskLeadingZeros: [0, 20] }],
+  ['first token S=1 kv=1 MQA 4/1 hd=64', { batch: 1, seqLength: 1, numHeads: 4, numKvHeads: 1, headDim: 64, maxLength: 8, kvLength: 1 }],
 ];
 
 function attentionCases(): OpCase[] {

@@ -1,8 +1,8 @@
 // Runs cases on a backend and on the reference and compares what comes back.
-import { type Backend, type Tensor, type TypedArray, UnsupportedOpError } from '@cria/core';
+import { type Backend, type OpInput, type Tensor, type TypedArray, UnsupportedOpError } from '@cria/core';
 import { outputError } from './compare.js';
 import { executeCase } from './execute.js';
-import { type HostInput, buildInputs } from './inputs.js';
+import { type HostInput, INPUT_NAMES, buildInputs } from './inputs.js';
 import type { OpCase } from './op-case.js';
 import { OP_CASES } from './cases.js';
 
@@ -48,18 +48,26 @@ async function run(backend: Backend, opCase: OpCase, inputs: ReadonlyMap<string,
   }
 }
 
+/** What `supports` is asked for a case: its inputs as TensorSpecs in argument order (cast: its dtypes [from, to]). */
+export function supportsInputs(opCase: OpCase): OpInput[] {
+  if (opCase.op === 'cast') return [...opCase.dtypes];
+  const names = INPUT_NAMES[opCase.op].filter((name) => opCase.shapes[name] !== undefined);
+  return names.map((name, i) => ({ dtype: opCase.dtypes[i]!, shape: opCase.shapes[name]! }));
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /**
  * Runs `opCase` on `backend` and on `reference` (the cpu backend) with the same inputs and compares
- * every output. 'unsupported' when the backend says it does not support the op for these dtypes;
+ * every output. 'unsupported' when the backend says it does not support the op for these inputs (dtypes and shapes:
+ * a device limit counts);
  * 'fail' when it throws, returns another shape or dtype, or exceeds the bound (NaN never passes).
  */
 export async function runOpCase(backend: Backend, reference: Backend, opCase: OpCase): Promise<OpCaseResult> {
   const base = { case: opCase, bound: opCase.bound };
-  if (!backend.supports(opCase.op, opCase.dtypes)) {
+  if (!backend.supports(opCase.op, supportsInputs(opCase))) {
     return { ...base, status: 'unsupported', error: NaN, message: `${backend.name} does not support ${opCase.op} [${opCase.dtypes.join(', ')}]` };
   }
   if (!reference.supports(opCase.op, opCase.dtypes)) {

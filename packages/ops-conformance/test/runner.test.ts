@@ -1,7 +1,7 @@
 // The runner must catch a wrong backend: wrong values, wrong shapes, NaN, throws, and it must report
 // unsupported combinations as unsupported, never as a pass.
 import { describe, expect, it } from 'vitest';
-import { type AttentionOptions, type DType, type OpName, type RopeOptions, type Tensor, hostData } from '@cria/core';
+import { type AttentionOptions, type OpInput, type OpName, type RopeOptions, type Tensor, dtypeOf, hostData } from '@cria/core';
 import { CpuBackend } from '@cria/kernels-cpu';
 import { OP_CASES, runConformance, runOpCase } from '../src/index.js';
 
@@ -36,8 +36,15 @@ class SlightlyOffSoftmax extends CpuBackend {
 }
 
 class NoHalfWeights extends CpuBackend {
-  override supports(op: OpName, dtypes: readonly DType[]): boolean {
-    return !dtypes.includes('float16') && super.supports(op, dtypes);
+  override supports(op: OpName, inputs: readonly OpInput[]): boolean {
+    return !inputs.map(dtypeOf).includes('float16') && super.supports(op, inputs);
+  }
+}
+
+/** A device limit: rows of more than 1000 elements (supports() sees the shapes of the case's inputs). */
+class ShortRowsOnly extends CpuBackend {
+  override supports(op: OpName, inputs: readonly OpInput[]): boolean {
+    return inputs.every((i) => typeof i === 'string' || (i.shape.at(-1) ?? 0) <= 1000) && super.supports(op, inputs);
   }
 }
 
@@ -94,6 +101,14 @@ describe('runOpCase', () => {
       expect(r.error).toBeNaN();
     }
     expect(results.filter((r) => !r.case.dtypes.includes('float16')).every((r) => r.status === 'pass')).toBe(true);
+  });
+
+  it('asks supports() with the case\'s shapes, so a device limit is reported as unsupported', async () => {
+    const results = await runConformance(new ShortRowsOnly(), reference, casesOf('rmsNorm'));
+    const long = results.filter((r) => Object.values(r.case.shapes).some((shape) => shape.at(-1)! > 1000));
+    expect(long.length).toBeGreaterThan(0);
+    expect(long.every((r) => r.status === 'unsupported')).toBe(true);
+    expect(results.filter((r) => !long.includes(r)).every((r) => r.status === 'pass')).toBe(true);
   });
 
   it('fails a kernel that throws, returns the wrong shape, or returns NaN', async () => {

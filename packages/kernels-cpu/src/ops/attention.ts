@@ -1,16 +1,5 @@
+import type { AttentionShape } from '@cria/core';
 import { dot } from './dot.js';
-
-export interface AttentionShape {
-  batch: number;
-  seqLength: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  /** Slots per cache row (the cache is [B, numKvHeads, maxLength, headDim]). */
-  maxLength: number;
-  kvLength: number;
-  scale: number;
-}
 
 /**
  * The softmax probabilities of one query over the first kvLength cache slots, written into `probs`

@@ -2,7 +2,6 @@
 import { type TypedArray, float16ToFloat32, bfloat16ToFloat32, float32ToFloat16, float32ToBfloat16 } from '@cria/core';
 
 export type CastDType = 'float32' | 'float16' | 'bfloat16' | 'int32';
-export const CAST_DTYPES: readonly CastDType[] = ['float32', 'float16', 'bfloat16', 'int32'];
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;

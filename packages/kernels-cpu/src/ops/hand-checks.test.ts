@@ -74,7 +74,7 @@ describe('kvWrite', () => {
     cpu.kvWrite(cache, f32([1, 2, 3, 4], [1, 2, 2]), 1);
     // kv head 0 gets 1 (s=0), 3 (s=1); kv head 1 gets 2, 4; at slots 1 and 2.
     expect(list(cache)).toEqual([0, 1, 3, 0, 0, 2, 4, 0]);
-    expect(() => cpu.kvWrite(cache, f32([1, 2, 3, 4], [1, 2, 2]), 3)).toThrow(/kvWrite: offset 3 \+ 2 new slots exceeds the cache's maxLength 4/);
+    expect(() => cpu.kvWrite(cache, f32([1, 2, 3, 4], [1, 2, 2]), 3)).toThrow(/kvWrite: offset must be an integer in \[0, 2\] \(src's 2 new slots within the cache's maxLength 4\), got 3/);
   });
 });
 

@@ -1,10 +1,4 @@
-export interface RopeShape {
-  batch: number;
-  seqLength: number;
-  numHeads: number;
-  headDim: number;
-  attentionScaling: number;
-}
+import type { RopeShape } from '@cria/core';
 
 /**
  * Rotate-half RoPE over x [B, S, numHeads * headDim] with positions [B, S] and invFreq [headDim / 2].

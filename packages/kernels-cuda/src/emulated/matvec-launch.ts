@@ -1,30 +1,22 @@
 // The launch conditions of linear.cu's fused matvec launchers (launchLinearSiluMul, launchLinearMany): where one
-// fails the native launcher returns cudaErrorInvalidValue before anything is enqueued, and so does the emulation.
-import { DTYPE_CODE, type DevicePtr } from '../binding.js';
+// fails the native launcher returns cudaErrorInvalidValue before anything is enqueued, and so does the emulation. The
+// rule itself is matvec-route.ts's, the one the backend routes by: it is stated once in TypeScript.
+import { DTYPE_CODE, type DevicePtr, type NativeDType } from '../binding.js';
+import { linearManyTakes, matvecTakes } from '../matvec-route.js';
 import { requiredPointer } from './args.js';
-import { hex } from './device-memory.js';
 
 /** kernels.h kMaxLinearManyWeights. */
 export const MAX_LINEAR_MANY_WEIGHTS = 4;
+
+const dtypeOf = (code: number): NativeDType => (Object.keys(DTYPE_CODE) as NativeDType[]).find((d) => DTYPE_CODE[d] === code)!;
 
 const fail = (method: string, why: string): never => {
   throw new Error(`CUDA ${method} failed: cudaErrorInvalidValue: ${why}`);
 };
 
-/**
- * matvecTakes (linear.cu) for `kernel` ('the gated matvec', 'the segmented matvec'): rows <= 8, K a whole number of
- * 16-byte weight loads, every named pointer (x and the weights) 16-byte aligned.
- */
-export function requireMatvecLaunch(method: string, kernel: string, a: { weightDtype: number; rows: number; k: number }, pointers: readonly (readonly [string, DevicePtr])[]): void {
-  const elementsPerLoad = a.weightDtype === DTYPE_CODE.float32 ? 4 : 8;
-  if (a.rows > 8) fail(method, `${kernel} takes at most 8 rows, got ${a.rows}`);
-  if (a.k % elementsPerLoad !== 0) fail(method, `K (${a.k}) must be a multiple of ${elementsPerLoad} (16-byte weight loads)`);
-  for (const [name, p] of pointers) if (p % 16n !== 0n) fail(method, `${name} ${hex(p)} is not 16-byte aligned`);
-}
-
-/** launchLinearSiluMul's conditions: the matvec's, and both biases or neither. */
+/** launchLinearSiluMul's conditions: the matvec's (matvecTakes), and both biases or neither. */
 export function requireGatedMatvecLaunch(a: { x: DevicePtr; weightDtype: number; gate: DevicePtr; up: DevicePtr; gateBias: DevicePtr | null; upBias: DevicePtr | null; rows: number; k: number }): void {
-  requireMatvecLaunch('linearSiluMul', 'the gated matvec', a, [['x', a.x], ['gate', a.gate], ['up', a.up]]);
+  if (!matvecTakes(a.rows, a.k, dtypeOf(a.weightDtype), [a.x, a.gate, a.up])) fail('linearSiluMul', `the gated matvec does not take ${a.rows} rows of K ${a.k} at these pointers (matvecTakes)`);
   if ((a.gateBias === null) !== (a.upBias === null)) fail('linearSiluMul', 'gateBias and upBias must both be given or both be null');
 }
 
@@ -36,10 +28,10 @@ export function pointerArrayArg(method: string, name: string, value: unknown, co
   return value.map((p, i) => requiredPointer(method, `${name}[${i}]`, p));
 }
 
-/** launchLinearMany's conditions beyond the matvec's: the Ms (counts) summing below 2^31. */
+/** launchLinearMany's conditions (linearManyTakes), when there is something to launch (rows and columns). */
 export function requireSegmentedMatvecLaunch(a: { x: DevicePtr; weightDtype: number; weights: readonly DevicePtr[]; ms: readonly number[]; rows: number; k: number }): void {
-  const totalM = a.ms.reduce((sum, m) => sum + m, 0);
-  if (totalM > 0x7fffffff) fail('linearMany', `the weights' M sum to ${totalM}, above 2^31 - 1`);
-  if (a.rows === 0 || totalM === 0) return; // nothing to launch: no further conditions
-  requireMatvecLaunch('linearMany', 'the segmented matvec', a, [['x', a.x], ...a.weights.map((p, i) => [`weights[${i}]`, p] as const)]);
+  if (a.rows === 0 || a.ms.every((m) => m === 0)) return;
+  if (!linearManyTakes(a.rows, a.k, dtypeOf(a.weightDtype), a.ms, [a.x, ...a.weights])) {
+    fail('linearMany', `the segmented matvec does not take ${a.rows} rows of K ${a.k} for Ms [${a.ms.join(', ')}] at these pointers (linearManyTakes)`);
+  }
 }

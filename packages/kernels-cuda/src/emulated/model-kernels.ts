@@ -1,10 +1,21 @@
-// The transformer ops as native/kernels/{linear.cu,rope_kv.cu,attention.cu} define them: linear (and its gated form,
-// linearSiluMul) and attention through the independent references of @cria/ops-conformance/naive (float64 sums), RoPE and the KV-cache write in
-// plain loops. Device-side scalars (kvWrite's offset, attention's kvLength) are read when the op runs.
-import { naiveAttention, naiveLinear } from '@cria/ops-conformance/naive';
+// The transformer ops as native/kernels/{linear.cu,rope_kv.cu,attention.cu} define them, in plain loops with float64
+// sums (this package's own reference kernels): linear (and its gated and segmented forms), RoPE, the KV-cache write and
+// attention. Device-side scalars (kvWrite's offset, attention's kvLength) are read when the op runs.
 import { type DevicePtr, type NativeAttentionShape } from '../binding.js';
 import type { DeviceMemory } from './device-memory.js';
 import { siluTimes } from './elementwise-kernels.js';
+
+/** x [rows, K] · w [M, K]ᵀ (+ bias [M]): each output a float64 dot product plus the bias, rounded once to float32. */
+function project(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, rows: number, k: number, m: number): Float32Array {
+  const out = new Float32Array(rows * m);
+  out.forEach((_, at) => {
+    const [r, j] = [Math.floor(at / m), at % m];
+    let acc = 0;
+    for (let i = 0; i < k; i++) acc += x[r * k + i]! * w[j * k + i]!;
+    out[at] = acc + (bias === undefined ? 0 : bias[j]!);
+  });
+  return out;
+}
 
 export function linear(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number; weight: DevicePtr; biasDtype: number; bias: DevicePtr | null; out: DevicePtr; rows: number; k: number; m: number }): void {
   const { rows, k, m } = a;
@@ -13,7 +24,7 @@ export function linear(mem: DeviceMemory, a: { x: DevicePtr; weightDtype: number
   const w = mem.widened('linear', 'weight', a.weightDtype, a.weight, m * k);
   const bias = a.bias === null ? undefined : mem.widened('linear', 'bias', a.biasDtype, a.bias, m);
   const out = mem.f32('linear', 'out', a.out, rows * m);
-  out.set(naiveLinear(x, w, bias, rows, k, m));
+  out.set(project(x, w, bias, rows, k, m));
 }
 
 /**
@@ -27,7 +38,7 @@ export function linearSiluMul(mem: DeviceMemory, a: { x: DevicePtr; weightDtype:
   const projection = (what: 'gate' | 'up', weight: DevicePtr, bias: DevicePtr | null): Float32Array => {
     const w = mem.widened('linearSiluMul', what, a.weightDtype, weight, m * k);
     const b = bias === null ? undefined : mem.widened('linearSiluMul', `${what}Bias`, a.biasDtype, bias, m);
-    return naiveLinear(x, w, b, rows, k, m);
+    return project(x, w, b, rows, k, m);
   };
   const gated = projection('gate', a.gate, a.gateBias);
   const projected = projection('up', a.up, a.upBias);
@@ -102,40 +113,78 @@ interface AttentionArgs {
   kvLengthPtr: DevicePtr | null;
 }
 
-/** The inputs of naiveAttention read from device memory; kvLength read from the device when it lives there. */
-function attentionInputs(mem: DeviceMemory, method: string, a: AttentionArgs) {
-  const { batch, seqLen, numHeads, numKvHeads, headDim, maxLength } = a.shape;
-  // On the device the length is clamped to [seqLen, bound] (attention.cu); the mask then has maxLength columns.
-  const kvLength = a.kvLengthPtr === null ? a.shape.kvLength : Math.min(Math.max(mem.i32(method, 'kvLengthPtr', a.kvLengthPtr, 1)[0]!, seqLen), a.shape.kvLength);
+/** The operands of one attention call read from device memory; kvLength read from the device when it lives there. */
+function attentionOperands(mem: DeviceMemory, method: string, a: AttentionArgs) {
+  const { batch, seqLength, numHeads, numKvHeads, headDim, maxLength } = a.shape;
+  // On the device the length is clamped to [seqLength, bound] (attention.cu); the mask then has maxLength columns.
+  const kvLength = a.kvLengthPtr === null ? a.shape.kvLength : Math.min(Math.max(mem.i32(method, 'kvLengthPtr', a.kvLengthPtr, 1)[0]!, seqLength), a.shape.kvLength);
   const maskStride = a.kvLengthPtr === null ? a.shape.kvLength : maxLength;
   const cacheSize = batch * numKvHeads * maxLength * headDim;
-  const layout = { batch, seq: seqLen, numHeads, numKvHeads, headDim, maxLength, kvLength, scale: a.shape.scale };
-  const q = mem.f32(method, 'q', a.q, batch * seqLen * numHeads * headDim);
-  const k = mem.widened(method, 'k', a.cacheDtype, a.k, cacheSize);
-  const v = a.v === null ? undefined : mem.widened(method, 'v', a.cacheDtype, a.v, cacheSize);
-  let mask: Float32Array | undefined;
-  if (a.mask !== null) {
-    const full = mem.widened(method, 'mask', a.shape.maskDtype, a.mask, batch * maskStride);
-    mask = new Float32Array(batch * kvLength);
-    for (let b = 0; b < batch; b++) mask.set(full.subarray(b * maskStride, b * maskStride + kvLength), b * kvLength);
+  const mask = a.mask === null ? null : mem.widened(method, 'mask', a.shape.maskDtype, a.mask, batch * maskStride);
+  return {
+    kvLength,
+    q: mem.f32(method, 'q', a.q, batch * seqLength * numHeads * headDim),
+    k: mem.widened(method, 'k', a.cacheDtype, a.k, cacheSize),
+    v: a.v === null ? null : mem.widened(method, 'v', a.cacheDtype, a.v, cacheSize),
+    /** Whether row b's query at cache slot `slot` sees key slot j: causal, then the padding mask. */
+    sees: (b: number, slot: number, j: number): boolean => j <= slot && (mask === null || mask[b * maskStride + j] !== 0),
+  };
+}
+
+/** A softmax in float64 over scores where -Infinity marks a hidden slot; no visible slot gives all zeros. */
+function probabilities(scores: readonly number[]): number[] {
+  const top = scores.reduce((best, score) => Math.max(best, score), -Infinity);
+  if (top === -Infinity) return scores.map(() => 0);
+  const weights = scores.map((score) => Math.exp(score - top));
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  return weights.map((w) => w / total);
+}
+
+/**
+ * Visits every query (b, h, s) with its probabilities over the kvLength slots and the cache offset of its kv head
+ * (head h reads kv head floor(h * numKvHeads / numHeads), as repeat_kv); q·k summed in float64 and scaled.
+ */
+function eachQuery(shape: NativeAttentionShape, o: ReturnType<typeof attentionOperands>, visit: (b: number, h: number, s: number, p: number[], kvBase: number) => void): void {
+  const { batch, seqLength, numHeads, numKvHeads, headDim, maxLength, scale } = shape;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < numHeads; h++) {
+      const kvBase = (b * numKvHeads + Math.floor((h * numKvHeads) / numHeads)) * maxLength * headDim;
+      for (let s = 0; s < seqLength; s++) {
+        const qAt = ((b * seqLength + s) * numHeads + h) * headDim;
+        const slot = o.kvLength - seqLength + s;
+        const scores = Array.from({ length: o.kvLength }, (_, j) => {
+          if (!o.sees(b, slot, j)) return -Infinity;
+          let qk = 0;
+          for (let d = 0; d < headDim; d++) qk += o.q[qAt + d]! * o.k[kvBase + j * headDim + d]!;
+          return qk * scale;
+        });
+        visit(b, h, s, probabilities(scores), kvBase);
+      }
+    }
   }
-  return { ...layout, q, k, ...(v ? { v } : {}), ...(mask ? { mask } : {}) };
 }
 
 /** Causal grouped-query attention over the cache with the optional padding mask; no visible key gives zeros. */
 export function attention(mem: DeviceMemory, a: AttentionArgs): void {
-  const { batch, seqLen, numHeads, headDim } = a.shape;
-  if (batch * seqLen * numHeads === 0) return;
-  const inputs = attentionInputs(mem, 'attention', a);
-  const out = mem.f32('attention', 'out', a.out, batch * seqLen * numHeads * headDim);
-  out.set(naiveAttention(inputs).out!);
+  const { batch, seqLength, numHeads, headDim } = a.shape;
+  if (batch * seqLength * numHeads === 0) return;
+  const o = attentionOperands(mem, 'attention', a);
+  const out = mem.f32('attention', 'out', a.out, batch * seqLength * numHeads * headDim);
+  const result = new Float32Array(out.length);
+  eachQuery(a.shape, o, (b, h, s, p, kvBase) => {
+    const at = ((b * seqLength + s) * numHeads + h) * headDim;
+    for (let d = 0; d < headDim; d++) result[at + d] = p.reduce((sum, pj, j) => sum + pj * o.v![kvBase + j * headDim + d]!, 0);
+  });
+  out.set(result);
 }
 
 /** The probabilities [B, numHeads, S, kvLength] (masked slots 0). */
 export function attentionWeights(mem: DeviceMemory, a: Omit<AttentionArgs, 'v' | 'kvLengthPtr'>): void {
-  const { batch, seqLen, numHeads, kvLength } = a.shape;
-  if (batch * seqLen * numHeads === 0 || kvLength === 0) return;
-  const inputs = attentionInputs(mem, 'attentionWeights', { ...a, v: null, kvLengthPtr: null });
-  const out = mem.f32('attentionWeights', 'out', a.out, batch * numHeads * seqLen * kvLength);
-  out.set(naiveAttention(inputs).probs.flat(3));
+  const { batch, seqLength, numHeads, kvLength } = a.shape;
+  if (batch * seqLength * numHeads === 0 || kvLength === 0) return;
+  const o = attentionOperands(mem, 'attentionWeights', { ...a, v: null, kvLengthPtr: null });
+  const out = mem.f32('attentionWeights', 'out', a.out, batch * numHeads * seqLength * kvLength);
+  const result = new Float32Array(out.length);
+  eachQuery(a.shape, o, (b, h, s, p) => result.set(p, ((b * numHeads + h) * seqLength + s) * kvLength));
+  out.set(result);
 }

@@ -1,9 +1,8 @@
 // addRmsNorm: the residual add and the RMSNorm after it in one dispatch, one workgroup per row.
 // sum = a + b (float32) is written in the first pass; the second pass normalizes it as rmsNorm does.
-import type { Tensor } from '@cria/core';
+import type { RowsShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectRank, expectShape } from '../validate.js';
-import { type RowRmsNormIo, rowRmsNormSource, rowsAndCols } from './rms-norm.js';
+import { type RowRmsNormIo, rowRmsNormSource } from './rms-norm.js';
 import { type WeightDType, grid } from './wgsl.js';
 
 const ADD_RMS_NORM_IO: RowRmsNormIo = {
@@ -19,12 +18,8 @@ const ADD_RMS_NORM_IO: RowRmsNormIo = {
   out: 'normed',
 };
 
-/** sum = a + b and normed = rmsNorm(sum, weight, eps), a and b [..., H] float32 of one shape, weight [H]. */
-export function addRmsNorm(ctx: KernelContext, a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
-  expectRank('addRmsNorm', 'a', a, 1, true);
-  expectShape('addRmsNorm', "b (a's shape)", b, a.shape);
-  const { rows, cols } = rowsAndCols(a);
-  expectShape('addRmsNorm', "weight (a's last dimension)", weight, [cols]);
+/** sum = a + b and normed = rmsNorm(sum, weight, eps), on arguments checked by core's checkAddRmsNorm (its rows and columns). */
+export function addRmsNorm(ctx: KernelContext, a: Tensor, b: Tensor, weight: Tensor, eps: number, { rows, cols }: RowsShape): { sum: Tensor; normed: Tensor } {
   const inputs = [ctx.buffer(a, 'addRmsNorm a'), ctx.buffer(b, 'addRmsNorm b'), ctx.buffer(weight, 'addRmsNorm weight')];
   const sum = ctx.output(a.shape, 'float32');
   let normed: Tensor;
@@ -34,7 +29,7 @@ export function addRmsNorm(ctx: KernelContext, a: Tensor, b: Tensor, weight: Ten
     sum.dispose();
     throw error;
   }
-  if (rows === 0) return { sum, normed };
+  if (rows === 0 || cols === 0) return { sum, normed };
   const dtype = weight.dtype as WeightDType;
   const pipeline = ctx.pipeline(`addRmsNorm:${dtype}`, () => rowRmsNormSource(dtype, ctx.shaderF16, ADD_RMS_NORM_IO));
   ctx.dispatch(pipeline, [{ u32: rows }, { u32: cols }, { f32: eps }], [...inputs, ctx.buffer(sum, 'output sum'), ctx.buffer(normed, 'output normed')], grid(rows));

@@ -1,23 +1,17 @@
 // argmax and topk over the last dimension in two stages (see topk-plan.ts). Order: larger value first,
 // NaN above every number, then lower index (rank-order.ts).
-import { ArgumentError, type Tensor } from '@cria/core';
+import type { RowsShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectInteger, expectRank, lastDim } from '../validate.js';
 import { LOCAL_CAPACITY, listsSource } from './topk-lists.js';
 import { MERGE_SOURCE } from './topk-merge.js';
 import { topkPlan } from './topk-plan.js';
 import { grid } from './wgsl.js';
 
-/** The k best entries of each row: values float32 [..., k] and indices int32 [..., k]. */
-export function topk(ctx: KernelContext, x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-  expectRank('topk', 'x', x, 1, true);
-  const cols = lastDim(x);
-  expectInteger('topk', 'k', k, 1, cols);
-  const rows = x.size / cols;
-  const outShape = [...x.shape.slice(0, -1), k];
+/** The k best entries of each row: values float32 [..., k] and indices int32 [..., k] (core's checkTopk; k = 0 gives empty ones). */
+export function topk(ctx: KernelContext, x: Tensor, { rows, cols, k, outShape }: RowsShape & { k: number; outShape: readonly number[] }): { values: Tensor; indices: Tensor } {
   const values = ctx.output(outShape, 'float32');
   const indices = ctx.output(outShape, 'int32');
-  if (rows === 0) return { values, indices };
+  if (rows === 0 || k === 0) return { values, indices };
   const plan = topkPlan(cols, k);
   const paramsOf = (capacity: number) => [{ u32: rows }, { u32: cols }, { u32: k }, { u32: plan.lanes }, { u32: capacity }, { u32: plan.groupsPerRow }];
   const listGroups = grid(rows * plan.groupsPerRow);
@@ -51,11 +45,9 @@ export function topk(ctx: KernelContext, x: Tensor, k: number): { values: Tensor
   return { values, indices };
 }
 
-/** The index of the largest entry of each row (NaN above every number; the first on ties): int32 [...]. */
-export function argmax(ctx: KernelContext, x: Tensor): Tensor {
-  expectRank('argmax', 'x', x, 1, true);
-  if (lastDim(x) === 0) throw new ArgumentError(`argmax: x [${x.shape.join(', ')}] has an empty last dimension`);
-  const { values, indices } = topk(ctx, x, 1);
+/** The index of the largest entry of each row (NaN above every number; the first on ties): int32 [...] (core's checkArgmax). */
+export function argmax(ctx: KernelContext, x: Tensor, shape: RowsShape): Tensor {
+  const { values, indices } = topk(ctx, x, { ...shape, k: 1, outShape: [...x.shape.slice(0, -1), 1] });
   values.dispose();
   const result = indices.view(x.shape.slice(0, -1));
   indices.dispose();

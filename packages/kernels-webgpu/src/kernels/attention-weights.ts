@@ -1,8 +1,8 @@
 // attentionWeights: the softmax probabilities attention uses, float32 [B, numHeads, S, kvLength]
 // (masked and future slots 0; a query with no visible key gets a row of zeros). One workgroup per row.
-import type { AttentionOptions, Tensor } from '@cria/core';
+import type { AttentionShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { attentionParams, attentionPrelude, checkAttention } from './attention-args.js';
+import { attentionParams, attentionPrelude } from './attention-prelude.js';
 import { GROUP_INDEX, ROW_THREADS, WORKGROUP_REDUCE, grid } from './wgsl.js';
 
 function source(headDim: number, hasMask: boolean): string {
@@ -57,16 +57,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
 }
 
-export function attentionWeights(ctx: KernelContext, q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor {
-  const shape = checkAttention('attentionWeights', q, kCache, null, options);
-  const out = ctx.output([shape.batch, options.numHeads, shape.seq, options.kvLength], 'float32');
-  const groups = shape.batch * options.numHeads * shape.seq;
-  if (groups === 0 || options.kvLength === 0) return out;
-  const hasMask = options.mask !== undefined;
-  const pipeline = ctx.pipeline(`attentionWeights:${options.headDim}:${hasMask}`, () => source(options.headDim, hasMask));
+/** On arguments checked by core's checkAttention (its AttentionShape). */
+export function attentionWeights(ctx: KernelContext, q: Tensor, kCache: Tensor, mask: Tensor | undefined, shape: AttentionShape): Tensor {
+  const out = ctx.output([shape.batch, shape.numHeads, shape.seqLength, shape.kvLength], 'float32');
+  const groups = shape.batch * shape.numHeads * shape.seqLength;
+  if (groups === 0 || shape.kvLength === 0) return out;
+  const hasMask = mask !== undefined;
+  const pipeline = ctx.pipeline(`attentionWeights:${shape.headDim}:${hasMask}`, () => source(shape.headDim, hasMask));
   const buffers = [ctx.buffer(q, 'attentionWeights q'), ctx.buffer(kCache, 'attentionWeights kCache')];
-  if (options.mask) buffers.push(ctx.buffer(options.mask, 'attentionWeights mask'));
+  if (mask) buffers.push(ctx.buffer(mask, 'attentionWeights mask'));
   buffers.push(ctx.buffer(out, 'output'));
-  ctx.dispatch(pipeline, attentionParams(shape, options), buffers, grid(groups));
+  ctx.dispatch(pipeline, attentionParams(shape, mask), buffers, grid(groups));
   return out;
 }

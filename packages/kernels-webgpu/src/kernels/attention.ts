@@ -1,8 +1,8 @@
 // Fused causal attention over the KV cache: one workgroup per (batch, head, query). Keys are visited in
 // tiles of THREADS with an online softmax (running max and sum), so no score matrix is built.
-import type { AttentionOptions, Tensor } from '@cria/core';
+import type { AttentionShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { attentionParams, attentionPrelude, checkAttention } from './attention-args.js';
+import { attentionParams, attentionPrelude } from './attention-prelude.js';
 import { GROUP_INDEX, grid, workgroupReduce } from './wgsl.js';
 
 const THREADS = 64;
@@ -82,16 +82,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
 }
 
-export function attention(ctx: KernelContext, q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor {
-  const shape = checkAttention('attention', q, kCache, vCache, options);
+/** On arguments checked by core's checkAttention (its AttentionShape). */
+export function attention(ctx: KernelContext, q: Tensor, kCache: Tensor, vCache: Tensor, mask: Tensor | undefined, shape: AttentionShape): Tensor {
   const out = ctx.output(q.shape, 'float32');
-  const groups = shape.batch * options.numHeads * shape.seq;
+  const groups = shape.batch * shape.numHeads * shape.seqLength;
   if (groups === 0) return out;
-  const hasMask = options.mask !== undefined;
-  const pipeline = ctx.pipeline(`attention:${options.headDim}:${hasMask}`, () => source(options.headDim, hasMask));
+  const hasMask = mask !== undefined;
+  const pipeline = ctx.pipeline(`attention:${shape.headDim}:${hasMask}`, () => source(shape.headDim, hasMask));
   const buffers = [ctx.buffer(q, 'attention q'), ctx.buffer(kCache, 'attention kCache'), ctx.buffer(vCache, 'attention vCache')];
-  if (options.mask) buffers.push(ctx.buffer(options.mask, 'attention mask'));
+  if (mask) buffers.push(ctx.buffer(mask, 'attention mask'));
   buffers.push(ctx.buffer(out, 'output'));
-  ctx.dispatch(pipeline, attentionParams(shape, options), buffers, grid(groups));
+  ctx.dispatch(pipeline, attentionParams(shape, mask), buffers, grid(groups));
   return out;
 }

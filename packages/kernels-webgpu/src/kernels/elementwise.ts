@@ -1,5 +1,5 @@
 // add and siluMul: one thread per element, float32.
-import { ArgumentError, type Tensor } from '@cria/core';
+import type { Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { ELEMENT_THREADS, GROUP_INDEX, grid } from './wgsl.js';
 
@@ -30,11 +30,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
 }
 
-/** a + b or silu(a) * b, elementwise over tensors of the same shape. */
+/** a + b or silu(a) * b, elementwise over tensors of the same shape (core's checkSameShapes). */
 export function elementwise(ctx: KernelContext, op: keyof typeof EXPRESSIONS, a: Tensor, b: Tensor): Tensor {
-  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ArgumentError(`${op}: both inputs must have the same shape, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
-  }
   const out = ctx.output(a.shape, 'float32');
   if (a.size === 0) return out;
   const pipeline = ctx.pipeline(`elementwise:${op}`, () => source(EXPRESSIONS[op]));

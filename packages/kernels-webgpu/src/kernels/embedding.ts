@@ -2,7 +2,6 @@
 // is gathered one chunk at a time; ids outside [0, V) give a zero row.
 import { ArgumentError, type Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectRank } from '../validate.js';
 import { ELEMENT_THREADS, GROUP_INDEX, type WeightDType, enables, grid, weightBinding } from './wgsl.js';
 
 function source(dtype: WeightDType, shaderF16: boolean): string {
@@ -32,10 +31,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
 }
 
-export function embedding(ctx: KernelContext, weight: Tensor, ids: Tensor): Tensor {
-  expectRank('embedding', 'weight', weight, 2);
-  const [vocab, cols] = weight.shape as [number, number];
-  const out = ctx.output([...ids.shape, cols], 'float32');
+/** On arguments checked by core's checkEmbedding (its sizes). */
+export function embedding(ctx: KernelContext, weight: Tensor, ids: Tensor, shape: { vocab: number; hidden: number; outShape: readonly number[] }): Tensor {
+  const { vocab, hidden: cols } = shape;
+  const out = ctx.output(shape.outShape, 'float32');
   const count = ids.size * cols;
   if (count === 0) return out;
   const { buffers, chunkElements } = ctx.chunks(weight);

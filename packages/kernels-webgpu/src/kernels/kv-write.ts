@@ -1,7 +1,6 @@
 // KV-cache write: src [B, S, numKvHeads * headDim] into cache [B, numKvHeads, maxLength, headDim] at slots offset .. offset+S-1.
-import { ArgumentError, type Tensor } from '@cria/core';
+import type { KvWriteShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectInteger, expectRank } from '../validate.js';
 import { ELEMENT_THREADS, GROUP_INDEX, grid } from './wgsl.js';
 
 const SOURCE = /* wgsl */ `
@@ -23,15 +22,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
-export function kvWrite(ctx: KernelContext, cache: Tensor, src: Tensor, offset: number): void {
-  expectRank('kvWrite', 'cache', cache, 4);
-  expectRank('kvWrite', 'src', src, 3);
-  const [batch, numKvHeads, maxLength, headDim] = cache.shape as [number, number, number, number];
-  const [srcBatch, seq, width] = src.shape as [number, number, number];
-  if (srcBatch !== batch || width !== numKvHeads * headDim) {
-    throw new ArgumentError(`kvWrite: src [${src.shape.join(', ')}] must be [${batch}, S, ${numKvHeads * headDim}] for cache [${cache.shape.join(', ')}]`);
-  }
-  expectInteger('kvWrite', 'offset', offset, 0, maxLength - seq);
+/** On arguments checked by core's checkKvWrite (its sizes). */
+export function kvWrite(ctx: KernelContext, cache: Tensor, src: Tensor, { seqLength: seq, numKvHeads, headDim, maxLength, offset }: KvWriteShape): void {
   if (src.size === 0) return;
   ctx.dispatch(
     ctx.pipeline('kvWrite', () => SOURCE),

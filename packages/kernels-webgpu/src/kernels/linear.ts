@@ -1,24 +1,17 @@
 // linear: x [..., K] float32 · weight [M, K]ᵀ + bias [M] -> float32 [..., M], weight and bias in their stored dtype.
 // `projectRows` also runs linearSiluMul's gated kernels (two weights of one shape and dtype, read side by side);
 // `projectSegments` runs linearMany's segmented kernels (several weights of one K, one dispatch).
-import { ArgumentError, type Tensor } from '@cria/core';
+import { ArgumentError, type LinearShape, type Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectRank, expectShape, lastDim } from '../validate.js';
 import {
   type LinearVariant, MATVEC_COLUMNS, MATVEC_MAX_ROWS, MATVEC_THREADS, NARROW_MAX_K, TILE, matvecNarrowSource, matvecSource, matvecVec4Source,
   segmentGroups, tiledSource,
 } from './linear-sources.js';
 import { grid, type WeightDType } from './wgsl.js';
 
-export function linear(ctx: KernelContext, x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-  expectRank('linear', 'x', x, 1, true);
-  expectRank('linear', 'weight', weight, 2);
-  const [m, k] = weight.shape as [number, number];
-  if (lastDim(x) !== k) {
-    throw new ArgumentError(`linear: x [${x.shape.join(', ')}] must end in K = ${k} (weight is [${weight.shape.join(', ')}])`);
-  }
-  if (bias) expectShape('linear', 'bias', bias, [m]);
-  return projectRows(ctx, 'linear', x, [weight], bias ? [bias] : []);
+/** On arguments checked by core's checkLinear (its sizes). */
+export function linear(ctx: KernelContext, x: Tensor, weight: Tensor, bias: Tensor | undefined, shape: LinearShape): Tensor {
+  return projectRows(ctx, 'linear', x, shape, [weight], bias ? [bias] : []);
 }
 
 type ProjectionOp = 'linear' | 'linearSiluMul' | 'linearMany';
@@ -36,7 +29,7 @@ interface LinearKernel {
  * column; else MATVEC_COLUMNS columns per workgroup with lanes splitting K, reading vec4 when K allows), more rows the
  * tiled kernel.
  */
-function kernelFor(ctx: KernelContext, op: ProjectionOp, variant: LinearVariant, rows: number, k: number): LinearKernel {
+function kernelFor(ctx: KernelContext, variant: LinearVariant, rows: number, k: number): LinearKernel {
   const segments = variant.segments ?? 1;
   const key = `${variant.gated ? 'gated' : segments > 1 ? `many${segments}` : 'plain'}:${variant.weight}:${variant.bias ?? 'none'}`;
   if (rows <= MATVEC_MAX_ROWS) {
@@ -50,29 +43,19 @@ function kernelFor(ctx: KernelContext, op: ProjectionOp, variant: LinearVariant,
     return { pipeline, width: narrow ? MATVEC_THREADS : MATVEC_COLUMNS, groups: grid };
   }
   const rowTiles = Math.ceil(rows / TILE);
-  if (rowTiles > 65535) throw new ArgumentError(`${op}: ${rows} rows of x exceed one dispatch (${65535 * TILE}); split the batch`);
-  return {
-    pipeline: ctx.pipeline(`linear:tiled:${key}`, () => tiledSource(variant)),
-    width: TILE,
-    groups: (columnTiles) => {
-      if (columnTiles > 65535) throw new ArgumentError(`${op}: ${columnTiles * TILE} output columns in one dispatch exceed its ${65535 * TILE}`);
-      return [columnTiles, rowTiles, 1];
-    },
-  };
+  // The backend's limits (limits.ts) keep rowTiles and the column tiles within one dispatch dimension.
+  return { pipeline: ctx.pipeline(`linear:tiled:${key}`, () => tiledSource(variant)), width: TILE, groups: (columnTiles) => [columnTiles, rowTiles, 1] };
 }
 
 /**
  * The kernels of `linear` (one weight, one bias or none) or of `linearSiluMul` (gate and up, both biases or
  * none), on arguments already checked: weights [M, K] of one shape and dtype, biases [M] of one dtype, x
- * [..., K]. Up to MATVEC_MAX_ROWS rows of x: a matrix-vector kernel; more: the tiled kernel. One dispatch per
- * weight chunk (the weights share their chunking, having one shape and dtype).
+ * [..., K], K > 0 (limits.ts). Up to MATVEC_MAX_ROWS rows of x: a matrix-vector kernel; more: the tiled kernel. One
+ * dispatch per weight chunk (the weights share their chunking, having one shape and dtype).
  */
-export function projectRows(ctx: KernelContext, op: ProjectionOp, x: Tensor, weights: readonly [Tensor] | readonly [Tensor, Tensor], biases: readonly Tensor[]): Tensor {
+export function projectRows(ctx: KernelContext, op: ProjectionOp, x: Tensor, { rows, k, m, outShape }: LinearShape, weights: readonly [Tensor] | readonly [Tensor, Tensor], biases: readonly Tensor[]): Tensor {
   const first = weights[0];
-  const [m, k] = first.shape as [number, number];
-  if (k === 0) throw new ArgumentError(`${op}: ${op === 'linearSiluMul' ? 'gate' : 'weight'} [${first.shape.join(', ')}] has K = 0`);
-  const rows = x.size / k;
-  const out = ctx.output([...x.shape.slice(0, -1), m], 'float32');
+  const out = ctx.output(outShape, 'float32');
   if (rows === 0 || m === 0) return out;
 
   const chunked = weights.map((w) => ctx.chunks(w));
@@ -86,7 +69,7 @@ export function projectRows(ctx: KernelContext, op: ProjectionOp, x: Tensor, wei
   const variant: LinearVariant = {
     weight: first.dtype as WeightDType, bias: biases[0] ? (biases[0].dtype as WeightDType) : null, shaderF16: ctx.shaderF16, gated: weights.length === 2,
   };
-  const kernel = kernelFor(ctx, op, variant, rows, k);
+  const kernel = kernelFor(ctx, variant, rows, k);
   const xBuffer = ctx.buffer(x, `${op} x`);
   const outBuffer = ctx.buffer(out, 'output');
   const biasBuffers = biases.map((b, i) => ctx.buffer(b, `${op} bias ${i}`));
@@ -114,7 +97,7 @@ export function projectSegments(ctx: KernelContext, x: Tensor, weights: readonly
   const variant: LinearVariant = {
     weight: weights[0]!.dtype as WeightDType, bias: biases[0] ? (biases[0].dtype as WeightDType) : null, shaderF16: ctx.shaderF16, gated: false, segments: weights.length,
   };
-  const kernel = kernelFor(ctx, 'linearMany', variant, rows, k);
+  const kernel = kernelFor(ctx, variant, rows, k);
   const bindings = [
     ctx.buffer(x, 'linearMany x'),
     ...weights.map((w, i) => ctx.buffer(w, `linearMany weights[${i}]`)),

@@ -1,7 +1,6 @@
 // RMSNorm: one workgroup per row; out = x / sqrt(mean(x²) + eps) * weight.
-import type { Tensor } from '@cria/core';
+import type { RowsShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectRank, expectShape, lastDim } from '../validate.js';
 import { GROUP_INDEX, ROW_THREADS, WORKGROUP_REDUCE, type WeightDType, enables, grid, weightBinding } from './wgsl.js';
 
 /** How a row-RMSNorm shader reads its row and where it writes the normalized values. */
@@ -63,18 +62,10 @@ const RMS_NORM_IO: RowRmsNormIo = {
   out: 'out',
 };
 
-/** Rows and columns of a [..., H] input (no rows when H is 0). */
-export function rowsAndCols(x: Tensor): { rows: number; cols: number } {
-  const cols = lastDim(x);
-  return { rows: cols === 0 ? 0 : x.size / cols, cols };
-}
-
-export function rmsNorm(ctx: KernelContext, x: Tensor, weight: Tensor, eps: number): Tensor {
-  expectRank('rmsNorm', 'x', x, 1, true);
-  const { rows, cols } = rowsAndCols(x);
-  expectShape('rmsNorm', 'weight', weight, [cols]);
+/** On arguments checked by core's checkRmsNorm (its rows and columns). */
+export function rmsNorm(ctx: KernelContext, x: Tensor, weight: Tensor, eps: number, { rows, cols }: RowsShape): Tensor {
   const out = ctx.output(x.shape, 'float32');
-  if (rows === 0) return out;
+  if (rows === 0 || cols === 0) return out;
   const dtype = weight.dtype as WeightDType;
   const pipeline = ctx.pipeline(`rmsNorm:${dtype}`, () => rowRmsNormSource(dtype, ctx.shaderF16, RMS_NORM_IO));
   ctx.dispatch(pipeline, [{ u32: rows }, { u32: cols }, { f32: eps }], [ctx.buffer(x, 'rmsNorm x'), ctx.buffer(weight, 'rmsNorm weight'), ctx.buffer(out, 'output')], grid(rows));

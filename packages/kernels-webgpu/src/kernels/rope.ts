@@ -1,7 +1,6 @@
 // Rotate-half RoPE: one thread per rotated pair (i, i + headDim/2) of one head of one token.
-import { ArgumentError, type RopeOptions, type Tensor } from '@cria/core';
+import type { RopeShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectInteger, expectRank, expectShape, lastDim } from '../validate.js';
 import { ELEMENT_THREADS, GROUP_INDEX, grid } from './wgsl.js';
 
 // The angle is p * invFreq[i] rounded to float32, as the contract asks. Before sin/cos it is reduced to
@@ -38,18 +37,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
-export function rope(ctx: KernelContext, x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
-  const { numHeads, headDim, attentionScaling } = options;
-  expectInteger('rope', 'options.numHeads', numHeads, 1);
-  expectInteger('rope', 'options.headDim', headDim, 2);
-  if (headDim % 2 !== 0) throw new ArgumentError(`rope: options.headDim must be even, got ${headDim}`);
-  if (!Number.isFinite(attentionScaling)) throw new ArgumentError(`rope: options.attentionScaling must be a finite number, got ${attentionScaling}`);
-  expectRank('rope', 'x', x, 3);
-  if (lastDim(x) !== numHeads * headDim) {
-    throw new ArgumentError(`rope: x [${x.shape.join(', ')}] must end in numHeads * headDim = ${numHeads * headDim}`);
-  }
-  expectShape('rope', 'positions', positions, x.shape.slice(0, 2));
-  expectShape('rope', 'invFreq', invFreq, [headDim / 2]);
+/** On arguments checked by core's checkRope (its sizes). */
+export function rope(ctx: KernelContext, x: Tensor, positions: Tensor, invFreq: Tensor, { numHeads, headDim, attentionScaling }: RopeShape): Tensor {
   const out = ctx.output(x.shape, 'float32');
   const pairs = x.size / 2;
   if (pairs === 0) return out;

@@ -1,7 +1,6 @@
 // Softmax over the last dimension: one workgroup per row.
-import type { Tensor } from '@cria/core';
+import type { RowsShape, Tensor } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
-import { expectRank, lastDim } from '../validate.js';
 import { GROUP_INDEX, ROW_THREADS, WORKGROUP_REDUCE, grid } from './wgsl.js';
 
 const SOURCE = /* wgsl */ `
@@ -30,12 +29,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
-export function softmax(ctx: KernelContext, x: Tensor): Tensor {
-  expectRank('softmax', 'x', x, 1, true);
-  const cols = lastDim(x);
+/** On arguments checked by core's checkRows. */
+export function softmax(ctx: KernelContext, x: Tensor, { rows, cols }: RowsShape): Tensor {
   const out = ctx.output(x.shape, 'float32');
-  const rows = cols === 0 ? 0 : x.size / cols;
-  if (rows === 0) return out;
+  if (rows === 0 || cols === 0) return out;
   ctx.dispatch(ctx.pipeline('softmax', () => SOURCE), [{ u32: rows }, { u32: cols }], [ctx.buffer(x, 'softmax x'), ctx.buffer(out, 'output')], grid(rows));
   return out;
 }

@@ -21,7 +21,7 @@ export function linearMany(backend: Backend, x: Tensor, layers: readonly Linear[
   const withBias = layers.every((layer) => layer.bias !== undefined);
   const biases = withBias ? layers.map((layer) => layer.bias!.value) : [];
   const fusable = withBias || layers.every((layer) => layer.bias === undefined);
-  if (fusable && backend.supports('linearMany', [x, ...weights, ...biases].map((t) => t.dtype))) {
+  if (fusable && backend.supports('linearMany', [x, ...weights, ...biases])) {
     return backend.linearMany(x, weights, withBias ? biases : undefined);
   }
   return layers.map((layer) => linear(backend, x, layer));
@@ -38,7 +38,7 @@ export function rmsNorm(backend: Backend, x: Tensor, norm: RMSNorm): Tensor {
  */
 export function addRmsNorm(backend: Backend, a: Tensor, b: Tensor, norm: RMSNorm): { sum: Tensor; normed: Tensor } {
   const weight = norm.weight.value;
-  if (backend.supports('addRmsNorm', [a.dtype, b.dtype, weight.dtype])) return backend.addRmsNorm(a, b, weight, norm.eps);
+  if (backend.supports('addRmsNorm', [a, b, weight])) return backend.addRmsNorm(a, b, weight, norm.eps);
   const sum = backend.add(a, b);
   return { sum, normed: backend.rmsNorm(sum, weight, norm.eps) };
 }
@@ -51,7 +51,7 @@ export function linearSiluMul(backend: Backend, x: Tensor, gate: Linear, up: Lin
   const inputs = [x, gate.weight.value, up.weight.value];
   if (gate.bias && up.bias) inputs.push(gate.bias.value, up.bias.value);
   const fusable = (gate.bias === undefined) === (up.bias === undefined);
-  if (fusable && backend.supports('linearSiluMul', inputs.map((t) => t.dtype))) {
+  if (fusable && backend.supports('linearSiluMul', inputs)) {
     const [, gateWeight, upWeight, gateBias, upBias] = inputs as [Tensor, Tensor, Tensor, Tensor?, Tensor?];
     return backend.linearSiluMul(x, gateWeight, upWeight, gateBias, upBias);
   }

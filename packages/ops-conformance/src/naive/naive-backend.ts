@@ -131,7 +131,7 @@ export class NaiveBackend implements Backend {
       q: hostData(q) as Float32Array,
       k: hostData(kCache) as Float32Array,
       batch: q.shape[0]!,
-      seq: q.shape[1]!,
+      seqLength: q.shape[1]!,
       numHeads: options.numHeads,
       numKvHeads: options.numKvHeads,
       headDim: options.headDim,

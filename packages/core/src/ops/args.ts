@@ -1,0 +1,58 @@
+// The checks the ops' argument rules are made of. Every failure is an ArgumentError that names the op, the argument
+// and what was expected.
+import { ArgumentError } from '../errors.js';
+import { type TensorSpec, describeSpec } from './spec.js';
+
+export function requireRank(op: string, arg: string, t: TensorSpec, rank: number, layout?: string): void {
+  if (t.shape.length !== rank) throw new ArgumentError(`${op}: ${arg} ${describeSpec(t)} must have rank ${rank}${layout ? ` (${layout})` : ''}`);
+}
+
+export function requireMinRank(op: string, arg: string, t: TensorSpec, rank: number): void {
+  if (t.shape.length < rank) throw new ArgumentError(`${op}: ${arg} ${describeSpec(t)} must have at least ${rank} dimension(s)`);
+}
+
+/** Dimension `axis` (negative: from the end) of `t` is `expected`; `what` says where that number comes from. */
+export function requireDim(op: string, arg: string, t: TensorSpec, axis: number, expected: number, what: string): void {
+  const actual = t.shape[axis < 0 ? t.shape.length + axis : axis];
+  if (actual !== expected) {
+    throw new ArgumentError(`${op}: ${arg} ${describeSpec(t)} must have ${expected} (${what}) in dimension ${axis}, not ${actual}`);
+  }
+}
+
+export function requireSameShape(op: string, argA: string, a: TensorSpec, argB: string, b: TensorSpec): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new ArgumentError(`${op}: ${argA} ${describeSpec(a)} and ${argB} ${describeSpec(b)} must have the same shape`);
+  }
+}
+
+/** An integer in [min, max]; `why` says where the bounds come from. */
+export function requireInteger(op: string, arg: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER, why?: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new ArgumentError(`${op}: ${arg} must be an integer ${range}${why ? ` (${why})` : ''}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function requireFinite(op: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ArgumentError(`${op}: ${arg} must be a finite number, got ${String(value)}`);
+  return value;
+}
+
+/** RMSNorm's epsilon: finite and >= 0 (a negative one can take the root of a negative mean). */
+export function requireEps(op: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${String(eps)}`);
+  return eps;
+}
+
+/** The product of all dimensions but the last. */
+export function rowsOf(t: TensorSpec): number {
+  let n = 1;
+  for (let i = 0; i < t.shape.length - 1; i++) n *= t.shape[i]!;
+  return n;
+}
+
+/** The last dimension (the caller checked the rank is at least 1). */
+export function lastDim(t: TensorSpec): number {
+  return t.shape[t.shape.length - 1]!;
+}
