@@ -16,3 +16,4 @@ export { planTensors, permutedRow, type PlannedTensor } from './convert/tensor-p
 export { LLAMA_VERSIONS, NUM_SHARDS, CONTEXT_LENGTH_FOR_VERSION, isLlama3, parseLlamaVersion, type LlamaVersion } from './convert/llama-versions.js';
 export { OUTPUT_DTYPES, isOutputDType, type FloatDType } from './convert/dtype-cast.js';
 export { convertLlamaTokenizer, type TokenizerConversionResult } from './convert/tokenizer.js';
+export * from './gguf/index.js';

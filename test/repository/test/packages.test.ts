@@ -22,7 +22,7 @@ interface PackageJson {
   engines?: { node?: string };
 }
 
-const folders = ['packages', 'apps', 'scripts', 'test']
+const folders = ['packages', 'apps', 'scripts', 'test', 'bench']
   .flatMap((group) => readdirSync(join(root, group), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${group}/${e.name}`))
   .filter((dir) => existsSync(join(root, dir, 'package.json')))
   .sort();

@@ -1,0 +1,34 @@
+// cria: AutoModelForCausalLM.from_pretrained(dir, { device }) and generate(), greedy, no EOS stop.
+import { AutoModelForCausalLM, type FromPretrainedOptions, LlamaForCausalLM } from '@cria/models';
+import { type Sample, type SampleRequest, sampleOf, warmupOf } from './sample.js';
+
+export async function runCria(req: SampleRequest): Promise<Sample> {
+  const loadStart = performance.now();
+  // num_threads: the fast CPU backend's option (issue 15); the TypeScript reference runs on one thread whatever it says
+  const options: FromPretrainedOptions & { num_threads: number } = { device: req.device as FromPretrainedOptions['device'], num_threads: req.threads };
+  const model = await AutoModelForCausalLM.from_pretrained(req.dir, options);
+  const loaded = performance.now();
+  try {
+    if (!(model instanceof LlamaForCausalLM)) throw new Error(`${req.dir} did not load as a LlamaForCausalLM`);
+    const generate = async (prompt: number[], newTokens: number) => {
+      let first = 0;
+      const start = performance.now();
+      const [sequence] = await model.generate([prompt], {
+        max_new_tokens: newTokens,
+        min_new_tokens: newTokens,
+        do_sample: false,
+        eos_token_id: null,
+        streamer: () => {
+          if (first === 0) first = performance.now();
+        },
+      });
+      return { start, first, end: performance.now(), ids: (sequence ?? []).slice(prompt.length) };
+    };
+    const warmup = warmupOf(req);
+    const cold = warmup ? await generate(warmup.prompt, warmup.newTokens) : null;
+    const run = await generate(req.prompt, req.newTokens);
+    return sampleOf('cria', req, { loadStart, loaded, firstToken: (cold ?? run).first, ...run }, run.ids, { device: model.device, dtype: 'as stored' });
+  } finally {
+    model.dispose();
+  }
+}
