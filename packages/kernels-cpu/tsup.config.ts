@@ -1,3 +1,3 @@
 import { criaTsupConfig } from '../../tsup.shared.mjs';
 
-export default criaTsupConfig(['src/index.ts']);
+export default criaTsupConfig(['src/index.ts', 'src/reference.ts']);

@@ -52,5 +52,5 @@ export function choiceFlag<T extends string>(command: string, values: Record<str
   return raw as T;
 }
 
-export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
+export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda', 'reference'] as const;
 export const DTYPES = ['auto', 'float32', 'float16', 'bfloat16'] as const;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Backend, registerBackend } from '@cria/core';
 import { fixture } from '@cria/core/testing';
-import { CpuBackend } from '@cria/kernels-cpu';
+import { CpuBackend, NativeCpuBackend } from '@cria/kernels-cpu';
 import { createEmulatedCudaBackend } from '@cria/kernels-cuda/testing';
 import { LlamaForCausalLM } from '@cria/models';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -73,7 +73,7 @@ describe('weightBytes', () => {
 
 describe('cria bench bounds', () => {
   it('reports the copy bandwidth, the decode bound and the prefill FLOP rate, consistent with each other', async () => {
-    const spy = vi.spyOn(CpuBackend.prototype, 'measureCopyBandwidth');
+    const spy = vi.spyOn(NativeCpuBackend.prototype, 'measureCopyBandwidth');
     const report = await bench([...SMALL, '--device', 'cpu', '--copy-mib', '1', '--matmul-tflops', '0.002']);
     expect(spy).toHaveBeenCalledWith(1 << 20);
     expect(report.warmup).toBe(true);
@@ -96,7 +96,7 @@ describe('cria bench bounds', () => {
   });
 
   it('--no-bounds skips the copy measurement and leaves its fields null; without --matmul-tflops that fraction is null', async () => {
-    const spy = vi.spyOn(CpuBackend.prototype, 'measureCopyBandwidth');
+    const spy = vi.spyOn(NativeCpuBackend.prototype, 'measureCopyBandwidth');
     const report = await bench([...SMALL, '--device', 'cpu', '--no-bounds']);
     expect(spy).not.toHaveBeenCalled();
     for (const key of ['copy_bytes', 'copy_timer', 'copy_bytes_per_second', 'decode_bound_tokens_per_second', 'decode_fraction_of_bound', 'matmul_tflops', 'prefill_fraction_of_matmul_rate']) {

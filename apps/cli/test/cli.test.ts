@@ -42,7 +42,7 @@ describe('cria generate', () => {
     expect(await main(['generate', '--model', 'x', '--bogus'])).toBe(2);
     expect(io.err()).toMatch(/bogus/);
     expect(await main(['generate', '--model', 'x', '--device', 'tpu'])).toBe(2);
-    expect(io.err()).toMatch(/--device must be one of auto, cpu, webgpu, cuda, got 'tpu'/);
+    expect(io.err()).toMatch(/--device must be one of auto, cpu, webgpu, cuda, reference, got 'tpu'/);
     expect(await main(['generate'])).toBe(2);
     expect(io.err()).toMatch(/--model <dir> is required/);
     expect(await main(['generate', '--model', 'x', '--max-new-tokens', 'many'])).toBe(2);

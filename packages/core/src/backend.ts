@@ -4,7 +4,11 @@ import type { Tensor, TensorOwner } from './tensor.js';
 
 /** The names `device` accepts. */
 export type DeviceName = 'auto' | BackendName;
-export type BackendName = 'cpu' | 'webgpu' | 'cuda';
+/**
+ * 'cpu' is the fast CPU backend (native kernels: the Node addon or WebAssembly); 'reference' the TypeScript
+ * reference the others are judged against (slow; for tests and the op suite).
+ */
+export type BackendName = 'cpu' | 'webgpu' | 'cuda' | 'reference';
 
 /** The closed set of ops every backend implements (or declares unsupported). */
 export type OpName =
@@ -95,6 +99,13 @@ export interface Backend extends TensorOwner {
     readRange: (offset: number, length: number) => Promise<Uint8Array>,
     options?: UploadByRangesOptions,
   ): Promise<Tensor>;
+  /**
+   * Optional: a tensor over the bytes [byteOffset, byteOffset + its size) of a local file, mapped instead of read
+   * (nothing copied: pages come from the page cache, shared with other processes, and are read when first touched;
+   * a write changes only this process's copy). Returns null where it cannot map them (the offset not aligned to the
+   * dtype, a dtype its kernels do not read): the caller then reads by ranges.
+   */
+  mapFile?(path: string, byteOffset: number, shape: readonly number[], dtype: DType): Tensor | null;
   /** A zero-filled tensor. */
   zeros(shape: readonly number[], dtype: DType): Tensor;
   /** Reads a tensor back to a new host array (float16/bfloat16 as raw bits). */
@@ -157,10 +168,21 @@ export interface Backend extends TensorOwner {
   cast(x: Tensor, dtype: DType): Tensor;
 }
 
+/** What starting a backend may be told. */
+export interface BackendOptions {
+  /** Host threads its kernels run on ('cpu' only; default: the physical cores). */
+  threads?: number;
+  /**
+   * The backend is tried by `device: 'auto'`, not asked for by name: a backend that would run but is a poor pick
+   * (a software WebGPU adapter such as lavapipe, llvmpipe or SwiftShader) answers unavailable, with the reason.
+   */
+  auto?: boolean;
+}
+
 /** What a kernel package exports for the registry. */
 export interface BackendModule {
   /** Whether this backend can start here, and if not, why. Never throws. */
-  probe(): Promise<{ available: boolean; reason?: string }>;
+  probe(options?: BackendOptions): Promise<{ available: boolean; reason?: string }>;
   /** Starts the backend (throws, with the reason, when it cannot). */
-  createBackend(): Promise<Backend>;
+  createBackend(options?: BackendOptions): Promise<Backend>;
 }

@@ -1,16 +1,16 @@
 // The backend's contract around the kernels: what it accepts, what it refuses and how it says so.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, CriaError, DisposedError, HOST, OP_NAMES, UnsupportedOpError, hostData, hostTensor } from '@cria/core';
-import { CpuBackend, createBackend, probe } from './index.js';
+import { CpuBackend, createBackend, probe } from './reference.js';
 import { bits, cpu, f32, i32, list } from './test-helpers.js';
 import { widened } from './widen.js';
 
 describe('module', () => {
-  it('is always available and creates a cpu backend', async () => {
+  it("is always available and creates the reference backend ('reference')", async () => {
     expect(await probe()).toEqual({ available: true });
     const backend = await createBackend();
     expect(backend).toBeInstanceOf(CpuBackend);
-    expect(backend.name).toBe('cpu');
+    expect(backend.name).toBe('reference');
   });
 });
 
@@ -18,7 +18,7 @@ describe('memory', () => {
   it('upload adopts the array, read returns a copy, zeros are zero', async () => {
     const data = Float32Array.from([1, 2, 3, 4]);
     const t = cpu.upload(data, [2, 2], 'float32');
-    expect(t.device).toBe('cpu');
+    expect(t.device).toBe('reference');
     expect(hostData(t)).toBe(data);
     const back = await cpu.read(t);
     expect(back).toEqual(data);
@@ -43,7 +43,7 @@ describe('memory', () => {
     backend.dispose();
     expect(() => backend.zeros([1], 'float32')).toThrow(CriaError);
     expect(() => backend.zeros([1], 'float32')).toThrow(DisposedError);
-    expect(() => backend.softmax(f32([1]))).toThrow('the cpu backend was disposed; create a new one');
+    expect(() => backend.softmax(f32([1]))).toThrow('the reference backend was disposed; create a new one');
   });
   it('widens a float16 / bfloat16 weight once and keeps it', () => {
     const w = bits([0x3c00, 0x4000], [2], 'float16');
@@ -122,7 +122,7 @@ describe('supports', () => {
   });
   it('throws UnsupportedOpError for the combinations it does not support', () => {
     expect(() => cpu.linear(f32([1, 2], [1, 2]), i32([1, 2], [1, 2]))).toThrow(UnsupportedOpError);
-    expect(() => cpu.rmsNorm(bits([0], [1], 'float16'), f32([1]), 1e-5)).toThrow(/backend 'cpu' does not support op 'rmsNorm' for dtypes \[float16, float32\]/);
+    expect(() => cpu.rmsNorm(bits([0], [1], 'float16'), f32([1]), 1e-5)).toThrow(/backend 'reference' does not support op 'rmsNorm' for dtypes \[float16, float32\]/);
     expect(() => cpu.cast(f32([1]), 'int64')).toThrow(UnsupportedOpError);
   });
 });

@@ -33,13 +33,16 @@ const ARRAY_OF_DTYPE: Record<DType, string> = {
 };
 
 /**
- * The reference backend: every op in plain TypeScript over typed arrays, float32 results with
- * float64 accumulation. Work runs at once (there is no queue), so `synchronize` has nothing to wait for.
+ * The reference backend ('reference'): every op in plain TypeScript over typed arrays, float32 results with
+ * float64 accumulation; the oracle the op suite and the goldens judge every other backend against. Work runs at once (there is no queue), so `synchronize` has nothing to wait for.
  */
 export class CpuBackend implements Backend, CopyBandwidthMeasure {
-  readonly name = 'cpu' as const;
-  /** The op contract of @cria/core with no overrides: the cpu takes every tensor in host memory (the file readers' too). */
-  readonly #ops = new OpContract(this, { holds: (t) => t.device === 'cpu' && ArrayBuffer.isView(t.storage.handle) });
+  readonly name = 'reference' as const;
+  /**
+   * The op contract of @cria/core with no overrides: it takes its own tensors and every other host-memory tensor
+   * (the file readers', the fast cpu backend's).
+   */
+  readonly #ops = new OpContract(this, { holds: (t) => (t.owner === this || t.device === 'cpu') && ArrayBuffer.isView(t.storage.handle) });
 
   supports(op: OpName, inputs: readonly OpInput[]): boolean {
     return this.#ops.supports(op, inputs);

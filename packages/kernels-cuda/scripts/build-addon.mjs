@@ -5,13 +5,12 @@
 //   backend then reports "CUDA addon not built" at run time.
 // - A toolkit is found and the compile fails: exits non-zero (a real error; CRIA_CUDA_SKIP_BUILD=1 skips).
 // - Incremental: node-gyp configure + build recompiles only what changed (seconds when nothing did).
-// The rules live in find-toolchain.mjs; the lock in build-lock.mjs.
+// The toolkit rules live in find-toolchain.mjs; node-gyp, headers, skipping and the lock in @cria/native-build.
 // Usage: node scripts/build-addon.mjs
-import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withBuildLock } from './build-lock.mjs';
-import { buildDecision, chooseNodedir, findCudaToolkit, findNodeGyp } from './find-toolchain.mjs';
+import { buildDecision, chooseNodedir, findNodeGyp, runNodeGyp } from '@cria/native-build';
+import { findCudaToolkit } from './find-toolchain.mjs';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => console.log(`@cria/kernels-cuda: ${line}`);
@@ -25,7 +24,7 @@ const fail = (line) => {
   process.exit(1);
 };
 
-const decision = buildDecision({ packageDir });
+const decision = buildDecision({ packageDir, skipVariable: 'CRIA_CUDA_SKIP_BUILD' });
 if (!decision.build) notBuilding(decision.reason);
 const toolkit = findCudaToolkit();
 if (!toolkit.ok) notBuilding(toolkit.reason);
@@ -37,19 +36,10 @@ if (!headers.ok) fail(`cannot build the CUDA addon: ${headers.reason}`);
 const headersSaid = headers.nodedir ? `${headers.nodedir} (${headers.source})` : headers.note;
 say(`building the CUDA addon with ${toolkit.home} (${toolkit.source}; libraries: ${toolkit.libDir}), node-gyp from ${nodeGyp.source}, Node headers: ${headersSaid}`);
 const env = { ...process.env, CRIA_CUDA_HOME: toolkit.home, CRIA_CUDA_LIBDIR: toolkit.libDir, PATH: `${join(toolkit.home, 'bin')}:${process.env.PATH ?? ''}` };
-const gyp = (...args) => spawnSync(nodeGyp.command, [...nodeGyp.args, ...args], { cwd: packageDir, stdio: 'inherit', env });
-const configureArgs = ['configure', ...(headers.nodedir ? [`--nodedir=${headers.nodedir}`] : [])];
 
 let status;
 try {
-  status = withBuildLock(join(packageDir, 'build-addon.lock'), () => {
-    const configured = gyp(...configureArgs);
-    if (configured.error) throw configured.error;
-    if (configured.status !== 0) return configured.status ?? 1;
-    const built = gyp('build', `--jobs=${process.env.CRIA_BUILD_JOBS ?? 2}`);
-    if (built.error) throw built.error;
-    return built.status ?? 1;
-  });
+  status = runNodeGyp({ packageDir, nodeGyp, nodedir: headers.nodedir, env });
 } catch (error) {
   fail(`building the CUDA addon failed: ${error.message}`);
 }

@@ -42,6 +42,20 @@ export async function requestAdapter(): Promise<{ adapter: GPUAdapter; origin: s
   return { adapter, origin: source.origin };
 }
 
+const SOFTWARE_ADAPTERS = /lavapipe|llvmpipe|swiftshader|software rasterizer|microsoft basic render/i;
+
+/**
+ * Why `adapter` is a software rasteriser (Mesa's lavapipe / llvmpipe, SwiftShader, WARP), or null for hardware:
+ * its isFallbackAdapter flag, else its vendor, architecture, device or description.
+ */
+export function softwareAdapter(adapter: GPUAdapter): string | null {
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo; isFallbackAdapter?: boolean }).info;
+  const fallback = (info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const words = [info?.vendor, info?.architecture, info?.device, info?.description].filter((w) => w).join(' ');
+  if (fallback) return `the adapter is a fallback (software) adapter${words ? ` (${words})` : ''}`;
+  return SOFTWARE_ADAPTERS.test(words) ? `the adapter is a software rasteriser (${words})` : null;
+}
+
 /** Opens a device with the limits the kernels use (the adapter's largest buffers and bindings). */
 export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDevice> {
   const { adapter, origin } = await requestAdapter();

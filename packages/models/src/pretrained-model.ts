@@ -15,6 +15,11 @@ export const ATTN_IMPLEMENTATIONS: readonly AttnImplementation[] = ['eager', 'sd
 export interface FromPretrainedOptions {
   /** 'auto' tries cuda, webgpu, then cpu; or a backend already started (one from `getBackend`, or a view of one). */
   device?: DeviceName | Backend;
+  /**
+   * Threads of the cpu backend (default: the physical cores), as torch.set_num_threads. Only for `device` 'cpu' or
+   * 'auto' (when 'auto' picks another device, it is refused by name).
+   */
+  num_threads?: number;
   /** 'auto' keeps the stored dtype of each weight matrix. */
   dtype?: LoadDType;
   /** 'eager' materialises the attention probabilities (output_attentions needs it); 'sdpa' (default) and 'flash_attention_2' use the fused op only (same outputs). */
@@ -29,11 +34,22 @@ export interface FromPretrainedOptions {
   progress_callback?: ProgressCallback;
 }
 
-/** The backend `device` names, or `device` itself where it is one. */
-async function backendFor(device: DeviceName | Backend | undefined): Promise<Backend> {
-  if (typeof device !== 'object' || device === null) return getBackend(device ?? 'auto');
+/** The backend `device` names (with `threads` for the cpu backend), or `device` itself where it is one. */
+async function backendFor(device: DeviceName | Backend | undefined, threads: number | undefined): Promise<Backend> {
+  if (typeof device !== 'object' || device === null) {
+    const name = device ?? 'auto';
+    if (threads !== undefined && name !== 'auto' && name !== 'cpu') {
+      throw new ArgumentError(`from_pretrained: 'num_threads' sets the cpu backend's threads; device '${name}' has none (leave num_threads out)`);
+    }
+    const backend = await getBackend(name, threads === undefined ? {} : { threads });
+    if (threads !== undefined && backend.name !== 'cpu') {
+      throw new ArgumentError(`from_pretrained: 'num_threads' sets the cpu backend's threads, but device 'auto' picked '${backend.name}' (ask for device 'cpu', or leave num_threads out)`);
+    }
+    return backend;
+  }
+  if (threads !== undefined) throw new ArgumentError(`from_pretrained: 'num_threads' cannot apply to a backend that is already started (create it with its threads)`);
   if (typeof (device as Partial<Backend>).supports !== 'function' || typeof (device as Partial<Backend>).linear !== 'function') {
-    throw new ArgumentError(`from_pretrained: 'device' must be 'auto', 'cuda', 'webgpu', 'cpu' or a Backend, got an object that is not a backend`);
+    throw new ArgumentError(`from_pretrained: 'device' must be 'auto', 'cuda', 'webgpu', 'cpu', 'reference' or a Backend, got an object that is not a backend`);
   }
   return device;
 }
@@ -100,7 +116,10 @@ export abstract class LlamaPreTrainedModel extends Module {
     const config = options.config instanceof LlamaConfig
       ? options.config
       : await LlamaConfig.from_pretrained(directory, options.config ?? {});
-    const backend = await backendFor(options.device);
+    if (options.num_threads !== undefined && (!Number.isSafeInteger(options.num_threads) || options.num_threads < 1)) {
+      throw new ArgumentError(`from_pretrained: 'num_threads' must be a positive integer, got ${String(options.num_threads)}`);
+    }
+    const backend = await backendFor(options.device, options.num_threads);
     const model = new this(config, backend);
     model.attn_implementation = attn;
     let checkpoint: OpenedCheckpoint | undefined;

@@ -61,7 +61,7 @@ describe('from_pretrained errors name the problem', () => {
   it('bad options', async () => {
     await expect(LlamaForCausalLM.from_pretrained(MHA, { device: 'cpu', dtype: 'int8' as never })).rejects.toThrow(/'dtype' is 'int8'/);
     await expect(LlamaForCausalLM.from_pretrained(MHA, { device: 'tpu' as never })).rejects.toThrow(/unknown device 'tpu'/);
-    await expect(LlamaForCausalLM.from_pretrained(MHA, { device: { name: 'cpu' } as never })).rejects.toThrow(/'device' must be 'auto', 'cuda', 'webgpu', 'cpu' or a Backend, got an object that is not a backend/);
+    await expect(LlamaForCausalLM.from_pretrained(MHA, { device: { name: 'cpu' } as never })).rejects.toThrow(/'device' must be 'auto', 'cuda', 'webgpu', 'cpu', 'reference' or a Backend, got an object that is not a backend/);
     await expect(LlamaForCausalLM.from_pretrained(MHA, { device: 'cpu', attn_implementation: 'magic' as never })).rejects.toThrow(/attn_implementation/);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, disposeOutput } from '../src/index.js';
 import { expectClose, maskedRows, readExpectedJson, readExpectedTensors } from '../src/testing.js';
 
-const backends = (await availableBackends()).filter((b) => b.name !== 'cpu');
+const backends = (await availableBackends({ auto: false })).filter((b) => b.name !== 'cpu');
 
 for (const backend of backends) {
   const why = backend.available ? '' : ` (skipped: ${backend.reason})`;

@@ -5,7 +5,7 @@ import { fixture } from '@cria/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type GenerateOptions, LlamaForCausalLM } from '../src/index.js';
 
-const backends = (await availableBackends()).filter((b) => b.name !== 'cpu');
+const backends = (await availableBackends({ auto: false })).filter((b) => b.name !== 'cpu');
 const PROMPTS = [[1, 103, 428, 67, 304, 502, 511, 468], [1, 77, 300, 12, 9]];
 const BASE: GenerateOptions = { max_new_tokens: 6, eos_token_id: null, pad_token_id: 0 };
 const SETTINGS: GenerateOptions[] = [

@@ -3,7 +3,8 @@
 // the emulated device, and whatever else the registry can start here (a real CUDA device). Unsupported is reported as
 // such, and only where the backend's supports() says so.
 import { type Backend, availableBackends, getBackend } from '@cria/core';
-import { createBackend as createCpuBackend } from '@cria/kernels-cpu';
+import { createBackend as createNativeCpuBackend } from '@cria/kernels-cpu';
+import { createBackend as createReferenceBackend } from '@cria/kernels-cpu/reference';
 import { cudaSupports } from '@cria/kernels-cuda';
 import { createEmulatedCudaBackend } from '@cria/kernels-cuda/testing';
 import { WebGpuBackend, probe as probeWebGpu } from '@cria/kernels-webgpu';
@@ -12,7 +13,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let cpu: Backend;
 beforeAll(async () => {
-  cpu = await createCpuBackend();
+  cpu = await createReferenceBackend();
+});
+
+// The fast cpu backend, both builds, on one and two threads: every case of the table within its bound.
+describe.each([
+  { build: 'addon', threads: 1 },
+  { build: 'addon', threads: 2 },
+  { build: 'wasm', threads: 1 },
+  { build: 'wasm', threads: 2 },
+] as const)('op conformance on the cpu backend ($build, $threads threads)', ({ build, threads }) => {
+  it('passes every case of the table within its bound, none unsupported', async () => {
+    const native = await createNativeCpuBackend({ build, threads });
+    try {
+      expect(native.runner.kind).toBe(build);
+      expect(native.runner.threads).toBe(threads);
+      const results = await runConformance(native, cpu);
+      expect(results).toHaveLength(OP_CASES.length);
+      expect(results.filter((r) => r.status !== 'pass').map((r) => `${r.case.name}: ${r.status} ${r.message ?? ''}`), formatResults(`cpu ${native.description}`, results)).toEqual([]);
+    } finally {
+      native.dispose();
+    }
+  });
 });
 afterAll(() => cpu?.dispose());
 
@@ -51,7 +73,7 @@ describe('op conformance on the cuda backend over the emulated device', () => {
 });
 
 // The registry's other backends (a real CUDA device where there is one); webgpu is judged above.
-const others = (await availableBackends()).filter((b) => b.name !== 'cpu' && b.name !== 'webgpu');
+const others = (await availableBackends()).filter((b) => b.name !== 'cpu' && b.name !== 'webgpu'); // cpu: judged above
 describe('op conformance on the other backends the registry can start', () => {
   for (const { name, available, reason } of others) {
     it.skipIf(!available)(`${name}${available ? '' : ` (skipped: ${reason})`}: every supported case within its bound`, async () => {

@@ -8,13 +8,14 @@ import { timedGenerate } from '../timing.js';
 import { flopShapeOf, prefillFlops, weightBytes } from './bench-bounds.js';
 
 export const BENCH_HELP = `cria bench (--model <dir> | --shape stories110M|llama-3.2-1b|llama-2-7b)
-    [--device auto|cpu|webgpu|cuda] [--dtype auto|float32|float16|bfloat16]
+    [--device auto|cpu|webgpu|cuda|reference] [--dtype auto|float32|float16|bfloat16] [--threads N]
     [--prompt-length N (128)] [--new-tokens N (128)] [--seed N]
     [--matmul-tflops X] [--copy-mib N (256)] [--no-bounds] [--no-warmup] [--no-capture] [--separate-ops]
   Prints JSON: model shape, backend, dtype, prompt length, prefill and decode tokens/s, peak memory, and each speed
   against its bound: decode against the bytes of weights a step reads over the measured device-to-device copy
   bandwidth, prefill as FLOPs/s (and, with --matmul-tflops, as a fraction of that measured bf16 matmul rate).
   --shape builds a model of that shape with random weights (no download).
+  --threads: the cpu backend's threads (default: the physical cores).
   --copy-mib: the size of the timed copy. --no-bounds: skip the copy measurement.
   --no-warmup: time the first generate too (by default one short generate runs first, untimed).
   --no-capture: decode op by op even where the backend can replay a captured step (CUDA graphs).
@@ -41,6 +42,7 @@ const FLAGS = {
   'prompt-length': { type: 'string' },
   'new-tokens': { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
   'matmul-tflops': { type: 'string' },
   'copy-mib': { type: 'string' },
   'no-bounds': { type: 'boolean' },
@@ -65,6 +67,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if ((v.model === undefined) === (v.shape === undefined)) throw new UsageError('cria bench: pass exactly one of --model <dir> and --shape <name>');
   const device = choiceFlag('bench', v, 'device', DEVICES, 'auto');
   const dtype = choiceFlag('bench', v, 'dtype', DTYPES, 'auto');
+  const threads = intFlag('bench', v, 'threads', 1, 1024);
+  if (threads !== undefined && device !== 'cpu' && device !== 'auto') throw new UsageError(`cria bench: --threads sets the cpu backend's threads; --device ${device} has none`);
   const promptLength = intFlag('bench', v, 'prompt-length', 1) ?? 128;
   const newTokens = intFlag('bench', v, 'new-tokens', 1) ?? 128;
   const seed = intFlag('bench', v, 'seed', 0, 2 ** 32 - 1) ?? 0;
@@ -84,10 +88,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const shape = SHAPES[String(v.shape)];
     if (!shape) throw new UsageError(`cria bench: --shape must be one of ${Object.keys(SHAPES).join(', ')}, got '${String(v.shape)}'`);
     const config = LlamaConfig.from_dict({ architectures: ['LlamaForCausalLM'], ...shape });
-    model = new LlamaForCausalLM(config, await backendFor(device, separateOps));
+    model = new LlamaForCausalLM(config, await backendFor(device, threads, separateOps));
     initRandomWeights(model, { dtype: dtype === 'auto' ? 'float32' : dtype, seed });
   } else {
-    const backend = await backendFor(device, separateOps);
+    const backend = await backendFor(device, threads, separateOps);
     model = await loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(String(v.model), { device: backend, dtype, progress_callback }));
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
@@ -123,6 +127,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       },
       backend: model.device,
       device_description: describeDevice(model.backend),
+      threads: threadsOf(model.backend),
       dtype: v.shape !== undefined && dtype === 'auto' ? 'float32' : dtype,
       weight_bytes: bytes.all,
       decode_weight_bytes: bytes.decodeStep,
@@ -152,8 +157,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
 }
 
 /** The backend for `device`, or (separateOps) a view of it that runs the fused ops as the separate ops. */
-async function backendFor(device: (typeof DEVICES)[number], separateOps: boolean): Promise<Backend> {
-  const backend = await getBackend(device);
+async function backendFor(device: (typeof DEVICES)[number], threads: number | undefined, separateOps: boolean): Promise<Backend> {
+  const backend = await getBackend(device, threads === undefined ? {} : { threads });
   return separateOps ? withoutOps(backend, FUSED_OPS) : backend;
 }
 
@@ -164,6 +169,12 @@ async function measureCopy(backend: Backend, bytes: number): Promise<CopyBandwid
     return null;
   }
   return backend.measureCopyBandwidth(bytes);
+}
+
+/** The host threads a cpu backend runs its kernels on, else null. */
+function threadsOf(backend: Backend): number | null {
+  const threads = (backend as { runner?: { threads?: unknown } }).runner?.threads;
+  return typeof threads === 'number' ? threads : null;
 }
 
 /** The adapter or device in words where the backend says (webgpu's description, cuda's device name). */

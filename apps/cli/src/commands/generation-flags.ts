@@ -10,11 +10,12 @@ export const GENERATION_FLAGS = {
   'top-k': { type: 'string' },
   'top-p': { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const GENERATION_FLAGS_HELP = `[--device auto|cpu|webgpu|cuda] [--dtype auto|float32|float16|bfloat16]
-    [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed N]`;
+export const GENERATION_FLAGS_HELP = `[--device auto|cpu|webgpu|cuda|reference] [--dtype auto|float32|float16|bfloat16]
+    [--threads N] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed N]`;
 
 /** Sampling settings in generate()'s names; absent fields fall back to the model's generation_config.json. */
 export interface SamplingOptions {
@@ -29,6 +30,8 @@ export interface GenerationFlags {
   dir: string;
   device: (typeof DEVICES)[number];
   dtype: (typeof DTYPES)[number];
+  /** --threads: the cpu backend's threads (default: the physical cores). */
+  threads?: number;
   maxNewTokens: number;
   sampling: SamplingOptions;
 }
@@ -52,10 +55,14 @@ export function parseGenerationFlags(
   const seed = intFlag(command, v, 'seed', 0, 2 ** 32 - 1);
   if (topP === 0) throw new UsageError(`cria ${command}: --top-p must be in (0, 1]`);
   const sampling = overrideSampling(baseSampling, { temperature, topK, topP, seed });
+  const device = choiceFlag(command, v, 'device', DEVICES, 'auto');
+  const threads = intFlag(command, v, 'threads', 1, 1024);
+  if (threads !== undefined && device !== 'cpu' && device !== 'auto') throw new UsageError(`cria ${command}: --threads sets the cpu backend's threads; --device ${device} has none`);
   return {
     dir,
-    device: choiceFlag(command, v, 'device', DEVICES, 'auto'),
+    device,
     dtype: choiceFlag(command, v, 'dtype', DTYPES, 'auto'),
+    ...(threads !== undefined ? { threads } : {}),
     maxNewTokens: intFlag(command, v, 'max-new-tokens', 1) ?? defaultMaxNewTokens,
     sampling,
   };

@@ -14,11 +14,11 @@ export interface LoadedModel {
   contextLength: number;
 }
 
-export type ModelFlags = Pick<GenerationFlags, 'dir' | 'device' | 'dtype'>;
+export type ModelFlags = Pick<GenerationFlags, 'dir' | 'device' | 'dtype' | 'threads'>;
 
 /** The causal LM alone (cria generate --prompt-ids needs no tokenizer). */
 export function loadModel(flags: ModelFlags): Promise<LlamaForCausalLM> {
-  return loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(flags.dir, { device: flags.device, dtype: flags.dtype, progress_callback }));
+  return loadWithProgress((progress_callback) => LlamaForCausalLM.from_pretrained(flags.dir, { device: flags.device, dtype: flags.dtype, progress_callback, ...(flags.threads !== undefined ? { num_threads: flags.threads } : {}) }));
 }
 
 export async function loadModelAndTokenizer(flags: ModelFlags): Promise<LoadedModel> {

@@ -1,5 +1,5 @@
 import { ArgumentError, FileFormatError } from '../errors.js';
-import { nodeFs } from './node-modules.js';
+import { nodeFs, nodePath } from './node-modules.js';
 
 /**
  * Random access to the bytes of one file, wherever it lives (a Node file handle, a Blob, an HTTP
@@ -20,6 +20,8 @@ export interface ByteSource {
   readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Releases the file handle (if any). Idempotent. */
   close(): Promise<void>;
+  /** The absolute path of a local file (`fileSource`), so a backend can map it instead of reading it; else absent. */
+  readonly localPath?: string;
 }
 
 /** Validates the target of a `readInto`. */
@@ -69,9 +71,11 @@ export async function fileSource(path: string): Promise<ByteSource> {
       done += bytesRead;
     }
   };
+  const { resolve } = await nodePath();
   return {
     name: path,
     size,
+    localPath: resolve(path),
     async read(offset, length) {
       if (closed) throw new ArgumentError(`${path}: read after close()`);
       checkReadRange(path, size, offset, length);

@@ -210,7 +210,7 @@ describe('progress', () => {
       let calls = 0;
       const disposeSpy = vi.spyOn(LlamaForCausalLM.prototype, 'dispose');
       const failure = LlamaForCausalLM.from_pretrained(MHA_F32, {
-        device: 'cpu',
+        device: new CpuBackend(),
         progress_callback: (e) => {
           if (stopAt(e, ++calls)) throw new Error('stop loading');
         },

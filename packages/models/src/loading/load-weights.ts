@@ -30,7 +30,8 @@ export interface LoadOptions {
 
 /**
  * Fills every parameter of `model` from `source`; missing, unexpected or misshapen weights are one error naming
- * them. When the backend has `uploadByRanges` and the source `readTensorRange`, each tensor is read and uploaded
+ * them. A weight kept in its stored dtype is mapped from its file where the backend maps files (`mapFile`) and the
+ * source says where it sits (`filePosition`). Else, when the backend has `uploadByRanges` and the source `readTensorRange`, each tensor is read and uploaded
  * chunk by chunk (dtype conversion per chunk) through one reused staging buffer; otherwise whole. On an error the
  * parameters already loaded stay set: the caller disposes the model.
  */
@@ -45,12 +46,29 @@ export async function loadWeights(model: Module, source: WeightSource, backend: 
   const staging = new StagingBuffer();
   for (const weight of plan) {
     progress.enterFile(weight.file);
-    weight.param.value = backend.uploadByRanges && source.readTensorRange
+    weight.param.value = mapped(backend, source, weight, progress) ?? (backend.uploadByRanges && source.readTensorRange
       ? await uploadByRanges(backend, source, weight, chunkBytes, staging, progress)
-      : await uploadWhole(backend, source, weight, progress);
+      : await uploadWhole(backend, source, weight, progress));
   }
   checkSupport(backend, named.map(([, p]) => p));
   progress.ready();
+}
+
+/** The weight mapped from its file where the backend maps files and the weight keeps its stored dtype, else null. */
+function mapped(backend: Backend, source: WeightSource, weight: PlannedWeight, progress: LoadProgress): Tensor | null {
+  if (!backend.mapFile || !source.filePosition || weight.stored !== weight.target) return null;
+  const position = source.filePosition(weight.key);
+  if (!position) return null;
+  const tensor = backend.mapFile(position.path, position.byteOffset, weight.param.shape, weight.target);
+  if (tensor) {
+    try {
+      progress.advance(weight.storedBytes);
+    } catch (error) {
+      tensor.dispose();
+      throw error;
+    }
+  }
+  return tensor;
 }
 
 async function uploadByRanges(backend: Backend, source: WeightSource, weight: PlannedWeight, chunkBytes: number, staging: StagingBuffer, progress: LoadProgress): Promise<Tensor> {

@@ -56,6 +56,11 @@ async function openRangedSafetensors(directory: ModelDirectory): Promise<OpenedC
       if (source.readInto) await source.readInto(info.byteOffset + offset, target);
       else target.set(await source.read(info.byteOffset + offset, target.byteLength));
     },
+    filePosition(name) {
+      const info = checkpoint.info(name);
+      const path = opened.get(info.file)?.localPath;
+      return path === undefined ? undefined : { path, byteOffset: info.byteOffset };
+    },
     close: async () => {
       closed = true;
       await checkpoint.close();

@@ -22,4 +22,9 @@ export interface WeightSource {
    * stored data. With it (and a backend with uploadByRanges) tensors are loaded chunk by chunk.
    */
   readTensorRange?(name: string, offset: number, target: Uint8Array): Promise<void>;
+  /**
+   * Optional: where tensor `name`'s stored bytes sit in a local file (absolute path, byte offset), for a backend that
+   * maps files (`Backend.mapFile`); undefined where they are not in one.
+   */
+  filePosition?(name: string): { path: string; byteOffset: number } | undefined;
 }

@@ -1,0 +1,3 @@
+// The kernels for one instruction set (see binding.gyp for its compiler flags).
+#define CRIA_TABLE_NAME cria_kernels_avx2
+#include "kernels.inc"
