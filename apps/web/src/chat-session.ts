@@ -32,11 +32,11 @@ export class ChatSession {
     readonly tokenizer: Tokenizer,
   ) {}
 
-  /** Loads tokenizer and weights from `directory` onto `device` (the page uses 'webgpu'). */
+  /** Loads tokenizer and weights from `directory` onto `device` (default 'auto': WebGPU on a hardware adapter, else the cpu backend). */
   static async load(directory: ModelDirectory, options: { device?: DeviceName; onProgress?: (p: LoadProgress) => void } = {}): Promise<ChatSession> {
     const dir = options.onProgress ? withProgress(directory, options.onProgress) : directory;
     const tokenizer = await AutoTokenizer.from_pretrained(dir);
-    const model = await LlamaForCausalLM.from_pretrained(dir, { device: options.device ?? 'webgpu' });
+    const model = await LlamaForCausalLM.from_pretrained(dir, { device: options.device ?? 'auto' });
     return new ChatSession(model, tokenizer);
   }
 

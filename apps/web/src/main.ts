@@ -1,11 +1,16 @@
 // The chat page: pick a model folder (or give a URL), watch it load, chat with streaming output.
-import { type ModelDirectory, registerBackend } from '@cria/core';
+import { type DeviceName, type ModelDirectory, registerBackend } from '@cria/core';
 import type { ChatMessage } from '@cria/tokenizer';
 import { ChatSession } from './chat-session.js';
 import { explainError } from './explain-error.js';
 import { directoryFromFileList, directoryFromHandle, directoryFromUrl, hasDirectoryPicker } from './model-source.js';
 
+// WebGPU where the browser has a hardware adapter; else the cpu backend's WebAssembly build (threads when the page is
+// cross-origin isolated). ?device=webgpu|cpu asks for one.
 registerBackend('webgpu', () => import('@cria/kernels-webgpu'));
+registerBackend('cpu', () => import('@cria/kernels-cpu'));
+
+const DEVICES: readonly DeviceName[] = ['auto', 'webgpu', 'cpu'];
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const element = document.getElementById(id);
@@ -62,6 +67,7 @@ async function load(source: () => Promise<ModelDirectory> | ModelDirectory): Pro
     ui.status.textContent = `Loading ${directory.name}…`;
     const started = performance.now();
     session = await ChatSession.load(directory, {
+      device,
       onProgress: ({ file, loaded, total }) => {
         ui.progress.value = total > 0 ? loaded / total : 0;
         ui.status.textContent = `Loading ${file}: ${megabytes(loaded)} / ${megabytes(total)} MB`;
@@ -69,7 +75,7 @@ async function load(source: () => Promise<ModelDirectory> | ModelDirectory): Pro
     });
     const { config } = session.model;
     ui.status.textContent =
-      `Ready: ${directory.name} (${config.num_hidden_layers} layers, hidden ${config.hidden_size}, vocab ${config.vocab_size}) on ${session.model.device}` +
+      `Ready: ${directory.name} (${config.num_hidden_layers} layers, hidden ${config.hidden_size}, vocab ${config.vocab_size}) on ${describeBackend(session.model.backend)}` +
       `${session.hasChatTemplate ? ', chat template' : ', no chat template: prompts are plain text'}; loaded in ${((performance.now() - started) / 1000).toFixed(1)} s.`;
     ui.status.dataset.state = 'ready';
     ui.prompt.disabled = ui.send.disabled = false;
@@ -82,6 +88,13 @@ async function load(source: () => Promise<ModelDirectory> | ModelDirectory): Pro
     ui.progress.hidden = true;
     setBusy(false);
   }
+}
+
+/** The backend in words: 'webgpu', or 'cpu (wasm wasm-simd128 × 2 threads)' and why it has one thread where it does. */
+function describeBackend(backend: { name: string; description?: unknown; runner?: { singleThreadReason?: unknown } }): string {
+  if (backend.name !== 'cpu' || typeof backend.description !== 'string') return backend.name;
+  const single = backend.runner?.singleThreadReason;
+  return `cpu (${backend.description}${typeof single === 'string' ? `; ${single}` : ''})`;
 }
 
 function addMessage(role: 'user' | 'assistant', text: string): HTMLLIElement {
@@ -156,6 +169,9 @@ ui.prompt.addEventListener('keydown', (event) => {
 ui.stop.addEventListener('click', () => running?.abort());
 
 const params = new URLSearchParams(location.search);
+const deviceParam = params.get('device') ?? 'auto';
+const device: DeviceName = DEVICES.includes(deviceParam as DeviceName) ? (deviceParam as DeviceName) : 'auto';
+if (device !== deviceParam) showError(new Error(`?device=${deviceParam} is not one of ${DEVICES.join(', ')}: using 'auto'`));
 const modelParam = params.get('model');
 if (modelParam) {
   ui.url.value = modelParam;

@@ -11,10 +11,17 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
   '.map': 'application/json',
+  '.wasm': 'application/wasm',
 };
 
-/** Serves `mounts` (URL prefix -> folder) on 127.0.0.1 at a free port; returns the base URL and a closer. */
-export async function serveFolders(mounts: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, so WebAssembly threads). */
+export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/**
+ * Serves `mounts` (URL prefix -> folder) on 127.0.0.1 at a free port, with `extraHeaders` on every response;
+ * returns the base URL and a closer.
+ */
+export async function serveFolders(mounts: Record<string, string>, extraHeaders: Record<string, string> = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const prefix = Object.keys(mounts).sort((a, b) => b.length - a.length).find((p) => path.startsWith(p));
@@ -25,7 +32,7 @@ export async function serveFolders(mounts: Record<string, string>): Promise<{ ur
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     if (!existsSync(file)) return void response.writeHead(404).end();
     const size = statSync(file).size;
-    const headers: Record<string, string | number> = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Accept-Ranges': 'bytes' };
+    const headers: Record<string, string | number> = { ...extraHeaders, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Accept-Ranges': 'bytes' };
     const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? '');
     if (range) {
       const start = Number(range[1]);

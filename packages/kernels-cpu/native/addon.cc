@@ -43,8 +43,11 @@ int32_t int_of(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 float float_of(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().FloatValue(); }
 
-/** Threads worth starting for `work` multiply-adds (small ops run on the calling thread alone). */
-int threads_for(double work, int threads) { return work < 32768 ? 1 : threads; }
+/**
+ * Threads worth waking for `work` multiply-adds: below about 10 µs of work on one core the hand-over costs more than it
+ * saves, so small ops run on the calling thread alone.
+ */
+int threads_for(double work, int threads) { return work < 131072 ? 1 : threads; }
 
 class Context : public Napi::ObjectWrap<Context> {
  public:

@@ -65,7 +65,8 @@ class ThreadPool {
     for (;;) {
       uint64_t now = generation_.load(std::memory_order_acquire);
       if (now == seen) {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+        // Long enough to span the host work between two decode steps (sampling, the next step's inputs).
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(2000);
         int spins = 0;
         while ((now = generation_.load(std::memory_order_acquire)) == seen) {
           cria_relax();

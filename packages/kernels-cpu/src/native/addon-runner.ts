@@ -1,6 +1,7 @@
 // The Node addon (build/Release/cria_cpu.node, built from native/ by scripts/build-addon.mjs) as a KernelRunner:
 // native threads, the best instruction set the processor runs (or the one CRIA_CPU_ISA names).
 import { BackendUnavailableError } from '@cria/core';
+import { ArrayPool } from './array-pool.js';
 import type { KernelRunner, WeightArray, WType } from './kernel-runner.js';
 
 interface AddonContext {
@@ -66,16 +67,18 @@ async function addonPath(): Promise<string> {
   return join(dir, 'build', 'Release', 'cria_cpu.node');
 }
 
+/** Bytes of freed arrays kept for reuse. */
+const POOL_BYTES = 256 << 20;
+
 export function createAddonRunner(addon: CpuAddon, threads: number, isa = process.env.CRIA_CPU_ISA ?? 'auto'): KernelRunner {
   const ctx = new addon.Context(threads, isa);
+  const pool = new ArrayPool(POOL_BYTES);
   return {
     kind: 'addon',
     isa: ctx.isa,
     threads: ctx.threads,
-    alloc(kind: 'float32' | 'uint16' | 'int32', length: number) {
-      return (kind === 'float32' ? new Float32Array(length) : kind === 'uint16' ? new Uint16Array(length) : new Int32Array(length)) as never;
-    },
-    free() {},
+    alloc: (kind: 'float32' | 'uint16' | 'int32', length: number) => pool.take(kind, length) as never,
+    free: (array) => pool.give(array),
     linear: (x, rows, K, wtype, weight, bias, out, M) => ctx.linear(x, rows, K, wtype, weight, bias, out, M),
     linearMany: (x, rows, K, wtype, each) => ctx.linearMany(x, rows, K, wtype, ...each.flat()),
     gated: (x, rows, K, wtype, gate, up, gateBias, upBias, out, M) => ctx.gated(x, rows, K, wtype, gate, up, gateBias, upBias, out, M),
@@ -88,6 +91,9 @@ export function createAddonRunner(addon: CpuAddon, threads: number, isa = proces
     kvWrite: (cache, src, B, S, kvHeads, D, maxLength, offset) => ctx.kvWrite(cache, src, B, S, kvHeads, D, maxLength, offset),
     mapFile: (path, offset, length) => addon.mapFile(path, offset, length),
     unmapFile: (buffer) => addon.unmapFile(buffer),
-    dispose: () => ctx.dispose(),
+    dispose() {
+      pool.clear();
+      ctx.dispose();
+    },
   };
 }

@@ -4,13 +4,15 @@ import { createAddonRunner, loadCpuAddon } from './addon-runner.js';
 import type { KernelRunner } from './kernel-runner.js';
 import { NativeCpuBackend } from './native-backend.js';
 import { defaultThreads } from './threads.js';
-import { createWasmRunner, probeWasm } from './wasm-runner.js';
+import { type WasmModuleOptions, createWasmRunner, probeWasm } from './wasm-runner.js';
 
 export interface CpuBackendOptions {
   /** Threads the kernels run on (the caller's included). Default: the physical cores. */
   threads?: number;
   /** 'auto' (the addon, else the WebAssembly build), 'addon' or 'wasm'. */
   build?: 'auto' | 'addon' | 'wasm';
+  /** Where the WebAssembly build's modules are, when not beside this package's bundle (see WasmModuleOptions). */
+  wasm?: WasmModuleOptions;
 }
 
 const BUILDS = ['auto', 'addon', 'wasm'] as const;
@@ -44,7 +46,7 @@ export async function createBackend(options: CpuBackendOptions = {}): Promise<Na
   }
   if (!runner && build !== 'addon') {
     try {
-      runner = await createWasmRunner({ threads });
+      runner = await createWasmRunner({ ...options.wasm, threads });
     } catch (error) {
       failures.push({ name: 'cpu (wasm)', reason: (error as Error).message });
     }

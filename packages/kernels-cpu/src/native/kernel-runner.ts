@@ -17,7 +17,10 @@ export interface KernelRunner {
   /** Threads a kernel runs on (the caller's included). */
   readonly threads: number;
 
-  /** A zero-filled array the kernels can read and write (for the wasm build: inside its memory). */
+  /**
+   * An array the kernels can read and write (for the wasm build: inside its memory). Its contents are unspecified (an
+   * array given back by `free` may be reused): fill it before reading it.
+   */
   alloc(kind: 'float32', length: number): Float32Array;
   alloc(kind: 'uint16', length: number): Uint16Array;
   alloc(kind: 'int32', length: number): Int32Array;

@@ -128,7 +128,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   mapFile(path: string, byteOffset: number, shape: readonly number[], dtype: DType): Tensor | null {
     this.#ops.assertOpen();
     const runner = this.runner;
-    if (!runner.mapFile || !runner.unmapFile || !KERNEL_DTYPES.includes(dtype)) return null;
+    if (!runner.mapFile || !runner.unmapFile || !KERNEL_DTYPES.includes(dtype) || process.env.CRIA_CPU_MMAP === '0') return null;
     const bytes = DTYPE_BYTES[dtype];
     if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % bytes !== 0) return null;
     const size = shapeSize(shape);
@@ -141,7 +141,9 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   zeros(shape: readonly number[], dtype: DType): Tensor {
     this.#ops.assertOpen();
     if (!isDType(dtype)) throw new ArgumentError(`zeros: dtype '${String(dtype)}' is not a cria dtype`);
-    return this.#tensor(this.#alloc(dtype, shapeSize(shape)), shape, dtype);
+    const array = this.#alloc(dtype, shapeSize(shape));
+    array.fill(0 as never);
+    return this.#tensor(array, shape, dtype);
   }
 
   async read(tensor: Tensor): Promise<TypedArray> {

@@ -1,6 +1,7 @@
 // Finding and compiling the WebAssembly kernels (dist-wasm/, built by scripts/build-wasm.mjs), and whether they can
 // run here: WebAssembly with SIMD128, and shared memory for threads.
 import { BackendUnavailableError, CriaError } from '@cria/core';
+import { singleWasmUrl, threadedWasmUrl } from '../wasm-files.js';
 
 /** A module: bytes, compiled, or where to read it (a URL, or a file path in Node). */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
@@ -75,15 +76,9 @@ async function compileModule(source: WasmSource | undefined, file: string): Prom
   }
 }
 
-/** Node: dist-wasm/ of this package (the nearest folder above with a package.json). Browsers: beside the bundle. */
-async function defaultLocation(file: string): Promise<URL | string> {
-  if (!isNodeProcess()) return new URL(`../dist-wasm/${file}`, import.meta.url);
-  const { existsSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
-  const { fileURLToPath } = await import('node:url');
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist-wasm', file);
+/** dist-wasm/ of this package (see wasm-files.ts). */
+async function defaultLocation(file: string): Promise<URL> {
+  return file === 'cria_cpu.wasm' ? threadedWasmUrl() : singleWasmUrl();
 }
 
 async function readBytes(location: URL | string): Promise<ArrayBuffer> {

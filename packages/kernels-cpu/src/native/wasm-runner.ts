@@ -10,12 +10,12 @@ import { WASM_MEMORY_LIMIT, WasmHeap } from './wasm-heap.js';
 import { isNodeProcess, loadModule, sharedMemoryAvailable, type WasmModuleOptions } from './wasm-load.js';
 import { CONTROL, CONTROL_BYTES, KERNEL_EXPORTS, browserWorkerFactory, nodeWorkerFactory, type PoolWorker } from './wasm-worker.js';
 
-export { probeWasm, type WasmSource } from './wasm-load.js';
+export { probeWasm, type WasmModuleOptions, type WasmSource } from './wasm-load.js';
 
 export interface WasmRunnerOptions extends WasmModuleOptions {
   /** Threads a kernel runs on, the caller's included (1 where shared memory is unavailable). */
   threads: number;
-  /** Ops with less work than this (multiply-adds) run on the caller alone; default 32768, as the addon. */
+  /** Ops with less work than this (multiply-adds) run on the caller alone; default 131072, as the addon. */
   parallelThreshold?: number;
   /**
    * Bytes of memory to start with (default 2 MiB; it grows as `alloc` needs). A plain memory's growth detaches the
@@ -70,7 +70,7 @@ export async function createWasmRunner(options: WasmRunnerOptions): Promise<Wasm
   if (!Number.isSafeInteger(initialMemory) || initialMemory < 0 || initialMemory > WASM_MEMORY_LIMIT) {
     throw new ArgumentError(`initialMemory must be an integer number of bytes in [0, 4 GiB], got ${initialMemory}`);
   }
-  const runner = new Runner(module, shared, threads, singleThreadReason, options.parallelThreshold ?? 32768, initialMemory);
+  const runner = new Runner(module, shared, threads, singleThreadReason, options.parallelThreshold ?? 131072, initialMemory);
   await runner.start(isNode);
   return runner;
 }
