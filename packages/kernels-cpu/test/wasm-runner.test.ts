@@ -2,7 +2,7 @@
 // float64 loops, on one thread, two threads (workers on every op: parallelThreshold 0) and one thread over a plain
 // memory; then the allocator, argument refusals, worker shutdown, and (where built) the addon's outputs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -373,15 +373,18 @@ describe('wasm runner: loading, memory, workers', () => {
     // The runner's modules as plain JavaScript in a temporary folder, @cria/core's errors stubbed.
     const dir = mkdtempSync(join(tmpdir(), 'cria-wasm-exit-'));
     try {
-      for (const name of ['wasm-runner', 'wasm-heap', 'wasm-load', 'wasm-worker']) {
-        const source = readFileSync(join(packageDir, 'src', 'native', `${name}.ts`), 'utf8').replace("from '@cria/core'", "from './core.js'");
-        const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-        writeFileSync(join(dir, `${name}.js`), js);
-      }
-      writeFileSync(join(dir, 'core.js'), ['ArgumentError', 'BackendUnavailableError', 'CriaError', 'DisposedError'].map((n) => `export class ${n} extends Error {}`).join('\n'));
+      // src/native/*.ts as native/*.js, src/wasm-files.ts beside native/, as in the package.
+      mkdirSync(join(dir, 'native'));
+      const transpile = (from: string, to: string) => {
+        const source = readFileSync(join(packageDir, 'src', from), 'utf8').replace("from '@cria/core'", "from './core.js'");
+        writeFileSync(join(dir, to), ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+      };
+      for (const name of ['wasm-runner', 'wasm-heap', 'wasm-load', 'wasm-worker']) transpile(`native/${name}.ts`, `native/${name}.js`);
+      transpile('wasm-files.ts', 'wasm-files.js');
+      writeFileSync(join(dir, 'native', 'core.js'), ['ArgumentError', 'BackendUnavailableError', 'CriaError', 'DisposedError'].map((n) => `export class ${n} extends Error {}`).join('\n'));
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
       writeFileSync(join(dir, 'main.js'), [
-        "import { createWasmRunner } from './wasm-runner.js';",
+        "import { createWasmRunner } from './native/wasm-runner.js';",
         `const runner = await createWasmRunner({ threads: 2, wasm: ${JSON.stringify(join(packageDir, 'dist-wasm', 'cria_cpu.wasm'))} });`,
         "const a = runner.alloc('float32', 100000);",
         'runner.elementwise(a, a, a, a.length, 0);',
