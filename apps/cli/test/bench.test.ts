@@ -8,7 +8,7 @@ import { createEmulatedCudaBackend } from '@cria/kernels-cuda/testing';
 import { LlamaForCausalLM } from '@cria/models';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { prefillFlops, weightBytes } from '../src/commands/bench-bounds.js';
-import { SHAPES } from '../src/commands/bench.js';
+import { MODEL_SHAPES as SHAPES } from '@cria/config';
 import { main } from '../src/main.js';
 import { captureOutput as capture } from './capture-output.js';
 

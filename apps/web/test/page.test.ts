@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeDirectory, registerBackend } from '@cria/core';
 import { fixture, fixturesDir } from '@cria/core/testing';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChatSession } from '../src/chat-session.js';
@@ -55,29 +55,34 @@ afterAll(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-it('loads llama2c-260k from a URL on WebGPU and streams the same greedy text as the reference', async () => {
-  expect(expected.tokens).toBe(MAX_NEW_TOKENS);
-  expect(expected.text.length).toBeGreaterThan(10);
-
-  const page = await browser.newPage();
+/** Opens `url` (which loads llama2c-260k), waits until it is ready, asks PROMPT greedily; returns the status and reply. */
+async function chatOnPage(page: Page, url: string, screenshot: string): Promise<{ status: string; reply: string }> {
   const logs: string[] = [];
   page.on('console', (message) => logs.push(`${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => logs.push(`pageerror: ${error.message}`));
-  await page.goto(`${server.url}/?device=webgpu&model=/fixtures/models/llama2c-260k/`);
+  await page.goto(url);
   await page.locator('#status[data-state]').waitFor({ timeout: 120_000 });
   expect(await page.locator('#status').getAttribute('data-state'), `${await page.locator('#error').textContent()}\n${logs.join('\n')}`).toBe('ready');
-  await expect.poll(() => page.locator('#status').textContent()).toContain('on webgpu');
-
+  const status = (await page.locator('#status').textContent()) ?? '';
   await page.fill('#max-tokens', String(MAX_NEW_TOKENS));
   await page.fill('#prompt', PROMPT);
   await page.click('#send');
   const reply = page.locator('li.assistant[data-state="done"]');
   await reply.waitFor({ timeout: 120_000 });
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, 'web-chat.png'), fullPage: true });
-
+  await page.screenshot({ path: join(ARTIFACTS, screenshot), fullPage: true });
   expect(await page.locator('#error').isHidden(), await page.locator('#error').textContent() ?? '').toBe(true);
-  expect(await reply.textContent()).toBe(expected.text);
+  return { status, reply: (await reply.textContent()) ?? '' };
+}
+
+it('loads llama2c-260k from a URL on WebGPU and streams the same greedy text as the reference', async () => {
+  expect(expected.tokens).toBe(MAX_NEW_TOKENS);
+  expect(expected.text.length).toBeGreaterThan(10);
+
+  const page = await browser.newPage();
+  const { status, reply } = await chatOnPage(page, `${server.url}/?device=webgpu&model=/fixtures/models/llama2c-260k/`, 'web-chat.png');
+  expect(status).toContain('on webgpu');
+  expect(reply).toBe(expected.text);
   expect(await page.locator('#speed').textContent()).toMatch(new RegExp(`^${MAX_NEW_TOKENS} tokens, [0-9.]+ tokens/s$`));
   await page.close();
 });
@@ -110,24 +115,10 @@ it('without WebGPU, runs on the cpu backend\'s WebAssembly build (threaded: cros
   try {
     const page = await plain.newPage();
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
-    const logs: string[] = [];
-    page.on('console', (message) => logs.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => logs.push(`pageerror: ${error.message}`));
-    await page.goto(`${isolated.url}/?model=/fixtures/models/llama2c-260k/`);
+    const { status, reply } = await chatOnPage(page, `${isolated.url}/?model=/fixtures/models/llama2c-260k/`, 'web-chat-wasm.png');
     expect(await page.evaluate(() => ({ gpu: navigator.gpu === undefined, isolated: globalThis.crossOriginIsolated }))).toEqual({ gpu: true, isolated: true });
-    await page.locator('#status[data-state]').waitFor({ timeout: 120_000 });
-    expect(await page.locator('#status').getAttribute('data-state'), `${await page.locator('#error').textContent()}\n${logs.join('\n')}`).toBe('ready');
-    expect(await page.locator('#status').textContent()).toMatch(/ on cpu \(wasm wasm-simd128 × \d+ threads?\)/);
-
-    await page.fill('#max-tokens', String(MAX_NEW_TOKENS));
-    await page.fill('#prompt', PROMPT);
-    await page.click('#send');
-    const reply = page.locator('li.assistant[data-state="done"]');
-    await reply.waitFor({ timeout: 120_000 });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'web-chat-wasm.png'), fullPage: true });
-    expect(await page.locator('#error').isHidden(), await page.locator('#error').textContent() ?? '').toBe(true);
-    expect(await reply.textContent()).toBe(expected.text);
+    expect(status).toMatch(/ on cpu \(wasm wasm-simd128 × \d+ threads?\)/);
+    expect(reply).toBe(expected.text);
     await page.close();
   } finally {
     await plain.close();

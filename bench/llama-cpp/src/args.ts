@@ -5,7 +5,7 @@ import type { WeightDType } from './checkpoint.js';
 
 export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llama-3.2-1b] [--dtype float32|float16|bfloat16]
     [--threads N (2)] [--prompt-length N (128)] [--new-tokens N (128)] [--repetitions N (3)] [--quick]
-    [--device cpu|auto|webgpu|cuda (cpu)] [--seed N (0)] [--cache DIR] [--llama-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
+    [--device cpu|auto|webgpu|cuda (cpu)] [--seed N (0)] [--cache DIR] [--no-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
   cria (AutoModelForCausalLM.from_pretrained(dir, { device })) and llama.cpp (node-llama-cpp 3.21.1, prebuilt CPU build)
   on the same seeded random-weight checkpoint and its GGUF, interleaved, each run in its own process; prints one JSON
   object: per-engine medians and samples of prefill tokens/s, decode tokens/s (batch 1, greedy), time to first token
@@ -14,7 +14,7 @@ export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llam
   Each sample loads the model in a fresh process, runs an untimed warm-up generation (16 prompt tokens, 3 new; its
   first token gives the time to first token), then the timed one. --no-warmup times the first generation itself.
   --cache: where checkpoints are written once (default node_modules/.cache/cria-bench-llama-cpp here; $CRIA_BENCH_CACHE).
-  --llama-mmap: let llama.cpp map the GGUF (default: read at load, as cria reads its weights).
+  --no-mmap: both engines read the weights at load (default: both map them from their files, as each does by default).
   --llama-kv: llama.cpp's KV cache type (F16 is its default, what its users run).
 node bench/llama-cpp/dist/main.js --check-greedy [--device cpu]
   llama.cpp's greedy ids on fixtures/models/llama2c-260k (the GGUF cria writes) against cria's and run.c's.`;
@@ -31,7 +31,7 @@ export interface BenchOptions {
   device: string;
   seed: number;
   cache: string | undefined;
-  llamaMmap: boolean;
+  mmap: boolean;
   llamaKv: 'F16' | 'F32';
   warmup: boolean;
 }
@@ -58,7 +58,7 @@ export function parseCommand(argv: string[]): Command {
       options: {
         shape: { type: 'string' }, dtype: { type: 'string' }, threads: { type: 'string' }, 'prompt-length': { type: 'string' },
         'new-tokens': { type: 'string' }, repetitions: { type: 'string' }, quick: { type: 'boolean' }, device: { type: 'string' },
-        seed: { type: 'string' }, cache: { type: 'string' }, 'llama-mmap': { type: 'boolean' }, 'llama-kv': { type: 'string' }, 'no-warmup': { type: 'boolean' }, 'check-greedy': { type: 'boolean' },
+        seed: { type: 'string' }, cache: { type: 'string' }, 'no-mmap': { type: 'boolean' }, 'llama-kv': { type: 'string' }, 'no-warmup': { type: 'boolean' }, 'check-greedy': { type: 'boolean' },
         worker: { type: 'string' }, request: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -90,7 +90,7 @@ export function parseCommand(argv: string[]): Command {
       device,
       seed: int('seed', values.seed, 0, 0),
       cache,
-      llamaMmap: values['llama-mmap'] === true,
+      mmap: values['no-mmap'] !== true,
       llamaKv,
       warmup: values['no-warmup'] !== true,
     },

@@ -1,7 +1,7 @@
 // The side-by-side run: one checkpoint, both engines interleaved (the first engine alternating), medians, ratios.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LlamaConfig } from '@cria/config';
+import { LlamaConfig, shapeSummary } from '@cria/config';
 import { Mulberry32 } from '@cria/models';
 import type { BenchOptions } from './args.js';
 import { cacheDir, log } from './cache.js';
@@ -39,7 +39,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     newTokens: o.newTokens,
     threads: o.threads,
     device: o.device,
-    llamaMmap: o.llamaMmap,
+    mmap: o.mmap,
     llamaKv: o.llamaKv,
     warmup: o.warmup,
   };
@@ -60,17 +60,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const safetensorsBytes = (await stat(join(checkpoint.dir, 'model.safetensors')).catch(() => null))?.size ?? null;
   return {
     bench: 'cria vs llama.cpp, same checkpoint (random weights), interleaved',
-    shape: {
-      name: o.shape,
-      hidden_size: config.hidden_size,
-      intermediate_size: config.intermediate_size,
-      num_hidden_layers: config.num_hidden_layers,
-      num_attention_heads: config.num_attention_heads,
-      num_key_value_heads: config.numKvHeads,
-      vocab_size: config.vocab_size,
-      tie_word_embeddings: config.tie_word_embeddings,
-      rope_type: config.rope_parameters.rope_type,
-    },
+    shape: { name: o.shape, ...shapeSummary(config) },
     dtype: o.dtype,
     threads: o.threads,
     prompt_tokens: o.promptLength,
@@ -78,7 +68,8 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     repetitions: o.repetitions,
     seed: o.seed,
     warmup: o.warmup,
-    llama_cpp_options: { use_mmap: o.llamaMmap, kv_cache_type: o.llamaKv, flash_attention: false, batch_size: o.promptLength },
+    mmap: o.mmap,
+    llama_cpp_options: { kv_cache_type: o.llamaKv, flash_attention: false, batch_size: o.promptLength },
     cria: { device: samples.cria[0]!.details.device, ...cria },
     llama_cpp: { build: samples['llama.cpp'][0]!.details, ...llama },
     ratio_cria_over_llama_cpp: {

@@ -17,7 +17,7 @@ export async function checkGreedy(device: string, cache: string | undefined): Pr
   await mkdir(cacheDir(cache), { recursive: true });
   await writeLlamaGguf(dir, gguf, { dtype: 'float32', name: 'llama2c-260k' });
   log(`wrote ${gguf}`);
-  const request = { dir, gguf, prompt: [runc[0]!], newTokens: runc.length - 1, threads: 1, device, llamaMmap: false, llamaKv: 'F32' as const, warmup: false };
+  const request = { dir, gguf, prompt: [runc[0]!], newTokens: runc.length - 1, threads: 1, device, mmap: false, llamaKv: 'F32' as const, warmup: false };
   const llama = [runc[0]!, ...(await runInChild('llama.cpp', request)).ids];
   const llamaF16Kv = [runc[0]!, ...(await runInChild('llama.cpp', { ...request, llamaKv: 'F16' })).ids];
   const cria = [runc[0]!, ...(await runInChild('cria', request)).ids];

@@ -4,3 +4,4 @@ export { GenerationConfig, GENERATION_CONFIG_NAME } from './generation-config.js
 export { AutoConfig, CONFIG_MAPPING } from './auto-config.js';
 export { type RopeParameters, type RopeScaling, type RopeType, type RopeFields, ROPE_TYPES, DEFAULT_ROPE_THETA, standardizeRopeParameters, validateRopeParameters, ropeScalingOf, ropeFieldOf } from './rope-parameters.js';
 export { type JsonSource, directorySource, toJsonSource, readJsonObject } from './json-source.js';
+export { MODEL_SHAPES, shapeSummary } from './model-shapes.js';

@@ -2,9 +2,9 @@
 // the build lock are @cria/native-build's). Every function takes its environment as arguments, so the rules can be
 // tested with temporary directories and fake environments. Used by scripts/build-addon.mjs; typed by
 // find-toolchain.d.mts.
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findOnPath } from '@cria/native-build';
+import { findOnPath, isExecutableFile, isFile } from '@cria/native-build';
 
 /** Where a toolkit keeps libcudart_static.a, relative to its home (NVIDIA installers, then Debian's layout). */
 export const CUDA_LIB_DIRS = ['lib64', 'lib', 'targets/x86_64-linux/lib', 'targets/sbsa-linux/lib', 'lib/x86_64-linux-gnu', 'lib/aarch64-linux-gnu'];
@@ -12,17 +12,6 @@ export const CUDA_LIB_DIRS = ['lib64', 'lib', 'targets/x86_64-linux/lib', 'targe
 /** Where NVIDIA's installers put the toolkit; named in the reason when nvcc is not on PATH. */
 export const STANDARD_CUDA_HOMES = ['/usr/local/cuda'];
 
-const isFile = (path) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-
-function isExecutableFile(path) {
-  if (!isFile(path)) return false;
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The lib directory of `home` that holds libcudart_static.a, or undefined. */
 export function findCudaLibDir(home) {

@@ -2,30 +2,17 @@
 // over temporary directories and fake environments, then the script itself on the paths that must not compile
 // (node-gyp, headers, skipping and the build lock are @cria/native-build's, tested there).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { temporaryTree } from '@cria/native-build/testing';
 import { findCudaToolkit } from '../scripts/find-toolchain.mjs';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const root = mkdtempSync(join(tmpdir(), 'cria-install-test-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-const freshDir = (name: string): string => {
-  const dir = join(root, `${name}-${counter++}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-};
-
-function writeFile(path: string, text: string, executable = false): string {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  if (executable) chmodSync(path, 0o755);
-  return path;
-}
+const tree = temporaryTree('cria-install-test-');
+const { root, freshDir, writeFile } = tree;
+afterAll(() => tree.remove());
 
 interface ToolkitParts {
   nvcc?: boolean | 'not-executable';

@@ -93,7 +93,7 @@ describe('memory', () => {
   });
 
   it('rejects data that does not match the dtype or the shape, naming the problem', () => {
-    expect(() => gpu.upload(new Float32Array(4), [4], 'float16')).toThrow(/float16 data must be a Uint16Array, got Float32Array/);
+    expect(() => gpu.upload(new Float32Array(4), [4], 'float16')).toThrow(/upload: data for dtype float16 must be a Uint16Array, got Float32Array/);
     expect(() => gpu.upload(new Float32Array(4), [5], 'float32')).toThrow(/does not fill shape \[5\]/);
   });
 });

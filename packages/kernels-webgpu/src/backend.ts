@@ -2,7 +2,7 @@ import {
   ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, DTYPE_BYTES, type OpInput, type OpName,
   OpContract, type ReadRange, type RopeOptions, Storage, Tensor, type TypedArray, type UploadByRangesOptions, allocTypedArray, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget,
   checkEmbedding, checkKvWrite, checkLinear, checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk,
-  linearManyInputs, linearSiluMulInputs, shapeSize,
+  checkUploadData, isDType, linearManyInputs, linearSiluMulInputs, shapeSize,
 } from '@cria/core';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch, type ParamField } from './command-batch.js';
@@ -27,11 +27,6 @@ import { rope } from './kernels/rope.js';
 import { softmax } from './kernels/softmax.js';
 import { webgpuLimit } from './limits.js';
 import { fillBufferByRanges } from './upload-by-ranges.js';
-
-const ARRAY_OF: Record<DType, string> = {
-  float32: 'Float32Array', float16: 'Uint16Array', bfloat16: 'Uint16Array', int32: 'Int32Array', int64: 'BigInt64Array',
-  uint8: 'Uint8Array', int8: 'Int8Array', bool: 'Uint8Array', float64: 'Float64Array',
-};
 
 /** Counters that show what the backend did (a decode loop that allocates nothing leaves `buffersCreated` unchanged). */
 export interface WebGpuStats {
@@ -114,13 +109,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
 
   upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
     this.#ops.assertOpen();
-    const expected = ARRAY_OF[dtype];
-    if (!expected) throw new ArgumentError(`upload: unknown dtype '${String(dtype)}'`);
-    if (data?.constructor?.name !== expected) {
-      throw new ArgumentError(`upload: ${dtype} data must be a ${expected}, got ${data?.constructor?.name ?? typeof data}`);
-    }
-    const size = shapeSize(shape);
-    if (data.length !== size) throw new ArgumentError(`upload: data of ${data.length} elements does not fill shape [${shape.join(', ')}] (${size} elements)`);
+    checkUploadData(data, shape, dtype);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const { data: handle, chunkBytes } = this.#allocate(shape, dtype, true);
     this.#batch.flush(); // recycled buffers may still be read by recorded work: keep queue order
@@ -165,7 +154,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
     this.#ops.assertOpen();
-    if (!ARRAY_OF[dtype]) throw new ArgumentError(`zeros: unknown dtype '${String(dtype)}'`);
+    if (!isDType(dtype)) throw new ArgumentError(`zeros: dtype '${String(dtype)}' is not a cria dtype`);
     const { data } = this.#allocate(shape, dtype, false);
     for (const buffer of data.chunks) this.#batch.clear(buffer, 0, buffer.size);
     return this.#tensor(data, shape, dtype);

@@ -22,6 +22,12 @@ export interface FromPretrainedOptions {
   num_threads?: number;
   /** 'auto' keeps the stored dtype of each weight matrix. */
   dtype?: LoadDType;
+  /**
+   * Map weights from their files instead of reading them (node-llama-cpp's `useMmap`). Default: map where the backend
+   * maps files (the cpu backend's addon) and the weight is a plain array in its file (safetensors) kept in its stored
+   * dtype. `false` reads every weight into memory; `true` is refused by a backend that cannot map files.
+   */
+  use_mmap?: boolean;
   /** 'eager' materialises the attention probabilities (output_attentions needs it); 'sdpa' (default) and 'flash_attention_2' use the fused op only (same outputs). */
   attn_implementation?: AttnImplementation;
   /** A config to use instead of (or fields to override in) config.json. */
@@ -119,14 +125,22 @@ export abstract class LlamaPreTrainedModel extends Module {
     if (options.num_threads !== undefined && (!Number.isSafeInteger(options.num_threads) || options.num_threads < 1)) {
       throw new ArgumentError(`from_pretrained: 'num_threads' must be a positive integer, got ${String(options.num_threads)}`);
     }
+    if (options.use_mmap !== undefined && typeof options.use_mmap !== 'boolean') {
+      throw new ArgumentError(`from_pretrained: 'use_mmap' must be a boolean, got ${typeof options.use_mmap}`);
+    }
     const backend = await backendFor(options.device, options.num_threads);
+    if (options.use_mmap === true && !backend.mapFile) {
+      throw new ArgumentError(`from_pretrained: 'use_mmap' is true, but the '${backend.name}' backend cannot map files here (leave use_mmap out)`);
+    }
     const model = new this(config, backend);
     model.attn_implementation = attn;
     let checkpoint: OpenedCheckpoint | undefined;
     try {
       model.generation_config = await GenerationConfig.from_model_dir(directory, config);
       checkpoint = await openCheckpoint(directory);
-      await loadWeights(model, checkpoint, backend, { dtype, basePrefix: this.basePrefix, where: directory.name, progressCallback: options.progress_callback });
+      await loadWeights(model, checkpoint, backend, {
+        dtype, basePrefix: this.basePrefix, where: directory.name, progressCallback: options.progress_callback, map: options.use_mmap !== false,
+      });
     } catch (error) {
       model.dispose();
       throw error;

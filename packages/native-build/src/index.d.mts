@@ -10,6 +10,8 @@ export type NodedirResult =
   | { ok: false; reason: string };
 export type BuildDecision = { build: true } | { build: false; reason: string };
 
+export declare function isFile(path: string): boolean;
+export declare function isExecutableFile(path: string): boolean;
 export declare function findOnPath(name: string, pathValue: string | undefined): string | undefined;
 export declare function resolveOwnNodeGyp(): string;
 export declare function findNodeGyp(options?: { env?: Env; resolveOwn?: () => string; execPath?: string }): NodeGypResult;

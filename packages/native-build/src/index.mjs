@@ -10,9 +10,11 @@ import { delimiter, dirname, join, sep } from 'node:path';
 /** Node headers of a system package (Debian's libnode-dev / nodejs puts them under /usr/include/node). */
 export const SYSTEM_NODEDIRS = ['/usr'];
 
-const isFile = (path) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+/** Whether `path` is a regular file. */
+export const isFile = (path) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 
-function isExecutableFile(path) {
+/** Whether `path` is a regular file this process may execute. */
+export function isExecutableFile(path) {
   if (!isFile(path)) return false;
   try {
     accessSync(path, constants.X_OK);

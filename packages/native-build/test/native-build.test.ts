@@ -1,28 +1,15 @@
 // The install-time build rules (src/index.mjs): node-gyp discovery, the choice of Node headers, when to skip, and the
 // build lock, over temporary directories and fake environments.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { temporaryTree } from '../src/testing.mjs';
 import { buildDecision, chooseNodedir, findNodeGyp, findOnPath, resolveOwnNodeGyp, withBuildLock } from '../src/index.mjs';
 
-const root = mkdtempSync(join(tmpdir(), 'cria-native-build-test-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let counter = 0;
-const freshDir = (name: string): string => {
-  const dir = join(root, `${name}-${counter++}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-};
-
-function writeFile(path: string, text: string, executable = false): string {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  if (executable) chmodSync(path, 0o755);
-  return path;
-}
+const tree = temporaryTree('cria-native-build-test-');
+const { root, freshDir, writeFile } = tree;
+afterAll(() => tree.remove());
 
 describe('findOnPath', () => {
   it('findOnPath skips empty entries, directories and files that are not executable', () => {

@@ -1,5 +1,5 @@
 // cria bench: prefill and decode speed of one model on one backend, as JSON.
-import { LlamaConfig } from '@cria/config';
+import { LlamaConfig, MODEL_SHAPES, shapeSummary } from '@cria/config';
 import { type Backend, type CopyBandwidth, getBackend, supportsCopyBandwidth, withoutOps } from '@cria/core';
 import { FUSED_OPS, LlamaForCausalLM, Mulberry32, canCaptureDecodeStep, initRandomWeights } from '@cria/models';
 import { DEVICES, DTYPES, UsageError, choiceFlag, intFlag, numberFlag, parseFlags } from '../args.js';
@@ -21,18 +21,6 @@ export const BENCH_HELP = `cria bench (--model <dir> | --shape stories110M|llama
   --no-capture: decode op by op even where the backend can replay a captured step (CUDA graphs).
   --separate-ops: run the ops the layers fuse (${FUSED_OPS.join(', ')}) as the separate ops they replace (the same
     numbers), to time what the fusion saves.`;
-
-/** Published shapes (config.json fields) of models people run. */
-export const SHAPES: Record<string, Record<string, unknown>> = {
-  stories110M: { hidden_size: 768, intermediate_size: 2048, num_hidden_layers: 12, num_attention_heads: 12, num_key_value_heads: 12, vocab_size: 32000, max_position_embeddings: 1024, rms_norm_eps: 1e-5 },
-  'llama-3.2-1b': {
-    hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 64,
-    vocab_size: 128256, max_position_embeddings: 131072, rms_norm_eps: 1e-5, rope_theta: 500000, tie_word_embeddings: true,
-    rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
-    bos_token_id: 128000, eos_token_id: 128001,
-  },
-  'llama-2-7b': { hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 32, vocab_size: 32000, max_position_embeddings: 4096, rms_norm_eps: 1e-5 },
-};
 
 const FLAGS = {
   model: { type: 'string' },
@@ -85,8 +73,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const loadStart = performance.now();
   let model: LlamaForCausalLM;
   if (v.shape !== undefined) {
-    const shape = SHAPES[String(v.shape)];
-    if (!shape) throw new UsageError(`cria bench: --shape must be one of ${Object.keys(SHAPES).join(', ')}, got '${String(v.shape)}'`);
+    const shape = Object.hasOwn(MODEL_SHAPES, String(v.shape)) ? MODEL_SHAPES[String(v.shape) as keyof typeof MODEL_SHAPES] : undefined;
+    if (!shape) throw new UsageError(`cria bench: --shape must be one of ${Object.keys(MODEL_SHAPES).join(', ')}, got '${String(v.shape)}'`);
     const config = LlamaConfig.from_dict({ architectures: ['LlamaForCausalLM'], ...shape });
     model = new LlamaForCausalLM(config, await backendFor(device, threads, separateOps));
     initRandomWeights(model, { dtype: dtype === 'auto' ? 'float32' : dtype, seed });
@@ -117,14 +105,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const decodeBound = copy ? copy.bytesPerSecond / bytes.decodeStep : null;
     const report = {
       model: v.shape !== undefined ? `random ${String(v.shape)}` : String(v.model),
-      shape: {
-        hidden_size: config.hidden_size,
-        intermediate_size: config.intermediate_size,
-        num_hidden_layers: config.num_hidden_layers,
-        num_attention_heads: config.num_attention_heads,
-        num_key_value_heads: config.numKvHeads,
-        vocab_size: config.vocab_size,
-      },
+      shape: shapeSummary(config),
       backend: model.device,
       device_description: describeDevice(model.backend),
       threads: threadsOf(model.backend),

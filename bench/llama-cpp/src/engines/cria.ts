@@ -4,8 +4,9 @@ import { type Sample, type SampleRequest, sampleOf, warmupOf } from './sample.js
 
 export async function runCria(req: SampleRequest): Promise<Sample> {
   const loadStart = performance.now();
-  // num_threads: the fast CPU backend's option (issue 15); the TypeScript reference runs on one thread whatever it says
-  const options: FromPretrainedOptions & { num_threads: number } = { device: req.device as FromPretrainedOptions['device'], num_threads: req.threads };
+  const device = req.device as FromPretrainedOptions['device'];
+  // num_threads and use_mmap are the cpu backend's; left out elsewhere (another device refuses them by name)
+  const options: FromPretrainedOptions = device === 'cpu' ? { device, num_threads: req.threads, ...(req.mmap ? {} : { use_mmap: false }) } : { device };
   const model = await AutoModelForCausalLM.from_pretrained(req.dir, options);
   const loaded = performance.now();
   try {

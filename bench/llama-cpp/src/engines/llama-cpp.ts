@@ -8,7 +8,7 @@ export async function runLlamaCpp(req: SampleRequest): Promise<Sample> {
   // binding load is not timed (as cria's imports are not)
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, maxThreads: req.threads });
   const loadStart = performance.now();
-  const model = await llama.loadModel({ modelPath: req.gguf, gpuLayers: 0, useMmap: req.llamaMmap, lazyMode: false });
+  const model = await llama.loadModel({ modelPath: req.gguf, gpuLayers: 0, useMmap: req.mmap, lazyMode: false });
   const context = await model.createContext({
     contextSize: req.prompt.length + req.newTokens + 8,
     batchSize: Math.max(1, req.prompt.length),
@@ -42,7 +42,7 @@ export async function runLlamaCpp(req: SampleRequest): Promise<Sample> {
       gpu: llama.gpu,
       cpu_math_cores: llama.cpuMathCores,
       system_info: llama.systemInfo,
-      use_mmap: req.llamaMmap,
+      use_mmap: req.mmap,
       kv_cache_type: req.llamaKv,
       context_threads: context.currentThreads,
     });

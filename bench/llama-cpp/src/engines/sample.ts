@@ -12,8 +12,8 @@ export interface SampleRequest {
   threads: number;
   /** cria's device */
   device: string;
-  /** llama.cpp: map the GGUF instead of reading it at load */
-  llamaMmap: boolean;
+  /** Both engines: map the weights from their files (cria's use_mmap, llama.cpp's useMmap) instead of reading them */
+  mmap: boolean;
   /** llama.cpp's KV cache type (its default is F16) */
   llamaKv: 'F16' | 'F32';
   /**

@@ -1,5 +1,6 @@
 // The checks the ops' argument rules are made of. Every failure is an ArgumentError that names the op, the argument
 // and what was expected.
+import { type DType, isDType } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { type TensorSpec, describeSpec } from './spec.js';
 
@@ -55,4 +56,30 @@ export function rowsOf(t: TensorSpec): number {
 /** The last dimension (the caller checked the rank is at least 1). */
 export function lastDim(t: TensorSpec): number {
   return t.shape[t.shape.length - 1]!;
+}
+
+/** The typed array each dtype is uploaded as (float16 and bfloat16 as raw bits). */
+const UPLOAD_ARRAY: Record<DType, string> = {
+  float32: 'Float32Array',
+  float16: 'Uint16Array',
+  bfloat16: 'Uint16Array',
+  int32: 'Int32Array',
+  int64: 'BigInt64Array',
+  uint8: 'Uint8Array',
+  int8: 'Int8Array',
+  bool: 'Uint8Array',
+  float64: 'Float64Array',
+};
+
+/** Backend.upload's arguments: a cria dtype, data in that dtype's typed array, and exactly the shape's elements. */
+export function checkUploadData(data: unknown, shape: readonly number[], dtype: unknown): DType {
+  if (!isDType(dtype)) throw new ArgumentError(`upload: dtype '${String(dtype)}' is not a cria dtype`);
+  const expected = UPLOAD_ARRAY[dtype];
+  const name = (data as { constructor?: { name?: string } } | null)?.constructor?.name;
+  if (!ArrayBuffer.isView(data) || name !== expected) throw new ArgumentError(`upload: data for dtype ${dtype} must be a ${expected}, got ${name ?? typeof data}`);
+  let size = 1;
+  for (const d of shape) size *= d;
+  const length = (data as unknown as { length: number }).length;
+  if (length !== size) throw new ArgumentError(`upload: data of ${length} elements does not fill shape [${shape.join(', ')}] (${size} elements)`);
+  return dtype;
 }

@@ -1,18 +1,12 @@
 import {
   type AttentionOptions,
   type Backend,
-  type CopyBandwidth,
-  type CopyBandwidthMeasure,
-  type CopyBandwidthOptions,
   type DType,
   DTYPE_BYTES,
-  type OpInput,
-  type OpName,
   type RopeOptions,
   type TypedArray,
   type UploadByRangesOptions,
   ArgumentError,
-  OpContract,
   Storage,
   Tensor,
   allocTypedArray,
@@ -31,30 +25,19 @@ import {
   checkRows,
   checkSameShapes,
   checkTopk,
+  checkUploadData,
   isDType,
   linearManyInputs,
   linearSiluMulInputs,
   readByRanges,
   shapeSize,
 } from '@cria/core';
-import { measureHostCopyBandwidth } from '../copy-bandwidth.js';
+import { HostBackend } from '../host-backend.js';
 import { type CastDType, castKernel } from '../ops/cast.js';
 import { ropeTables } from '../ops/rope.js';
 import { argmaxKernel, topkKernel } from '../ops/select.js';
 import { widened } from '../widen.js';
 import { type KernelRunner, WTYPE, type WType, type WeightArray } from './kernel-runner.js';
-
-const ARRAY_OF_DTYPE: Record<DType, string> = {
-  float32: 'Float32Array',
-  float16: 'Uint16Array',
-  bfloat16: 'Uint16Array',
-  int32: 'Int32Array',
-  int64: 'BigInt64Array',
-  uint8: 'Uint8Array',
-  int8: 'Int8Array',
-  bool: 'Uint8Array',
-  float64: 'Float64Array',
-};
 
 /** The dtypes the kernels read (float32, float16 and bfloat16 weights; int32 ids and masks): kept where they run. */
 const KERNEL_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'int32'];
@@ -65,16 +48,17 @@ const KERNEL_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'int3
  * Tensors live in host memory the runner can read (for the wasm build: inside its memory). Work runs at once, as on
  * the reference backend, so `synchronize` has nothing to wait for.
  */
-export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
+export class NativeCpuBackend extends HostBackend implements Backend {
   readonly name = 'cpu' as const;
-  readonly #ops: OpContract;
   /** float32 copies of float16/bfloat16 biases and int32 masks, made once per tensor. */
   readonly #asFloat32 = new WeakMap<Tensor, Float32Array>();
   /** The cos/sin tables of a positions tensor (the same for every layer of a forward pass). */
   readonly #ropeTables = new WeakMap<Tensor, { invFreq: Tensor; scaling: number; cos: Float32Array; sin: Float32Array }>();
 
+  /** The addon reads any host-memory tensor (the file readers' too); the wasm build only arrays in its memory. */
   constructor(readonly runner: KernelRunner) {
-    this.#ops = new OpContract(this, { holds: (t) => t.owner === this });
+    super((t, self) => t.owner === self || (runner.kind === 'addon' && t.device === 'cpu' && ArrayBuffer.isView(t.storage.handle)));
+    if (runner.mapFile && runner.unmapFile) this.mapFile = this.#mapFile.bind(this);
   }
 
   /** 'addon' or 'wasm', the instruction set and the threads, e.g. 'addon avx512 × 2 threads'. */
@@ -82,17 +66,10 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
     return `${this.runner.kind} ${this.runner.isa} × ${this.runner.threads} thread${this.runner.threads === 1 ? '' : 's'}`;
   }
 
-  supports(op: OpName, inputs: readonly OpInput[]): boolean {
-    return this.#ops.supports(op, inputs);
-  }
 
   upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-    this.#ops.assertOpen();
-    if (!isDType(dtype)) throw new ArgumentError(`upload: dtype '${String(dtype)}' is not a cria dtype`);
-    if (!ArrayBuffer.isView(data) || data.constructor.name !== ARRAY_OF_DTYPE[dtype]) {
-      throw new ArgumentError(`upload: data for dtype ${dtype} must be a ${ARRAY_OF_DTYPE[dtype]}, got ${data?.constructor?.name ?? typeof data}`);
-    }
-    if (data.length !== shapeSize(shape)) throw new ArgumentError(`upload: data of ${data.length} elements does not fill shape [${shape.join(', ')}]`);
+    this.ops.assertOpen();
+    checkUploadData(data, shape, dtype);
     // The addon reads any host array: it adopts `data` (as the reference does); the wasm build copies it into its memory.
     if (this.runner.kind === 'addon' || !KERNEL_DTYPES.includes(dtype)) return new Tensor(this, new Storage(data, data.byteLength, () => {}), shape, dtype);
     const array = this.#alloc(dtype, data.length);
@@ -107,13 +84,13 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
     readRange: (offset: number, length: number) => Promise<Uint8Array>,
     options: UploadByRangesOptions = {},
   ): Promise<Tensor> {
-    this.#ops.assertOpen();
+    this.ops.assertOpen();
     const { size, byteLength, chunkBytes } = checkRangeUpload(shape, dtype, options);
     const array = this.#alloc(dtype, size);
     try {
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
       await readByRanges(readRange, { chunkBytes, byteLength, onProgress: options.onProgress }, (chunk, offset) => bytes.set(chunk, offset));
-      this.#ops.assertOpen();
+      this.ops.assertOpen();
     } catch (error) {
       if (KERNEL_DTYPES.includes(dtype)) this.runner.free(array as Float32Array);
       throw error;
@@ -122,55 +99,45 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   /**
-   * A weight mapped from its file (the addon; see Backend.mapFile): null for the wasm build, a dtype the kernels do
-   * not read, or an offset not aligned to the dtype (a typed array cannot start there).
+   * A weight mapped from its file (see Backend.mapFile): only on the addon (the wasm build reads into its memory, so it
+   * has no mapFile). Null for a dtype the kernels do not read, or an offset not aligned to the dtype (a typed array
+   * cannot start there).
    */
-  mapFile(path: string, byteOffset: number, shape: readonly number[], dtype: DType): Tensor | null {
-    this.#ops.assertOpen();
-    const runner = this.runner;
-    if (!runner.mapFile || !runner.unmapFile || !KERNEL_DTYPES.includes(dtype) || process.env.CRIA_CPU_MMAP === '0') return null;
+  readonly mapFile?: (path: string, byteOffset: number, shape: readonly number[], dtype: DType) => Tensor | null;
+
+  #mapFile(path: string, byteOffset: number, shape: readonly number[], dtype: DType): Tensor | null {
+    this.ops.assertOpen();
+    const { mapFile, unmapFile } = this.runner;
+    if (!mapFile || !unmapFile || !KERNEL_DTYPES.includes(dtype)) return null;
     const bytes = DTYPE_BYTES[dtype];
     if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % bytes !== 0) return null;
     const size = shapeSize(shape);
-    const buffer = runner.mapFile(path, byteOffset, size * bytes);
+    const buffer = mapFile.call(this.runner, path, byteOffset, size * bytes);
     const array = dtype === 'float32' ? new Float32Array(buffer) : dtype === 'int32' ? new Int32Array(buffer) : new Uint16Array(buffer);
-    const unmap = runner.unmapFile.bind(runner);
-    return new Tensor(this, new Storage(array, array.byteLength, () => unmap(buffer)), shape, dtype);
+    return new Tensor(this, new Storage(array, array.byteLength, () => unmapFile.call(this.runner, buffer)), shape, dtype);
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
-    this.#ops.assertOpen();
+    this.ops.assertOpen();
     if (!isDType(dtype)) throw new ArgumentError(`zeros: dtype '${String(dtype)}' is not a cria dtype`);
     const array = this.#alloc(dtype, shapeSize(shape));
     array.fill(0 as never);
     return this.#tensor(array, shape, dtype);
   }
 
-  async read(tensor: Tensor): Promise<TypedArray> {
-    const t = this.#ops.tensor('read', 'tensor', tensor);
-    return this.#data(t).slice() as TypedArray;
-  }
 
-  async synchronize(): Promise<void> {
-    this.#ops.assertOpen();
-  }
 
-  /** Host-memory copy bandwidth (see CopyBandwidthMeasure). */
-  async measureCopyBandwidth(bytes: number, options?: CopyBandwidthOptions): Promise<CopyBandwidth> {
-    this.#ops.assertOpen();
-    return measureHostCopyBandwidth(bytes, options);
-  }
 
   dispose(): void {
-    if (this.#ops.disposed) return;
-    this.#ops.dispose();
+    if (this.ops.disposed) return;
+    this.ops.dispose();
     this.runner.dispose();
   }
 
   embedding(weight: Tensor, ids: Tensor): Tensor {
-    this.#ops.inputs('embedding', { weight, ids });
+    this.ops.inputs('embedding', { weight, ids });
     const { vocab, hidden, count, outShape } = checkEmbedding(weight, ids);
-    const idData = this.#data(ids) as Int32Array;
+    const idData = this.data(ids) as Int32Array;
     for (let i = 0; i < count; i++) {
       const id = idData[i]!;
       if (id < 0 || id >= vocab) throw new ArgumentError(`embedding: ids holds ${id} at ${i}, outside [0, ${vocab}) (weight's rows)`);
@@ -181,7 +148,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    this.#ops.inputs('rmsNorm', { x, weight });
+    this.ops.inputs('rmsNorm', { x, weight });
     const { rows, cols } = checkRmsNorm(x, weight, eps);
     const out = this.#f32(rows * cols);
     this.runner.norm(this.#floats(x), null, this.#weight(weight), this.#wtype(weight), null, out, rows, cols, eps);
@@ -189,7 +156,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   addRmsNorm(a: Tensor, b: Tensor, weight: Tensor, eps: number): { sum: Tensor; normed: Tensor } {
-    this.#ops.inputs('addRmsNorm', { a, b, weight });
+    this.ops.inputs('addRmsNorm', { a, b, weight });
     const { rows, cols } = checkAddRmsNorm(a, b, weight, eps);
     const sum = this.#f32(rows * cols);
     const out = this.#f32(rows * cols);
@@ -198,7 +165,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-    this.#ops.inputs('linear', { x, weight, bias });
+    this.ops.inputs('linear', { x, weight, bias });
     const { rows, k, m, outShape } = checkLinear('linear', x, weight, bias);
     const out = this.#f32(rows * m);
     this.runner.linear(this.#floats(x), rows, k, this.#wtype(weight), this.#weight(weight), this.#bias(bias), out, m);
@@ -206,7 +173,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
-    this.#ops.inputs('linearSiluMul', linearSiluMulInputs(x, gate, up, gateBias, upBias));
+    this.ops.inputs('linearSiluMul', linearSiluMulInputs(x, gate, up, gateBias, upBias));
     const { rows, k, m, outShape } = checkLinearSiluMul(x, gate, up, gateBias, upBias);
     if (gate.dtype !== up.dtype) return this.#separateGated(x, gate, up, gateBias, upBias);
     const out = this.#f32(rows * m);
@@ -215,7 +182,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   linearMany(x: Tensor, weights: readonly Tensor[], biases?: readonly Tensor[]): Tensor[] {
-    this.#ops.inputs('linearMany', linearManyInputs(x, weights, biases));
+    this.ops.inputs('linearMany', linearManyInputs(x, weights, biases));
     const { rows, k, ms, outShapes } = checkLinearMany(x, weights, biases);
     const outs = ms.map((m) => this.#f32(rows * m));
     if (weights.every((w) => w.dtype === weights[0]!.dtype)) {
@@ -228,7 +195,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   rope(x: Tensor, positions: Tensor, invFreq: Tensor, options: RopeOptions): Tensor {
-    this.#ops.inputs('rope', { x, positions, invFreq });
+    this.ops.inputs('rope', { x, positions, invFreq });
     const shape = checkRope(x, positions, invFreq, options);
     const { cos, sin } = this.#ropeTable(positions, invFreq, shape.attentionScaling);
     const out = this.#f32(x.size);
@@ -237,14 +204,14 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   kvWrite(cache: Tensor, src: Tensor, offset: number): void {
-    this.#ops.inputs('kvWrite', { cache, src });
+    this.ops.inputs('kvWrite', { cache, src });
     const s = checkKvWrite(cache, src, offset);
     this.runner.kvWrite(this.#floats(cache), this.#floats(src), s.batch, s.seqLength, s.numKvHeads, s.headDim, s.maxLength, s.offset);
   }
 
   attention(q: Tensor, kCache: Tensor, vCache: Tensor, options: AttentionOptions): Tensor {
     const mask = options?.mask ?? undefined;
-    this.#ops.inputs('attention', { q, kCache, vCache, 'options.mask': mask });
+    this.ops.inputs('attention', { q, kCache, vCache, 'options.mask': mask });
     const s = checkAttention('attention', q, kCache, vCache, options);
     const out = this.#f32(q.size);
     const { data: maskData, stride } = this.#maskOf(mask);
@@ -254,7 +221,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
 
   attentionWeights(q: Tensor, kCache: Tensor, options: AttentionOptions): Tensor {
     const mask = options?.mask ?? undefined;
-    this.#ops.inputs('attentionWeights', { q, kCache, 'options.mask': mask });
+    this.ops.inputs('attentionWeights', { q, kCache, 'options.mask': mask });
     const s = checkAttention('attentionWeights', q, kCache, undefined, options);
     const probs = this.#f32(s.batch * s.numHeads * s.seqLength * s.kvLength);
     const { data: maskData, stride } = this.#maskOf(mask);
@@ -263,7 +230,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   siluMul(gate: Tensor, up: Tensor): Tensor {
-    this.#ops.inputs('siluMul', { gate, up });
+    this.ops.inputs('siluMul', { gate, up });
     const n = checkSameShapes('siluMul', ['gate', 'up'], gate, up);
     const out = this.#f32(n);
     this.runner.elementwise(this.#floats(gate), this.#floats(up), out, n, 1);
@@ -271,7 +238,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    this.#ops.inputs('add', { a, b });
+    this.ops.inputs('add', { a, b });
     const n = checkSameShapes('add', ['a', 'b'], a, b);
     const out = this.#f32(n);
     this.runner.elementwise(this.#floats(a), this.#floats(b), out, n, 0);
@@ -279,7 +246,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   }
 
   softmax(x: Tensor): Tensor {
-    this.#ops.inputs('softmax', { x });
+    this.ops.inputs('softmax', { x });
     const { rows, cols } = checkRows('softmax', 'x', x);
     const out = this.#f32(rows * cols);
     this.runner.softmax(this.#floats(x), out, rows, cols);
@@ -288,22 +255,22 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
 
   // argmax, topk and cast are exact and cheap next to a forward pass: the reference's kernels serve.
   argmax(x: Tensor): Tensor {
-    this.#ops.inputs('argmax', { x });
+    this.ops.inputs('argmax', { x });
     const { rows, cols } = checkArgmax(x);
     return this.#copyOut(argmaxKernel(this.#floats(x), rows, cols), x.shape.slice(0, -1), 'int32');
   }
 
   topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-    this.#ops.inputs('topk', { x });
+    this.ops.inputs('topk', { x });
     const { rows, cols, outShape } = checkTopk(x, k);
     const { values, indices } = topkKernel(this.#floats(x), rows, cols, k);
     return { values: this.#copyOut(values, outShape, 'float32'), indices: this.#copyOut(indices, outShape, 'int32') };
   }
 
   cast(x: Tensor, dtype: DType): Tensor {
-    const t = this.#ops.tensor('cast', 'x', x);
-    this.#ops.dtypes('cast', [t.dtype, checkCastTarget(dtype)]);
-    return this.#copyOut(castKernel(this.#data(t), t.size, t.dtype as CastDType, dtype as CastDType), t.shape, dtype);
+    const t = this.ops.tensor('cast', 'x', x);
+    this.ops.dtypes('cast', [t.dtype, checkCastTarget(dtype)]);
+    return this.#copyOut(castKernel(this.data(t), t.size, t.dtype as CastDType, dtype as CastDType), t.shape, dtype);
   }
 
   // ---- memory ----
@@ -336,17 +303,13 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
     return this.#tensor(array, shape, dtype);
   }
 
-  #data(t: Tensor): TypedArray {
-    const data = t.storage.handle as TypedArray;
-    return data.length === t.size ? data : (data.subarray(0, t.size) as TypedArray);
-  }
 
   #floats(t: Tensor): Float32Array {
-    return this.#data(t) as Float32Array;
+    return this.data(t) as Float32Array;
   }
 
   #weight(t: Tensor): WeightArray {
-    return this.#data(t) as WeightArray;
+    return this.data(t) as WeightArray;
   }
 
   #wtype(t: Tensor): WType {
@@ -365,7 +328,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
     if (!mask) return { data: null, stride: 0 };
     const stride = mask.shape[mask.shape.length - 1]!;
     if (mask.dtype === 'float32') return { data: this.#floats(mask), stride };
-    return { data: this.#float32Copy(mask, () => Float32Array.from(this.#data(mask) as Int32Array)), stride };
+    return { data: this.#float32Copy(mask, () => Float32Array.from(this.data(mask) as Int32Array)), stride };
   }
 
   #float32Copy(t: Tensor, make: () => Float32Array): Float32Array {
@@ -382,7 +345,7 @@ export class NativeCpuBackend implements Backend, CopyBandwidthMeasure {
   #ropeTable(positions: Tensor, invFreq: Tensor, scaling: number): { cos: Float32Array; sin: Float32Array } {
     const kept = this.#ropeTables.get(positions);
     if (kept && kept.invFreq === invFreq && kept.scaling === scaling) return kept;
-    const tables = ropeTables(this.#data(positions) as Int32Array, this.#floats(invFreq), scaling);
+    const tables = ropeTables(this.data(positions) as Int32Array, this.#floats(invFreq), scaling);
     const cos = this.#f32(tables.cos.length);
     const sin = this.#f32(tables.sin.length);
     cos.set(tables.cos);

@@ -91,15 +91,22 @@ export interface SequenceClassificationInput extends ForwardInput {
   labels?: number[] | number[][];
 }
 
-/** LlamaForSequenceClassification: a bias-free `score` on the last non-pad token of each row. */
-export class LlamaForSequenceClassification extends LlamaPreTrainedModel {
+/** The decoder stack and a `score` Linear [num_labels, hidden] (the two classification heads' modules). */
+abstract class LlamaScoreHead extends LlamaPreTrainedModel {
   readonly model: LlamaModel;
   readonly score: Linear;
 
-  constructor(config: LlamaConfig, backend: Backend) {
+  constructor(config: LlamaConfig, backend: Backend, scoreBias: boolean) {
     super(config, backend);
     this.model = new LlamaModel(config, backend);
-    this.score = new Linear(config.hidden_size, config.numLabels, false);
+    this.score = new Linear(config.hidden_size, config.numLabels, scoreBias);
+  }
+}
+
+/** LlamaForSequenceClassification: a bias-free `score` on the last non-pad token of each row. */
+export class LlamaForSequenceClassification extends LlamaScoreHead {
+  constructor(config: LlamaConfig, backend: Backend) {
+    super(config, backend, false);
   }
 
   async forward(input: SequenceClassificationInput): Promise<ModelOutput> {
@@ -137,14 +144,9 @@ export interface TokenClassificationInput extends ForwardInput {
 }
 
 /** LlamaForTokenClassification: `score` (with bias) on every token. */
-export class LlamaForTokenClassification extends LlamaPreTrainedModel {
-  readonly model: LlamaModel;
-  readonly score: Linear;
-
+export class LlamaForTokenClassification extends LlamaScoreHead {
   constructor(config: LlamaConfig, backend: Backend) {
-    super(config, backend);
-    this.model = new LlamaModel(config, backend);
-    this.score = new Linear(config.hidden_size, config.numLabels, true);
+    super(config, backend, true);
   }
 
   async forward(input: TokenClassificationInput): Promise<ModelOutput> {

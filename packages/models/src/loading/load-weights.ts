@@ -21,6 +21,8 @@ export interface LoadOptions {
   where: string;
   /** Told of each file, each tensor and each chunk; what it throws stops the load. */
   progressCallback?: ProgressCallback;
+  /** Map weights from their files where the backend and the source can (default true); false reads them all. */
+  map?: boolean;
   /**
    * The most bytes of one tensor held in host memory at a time when loading by ranges (stored bytes read and
    * converted bytes alike; at least one element). Default 8 MiB.
@@ -46,7 +48,7 @@ export async function loadWeights(model: Module, source: WeightSource, backend: 
   const staging = new StagingBuffer();
   for (const weight of plan) {
     progress.enterFile(weight.file);
-    weight.param.value = mapped(backend, source, weight, progress) ?? (backend.uploadByRanges && source.readTensorRange
+    weight.param.value = (options.map !== false ? mapped(backend, source, weight, progress) : null) ?? (backend.uploadByRanges && source.readTensorRange
       ? await uploadByRanges(backend, source, weight, chunkBytes, staging, progress)
       : await uploadWhole(backend, source, weight, progress));
   }
@@ -60,13 +62,16 @@ function mapped(backend: Backend, source: WeightSource, weight: PlannedWeight, p
   const position = source.filePosition(weight.key);
   if (!position) return null;
   const tensor = backend.mapFile(position.path, position.byteOffset, weight.param.shape, weight.target);
-  if (tensor) {
-    try {
-      progress.advance(weight.storedBytes);
-    } catch (error) {
-      tensor.dispose();
-      throw error;
-    }
+  return tensor && counted(tensor, weight, progress);
+}
+
+/** `tensor`, once the weight's stored bytes are counted as loaded (a callback that throws frees it). */
+function counted(tensor: Tensor, weight: PlannedWeight, progress: LoadProgress): Tensor {
+  try {
+    progress.advance(weight.storedBytes);
+  } catch (error) {
+    tensor.dispose();
+    throw error;
   }
   return tensor;
 }
@@ -92,14 +97,7 @@ async function uploadWhole(backend: Backend, source: WeightSource, weight: Plann
   const host = await source.get(weight.key);
   const data = convertFloats(hostData(host).subarray(0, host.size) as TypedArray, weight.stored, weight.target);
   host.dispose();
-  const tensor = backend.upload(data, weight.param.shape, weight.target);
-  try {
-    progress.advance(weight.storedBytes);
-  } catch (error) {
-    tensor.dispose();
-    throw error;
-  }
-  return tensor;
+  return counted(backend.upload(data, weight.param.shape, weight.target), weight, progress);
 }
 
 function checkSupport(backend: Backend, params: Parameter[]): void {

@@ -46,6 +46,7 @@ BASE = dict(
 
 SHORT = [1.0, 1.1, 1.2, 1.3, 1.5, 1.7, 2.0, 2.5]
 LONG = [1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0]
+LONGROPE = {"rope_type": "longrope", "short_factor": SHORT, "long_factor": LONG, "original_max_position_embeddings": 16, "rope_theta": 10000.0}
 
 # name -> (config overrides, prompt length, new tokens). Sequences are 24 long; every case whose rope depends on
 # a context length sets it below 24 so the unpadded batch and the greedy run cross it.
@@ -107,33 +108,8 @@ CASES = {
         8,
         12,
     ),
-    "longrope": (
-        dict(
-            rope_parameters={
-                "rope_type": "longrope",
-                "short_factor": SHORT,
-                "long_factor": LONG,
-                "original_max_position_embeddings": 16,
-                "rope_theta": 10000.0,
-            }
-        ),
-        8,
-        12,
-    ),
-    "longrope-factor": (
-        dict(
-            rope_parameters={
-                "rope_type": "longrope",
-                "short_factor": SHORT,
-                "long_factor": LONG,
-                "original_max_position_embeddings": 16,
-                "factor": 2.0,
-                "rope_theta": 10000.0,
-            }
-        ),
-        8,
-        12,
-    ),
+    "longrope": (dict(rope_parameters=LONGROPE), 8, 12),
+    "longrope-factor": (dict(rope_parameters={**LONGROPE, "factor": 2.0}), 8, 12),
 }
 
 
