@@ -5,7 +5,7 @@ import type { WeightDType } from './checkpoint.js';
 
 export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llama-3.2-1b] [--dtype float32|float16|bfloat16]
     [--threads N (2)] [--prompt-length N (128)] [--new-tokens N (128)] [--repetitions N (3)] [--quick]
-    [--device cpu|auto|webgpu|cuda (cpu)] [--seed N (0)] [--cache DIR] [--no-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
+    [--device cpu|auto|webgpu|cuda (cpu)] [--cpu-build addon|wasm] [--seed N (0)] [--cache DIR] [--no-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
   cria (AutoModelForCausalLM.from_pretrained(dir, { device })) and llama.cpp (node-llama-cpp 3.21.1, prebuilt CPU build)
   on the same seeded random-weight checkpoint and its GGUF, interleaved, each run in its own process; prints one JSON
   object: per-engine medians and samples of prefill tokens/s, decode tokens/s (batch 1, greedy), time to first token
@@ -15,6 +15,8 @@ export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llam
   first token gives the time to first token), then the timed one. --no-warmup times the first generation itself.
   --cache: where checkpoints are written once (default node_modules/.cache/cria-bench-llama-cpp here; $CRIA_BENCH_CACHE).
   --no-mmap: both engines read the weights at load (default: both map them from their files, as each does by default).
+  --cpu-build: which build of cria's cpu backend runs (default: the one device 'cpu' picks, the addon where built);
+    wasm reads its weights into its memory, so it needs --no-mmap.
   --llama-kv: llama.cpp's KV cache type (F16 is its default, what its users run).
 node bench/llama-cpp/dist/main.js --check-greedy [--device cpu]
   llama.cpp's greedy ids on fixtures/models/llama2c-260k (the GGUF cria writes) against cria's and run.c's.`;
@@ -29,6 +31,8 @@ export interface BenchOptions {
   newTokens: number;
   repetitions: number;
   device: string;
+  /** The cpu backend's build (createBackend({ build })), or undefined: what device 'cpu' picks. */
+  cpuBuild: 'addon' | 'wasm' | undefined;
   seed: number;
   cache: string | undefined;
   mmap: boolean;
@@ -57,7 +61,7 @@ export function parseCommand(argv: string[]): Command {
       strict: true,
       options: {
         shape: { type: 'string' }, dtype: { type: 'string' }, threads: { type: 'string' }, 'prompt-length': { type: 'string' },
-        'new-tokens': { type: 'string' }, repetitions: { type: 'string' }, quick: { type: 'boolean' }, device: { type: 'string' },
+        'new-tokens': { type: 'string' }, repetitions: { type: 'string' }, quick: { type: 'boolean' }, device: { type: 'string' }, 'cpu-build': { type: 'string' },
         seed: { type: 'string' }, cache: { type: 'string' }, 'no-mmap': { type: 'boolean' }, 'llama-kv': { type: 'string' }, 'no-warmup': { type: 'boolean' }, 'check-greedy': { type: 'boolean' },
         worker: { type: 'string' }, request: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
@@ -76,6 +80,10 @@ export function parseCommand(argv: string[]): Command {
   const dtype = (values.dtype ?? 'float32') as WeightDType;
   if (!DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, got '${dtype}'`);
   const quick = values.quick === true;
+  const cpuBuild = values['cpu-build'];
+  if (cpuBuild !== undefined && cpuBuild !== 'addon' && cpuBuild !== 'wasm') throw new UsageError(`--cpu-build must be addon or wasm, got '${cpuBuild}'`);
+  if (cpuBuild !== undefined && device !== 'cpu') throw new UsageError(`--cpu-build picks a build of the cpu backend: it needs --device cpu, got '${device}'`);
+  if (cpuBuild === 'wasm' && values['no-mmap'] !== true) throw new UsageError(`--cpu-build wasm reads the weights into its memory: add --no-mmap so both engines read them`);
   const llamaKv = values['llama-kv'] ?? 'F16';
   if (llamaKv !== 'F16' && llamaKv !== 'F32') throw new UsageError(`--llama-kv must be F16 or F32, got '${llamaKv}'`);
   return {
@@ -88,6 +96,7 @@ export function parseCommand(argv: string[]): Command {
       newTokens: int('new-tokens', values['new-tokens'], 2, quick ? 8 : 128),
       repetitions: int('repetitions', values.repetitions, 1, quick ? 1 : 3),
       device,
+      cpuBuild,
       seed: int('seed', values.seed, 0, 0),
       cache,
       mmap: values['no-mmap'] !== true,

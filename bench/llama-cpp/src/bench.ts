@@ -39,6 +39,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     newTokens: o.newTokens,
     threads: o.threads,
     device: o.device,
+    ...(o.cpuBuild ? { cpuBuild: o.cpuBuild } : {}),
     mmap: o.mmap,
     llamaKv: o.llamaKv,
     warmup: o.warmup,
@@ -70,7 +71,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     warmup: o.warmup,
     mmap: o.mmap,
     llama_cpp_options: { kv_cache_type: o.llamaKv, flash_attention: false, batch_size: o.promptLength },
-    cria: { device: samples.cria[0]!.details.device, ...cria },
+    cria: { device: samples.cria[0]!.details.device, backend: samples.cria[0]!.details.backend, ...cria },
     llama_cpp: { build: samples['llama.cpp'][0]!.details, ...llama },
     ratio_cria_over_llama_cpp: {
       prefill_tokens_per_second: ratio('prefill_tokens_per_second'),

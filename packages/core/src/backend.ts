@@ -73,6 +73,12 @@ export interface UploadByRangesOptions {
  */
 export interface Backend extends TensorOwner {
   readonly name: BackendName;
+  /**
+   * Optional: the most bytes of tensors this backend can hold at once where a hard limit short of the machine's
+   * memory applies (the cpu backend's WebAssembly build: its 4 GiB memory, less the stacks and buffers it keeps).
+   * `from_pretrained` refuses weights that exceed it before it allocates any.
+   */
+  readonly memoryLimit?: number;
 
   /**
    * Whether `op` runs for these inputs, in the op's argument order (see `OP_SIGNATURES`). A DType answers the dtype

@@ -141,3 +141,19 @@ describe('weights mapped from their files (the addon)', () => {
     }
   });
 });
+
+describe('memoryLimit', () => {
+  it('is the wasm memory (4 GiB) less what the runner keeps, and absent on the addon', async () => {
+    const addon = await createBackend({ build: 'addon', threads: 1 });
+    const wasm = await createBackend({ build: 'wasm', threads: 2 });
+    try {
+      expect(addon.memoryLimit).toBeUndefined();
+      // Below the limit: the module's 1 MiB stack and data, control and scratch, one worker's 256 KiB stack.
+      expect(wasm.memoryLimit).toBeLessThan(2 ** 32 - (1 << 20) - (256 << 10));
+      expect(wasm.memoryLimit).toBeGreaterThan(2 ** 32 - (64 << 20));
+    } finally {
+      addon.dispose();
+      wasm.dispose();
+    }
+  });
+});

@@ -94,3 +94,44 @@ describe('from_pretrained use_mmap', () => {
     await expect(LlamaForCausalLM.from_pretrained(DIR, { device: 'cpu', use_mmap: 'yes' as never })).rejects.toThrow(/'use_mmap' must be a boolean, got string/);
   });
 });
+
+describe("a backend's memory limit (the cpu backend's wasm build: 4 GiB)", () => {
+  // float16 matrices: embed_tokens and lm_head 512×64 each, per layer q 64×64, k and v 16×64, o 64×64, gate/up/down
+  // 176×64 each: (2·32768 + 3·(4096 + 2·1024 + 4096 + 3·11264)) · 2 bytes = 395264; 7 float32 norms of 64: 1792.
+  const WEIGHT_BYTES = 397056;
+
+  /** The reference backend with a memory limit, counting the tensors made for weights. */
+  async function limited(memoryLimit: number): Promise<{ backend: Backend; made: () => number }> {
+    const reference = await getBackend('reference');
+    let made = 0;
+    const backend = new Proxy(reference, {
+      get(target, property) {
+        if (property === 'memoryLimit') return memoryLimit;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        const method = (value as (...a: unknown[]) => unknown).bind(target);
+        return property === 'upload' || property === 'uploadByRanges' ? (...a: unknown[]) => (made++, method(...a)) : method;
+      },
+    });
+    return { backend, made: () => made };
+  }
+
+  it('refuses weights over the limit before allocating any, naming the checkpoint, both sizes and the dtype', async () => {
+    const { backend, made } = await limited(WEIGHT_BYTES - 1);
+    await expect(LlamaForCausalLM.from_pretrained(DIR, { device: backend })).rejects.toThrow(
+      `tiny-llama2-gqa-f16-sharded: the weights take ${WEIGHT_BYTES} bytes (0.00 GiB) with dtype 'auto', more than the reference backend can hold: ${WEIGHT_BYTES - 1} bytes (0.00 GiB)`,
+    );
+    expect(made()).toBe(0);
+    await expect(LlamaForCausalLM.from_pretrained(DIR, { device: backend, dtype: 'float32' })).rejects.toThrow(/take 792320 bytes .* with dtype 'float32'.*dtype 'float16' or 'bfloat16' halves the matrices/);
+  });
+
+  it('loads weights that fit exactly', async () => {
+    const { backend, made } = await limited(WEIGHT_BYTES);
+    const model = await LlamaForCausalLM.from_pretrained(DIR, { device: backend });
+    try {
+      expect(made()).toBe(30);
+    } finally {
+      model.dispose();
+    }
+  });
+});

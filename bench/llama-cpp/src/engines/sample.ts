@@ -12,6 +12,8 @@ export interface SampleRequest {
   threads: number;
   /** cria's device */
   device: string;
+  /** The cpu backend's build, or undefined: what device 'cpu' picks */
+  cpuBuild?: 'addon' | 'wasm';
   /** Both engines: map the weights from their files (cria's use_mmap, llama.cpp's useMmap) instead of reading them */
   mmap: boolean;
   /** llama.cpp's KV cache type (its default is F16) */

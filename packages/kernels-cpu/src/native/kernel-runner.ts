@@ -12,6 +12,8 @@ export type WeightArray = Float32Array | Uint16Array;
 export interface KernelRunner {
   /** 'addon' or 'wasm'. */
   readonly kind: 'addon' | 'wasm';
+  /** The most bytes `alloc` can hand out in all (the wasm build's memory less what it keeps); undefined: no such limit. */
+  readonly memoryLimit?: number;
   /** The instruction set the kernels were built for ('avx512', 'avx2', 'neon', 'scalar', 'wasm-simd128'). */
   readonly isa: string;
   /** Threads a kernel runs on (the caller's included). */

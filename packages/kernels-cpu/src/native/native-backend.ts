@@ -61,6 +61,11 @@ export class NativeCpuBackend extends HostBackend implements Backend {
     if (runner.mapFile && runner.unmapFile) this.mapFile = this.#mapFile.bind(this);
   }
 
+  /** The wasm build's: its 4 GiB memory less what the runner keeps (see Backend.memoryLimit); undefined on the addon. */
+  get memoryLimit(): number | undefined {
+    return this.runner.memoryLimit;
+  }
+
   /** 'addon' or 'wasm', the instruction set and the threads, e.g. 'addon avx512 × 2 threads'. */
   get description(): string {
     return `${this.runner.kind} ${this.runner.isa} × ${this.runner.threads} thread${this.runner.threads === 1 ? '' : 's'}`;

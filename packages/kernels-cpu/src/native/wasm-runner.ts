@@ -80,6 +80,8 @@ class Runner implements WasmRunner {
   readonly isa = 'wasm-simd128';
   readonly memory: WebAssembly.Memory;
   private heap!: WasmHeap;
+  /** The heap's end once started: everything below it is the runner's own. */
+  private reservedEnd = 0;
   private readonly buffers = new Set<ArrayBufferLike>();
   private kernels = {} as Record<KernelMethod, Kernel>;
   private i32!: Int32Array;
@@ -113,6 +115,11 @@ class Runner implements WasmRunner {
     return this.heap.bytesInUse;
   }
 
+  /** 4 GiB less the module's stack and data, the control block, the scratch area and the workers' stacks. */
+  get memoryLimit(): number {
+    return WASM_MEMORY_LIMIT - this.reservedEnd;
+  }
+
   get stopped(): Promise<void> {
     return Promise.all(this.exits).then(() => undefined);
   }
@@ -139,6 +146,7 @@ class Runner implements WasmRunner {
       }
     }
     if (this.threads > 1) await this.startWorkers(isNode);
+    this.reservedEnd = this.heap.end;
   }
 
   private async startWorkers(isNode: boolean): Promise<void> {

@@ -1,5 +1,5 @@
 // Loads checkpoint tensors into a module tree, file by file, tensor by tensor, by ranges where it can.
-import { ArgumentError, type Backend, DTYPE_BYTES, type Tensor, type TypedArray, UnsupportedOpError, hostData } from '@cria/core';
+import { ArgumentError, type Backend, CriaError, DTYPE_BYTES, type Tensor, type TypedArray, UnsupportedOpError, hostData, shapeSize } from '@cria/core';
 import type { Module, Parameter } from '../nn/module.js';
 import { convertFloats } from './float-conversion.js';
 import { LoadProgress, type ProgressCallback } from './progress.js';
@@ -42,6 +42,7 @@ export async function loadWeights(model: Module, source: WeightSource, backend: 
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new ArgumentError(`loadWeights: 'chunkBytes' must be a positive integer, got ${String(chunkBytes)}`);
   const named = model.namedParameters();
   const plan = planWeights(named, source, options.dtype, options.basePrefix, options.where);
+  checkFits(backend, plan, options);
   const fileBytes = new Map<string, number>();
   for (const w of plan) fileBytes.set(w.file, (fileBytes.get(w.file) ?? 0) + w.storedBytes);
   const progress = new LoadProgress(options.where, fileBytes, options.progressCallback);
@@ -54,6 +55,29 @@ export async function loadWeights(model: Module, source: WeightSource, backend: 
   }
   checkSupport(backend, named.map(([, p]) => p));
   progress.ready();
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+/** Refuses, before anything is allocated, weights that exceed the backend's memory limit (where it has one). */
+function checkFits(backend: Backend, plan: readonly PlannedWeight[], options: LoadOptions): void {
+  const limit = backend.memoryLimit;
+  if (limit === undefined) return;
+  let bytes = 0;
+  for (const w of plan) bytes += shapeSize(w.param.shape) * DTYPE_BYTES[w.target];
+  if (bytes <= limit) return;
+  const smaller = options.dtype === 'float32' || plan.some((w) => w.target === 'float32' && w.param.shape.length === 2)
+    ? ` (dtype 'float16' or 'bfloat16' halves the matrices)`
+    : '';
+  throw new CriaError(
+    `${options.where}: the weights take ${bytes} bytes (${gib(bytes)}) with dtype '${options.dtype}', more than the ` +
+      `${backend.name} backend${describe(backend)} can hold: ${limit} bytes (${gib(limit)})${smaller}`,
+  );
+}
+
+function describe(backend: Backend): string {
+  const description = (backend as Backend & { description?: unknown }).description;
+  return typeof description === 'string' ? ` (${description})` : '';
 }
 
 /** The weight mapped from its file where the backend maps files and the weight keeps its stored dtype, else null. */
