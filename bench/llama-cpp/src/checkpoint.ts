@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LlamaConfig } from '@cria/config';
 import { writeLlamaGguf } from '@cria/convert';
-import { type DType, createShardedSafetensorsWriter, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
+import { createShardedSafetensorsWriter, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { fixturesDir } from '@cria/core/testing';
 import { Mulberry32 } from '@cria/models';
 import type { BenchShape } from './shapes.js';
@@ -52,7 +52,7 @@ async function writeRandomSafetensors(dir: string, config: LlamaConfig, dtype: W
   const values = Float32Array.from({ length: POOL + RUN }, () => (rng.next() * 2 - 1) * halfWidth);
   const pool = dtype === 'float32' ? values : dtype === 'float16' ? float32ArrayToFloat16(values) : float32ArrayToBfloat16(values);
   const one = dtype === 'float32' ? 1 : dtype === 'float16' ? 0x3c00 : 0x3f80;
-  const writer = await createShardedSafetensorsWriter(dir, shapes.map(([name, shape]) => ({ name, dtype: dtype as DType, shape })), { maxShardSize: '1000GB' });
+  const writer = await createShardedSafetensorsWriter(dir, shapes.map(([name, shape]) => ({ name, dtype, shape })), { maxShardSize: '1000GB' });
   for (const [name, shape] of shapes) {
     const size = shape.reduce((a, b) => a * b, 1);
     const data = dtype === 'float32' ? new Float32Array(size) : new Uint16Array(size);

@@ -1,10 +1,60 @@
+import { ArgumentError } from './errors.js';
+import { GGML_BLOCK, type GgmlTypeName } from './gguf/constants.js';
+
 /** The element types cria knows, named as torch / transformers name them. */
-export type DType = 'float32' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool' | 'float64';
+export type ElementDType = 'float32' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool' | 'float64';
+/**
+ * llama.cpp's block formats (named as GGUF's types, lower case). A tensor of one is logically [..., cols] of real
+ * numbers; its bytes are the GGUF blocks unchanged (cols / blockElements blocks per row), held as a Uint8Array.
+ */
+export type QuantDType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q4_k' | 'q5_k' | 'q6_k';
+export type DType = ElementDType | QuantDType;
 
-export const DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'int8', 'bool', 'float64'];
+export const ELEMENT_DTYPES: readonly ElementDType[] = ['float32', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'int8', 'bool', 'float64'];
+export const QUANT_DTYPES: readonly QuantDType[] = ['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q4_k', 'q5_k', 'q6_k'];
+export const DTYPES: readonly DType[] = [...ELEMENT_DTYPES, ...QUANT_DTYPES];
 
-/** Bytes per element. */
-export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
+/** The GGUF tensor type of each block format. */
+export const QUANT_GGML_TYPE: Readonly<Record<QuantDType, GgmlTypeName>> = {
+  q4_0: 'Q4_0', q4_1: 'Q4_1', q5_0: 'Q5_0', q5_1: 'Q5_1', q8_0: 'Q8_0', q4_k: 'Q4_K', q5_k: 'Q5_K', q6_k: 'Q6_K',
+};
+
+export function isQuantDType(dtype: DType): dtype is QuantDType {
+  return Object.hasOwn(QUANT_GGML_TYPE, dtype);
+}
+
+/** Elements per block and bytes per block of a block format. */
+export function quantBlock(dtype: QuantDType): { readonly blockElements: number; readonly blockBytes: number } {
+  return GGML_BLOCK[QUANT_GGML_TYPE[dtype]];
+}
+
+/**
+ * Bytes a tensor of `shape` and `dtype` takes. A block format needs a last dimension that is a whole number of blocks
+ * (ArgumentError otherwise, naming `what`).
+ */
+export function dtypeByteLength(dtype: DType, shape: readonly number[], what = 'tensor'): number {
+  if (!isQuantDType(dtype)) return shapeSize(shape) * DTYPE_BYTES[dtype];
+  const { blockElements, blockBytes } = quantBlock(dtype);
+  const cols = shape.length ? shape[shape.length - 1]! : 1;
+  if (cols % blockElements !== 0) {
+    throw new ArgumentError(`${what} [${shape.join(', ')}] ${dtype}: the last dimension must be a multiple of ${blockElements} (its block size), got ${cols}`);
+  }
+  return (shapeSize(shape) / blockElements) * blockBytes;
+}
+
+/** The length of the host array holding a tensor: its elements, or its bytes for a block format. */
+export function dtypeArrayLength(dtype: DType, shape: readonly number[], what = 'tensor'): number {
+  return isQuantDType(dtype) ? dtypeByteLength(dtype, shape, what) : shapeSize(shape);
+}
+
+/** Bytes per element of an element dtype; a block format has none (ArgumentError: use `dtypeByteLength`). */
+export function elementBytes(dtype: DType): number {
+  if (isQuantDType(dtype)) throw new ArgumentError(`${dtype} is a block format: it has no size per element (its tensors' sizes come from dtypeByteLength)`);
+  return DTYPE_BYTES[dtype];
+}
+
+/** Bytes per element (element dtypes; a block format's size is `dtypeByteLength`). */
+export const DTYPE_BYTES: Readonly<Record<ElementDType, number>> = {
   float32: 4,
   float16: 2,
   bfloat16: 2,
@@ -30,6 +80,14 @@ export interface TypedArrayOf {
   int8: Int8Array;
   bool: Uint8Array;
   float64: Float64Array;
+  q4_0: Uint8Array;
+  q4_1: Uint8Array;
+  q5_0: Uint8Array;
+  q5_1: Uint8Array;
+  q8_0: Uint8Array;
+  q4_k: Uint8Array;
+  q5_k: Uint8Array;
+  q6_k: Uint8Array;
 }
 
 export type TypedArray = TypedArrayOf[DType];
@@ -38,16 +96,28 @@ export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && (DTYPES as readonly string[]).includes(value);
 }
 
+/** Whether `value` names an element dtype (one a safetensors file or a torch tensor can hold). */
+export function isElementDType(value: unknown): value is ElementDType {
+  return typeof value === 'string' && (ELEMENT_DTYPES as readonly string[]).includes(value);
+}
+
 export function isFloatDType(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float64';
 }
 
-/** Allocates a zeroed host array for `length` elements of `dtype`. */
+/** Allocates a zeroed host array of `length` (elements, or bytes for a block format) for `dtype`. */
 export function allocTypedArray<D extends DType>(dtype: D, length: number): TypedArrayOf[D] {
-  return typedArrayView(dtype, new ArrayBuffer(length * DTYPE_BYTES[dtype]), 0, length);
+  return typedArrayView(dtype, new ArrayBuffer(length * arrayItemBytes(dtype)), 0, length);
+}
+
+/** Bytes per item of the host array of `dtype` (1 for a block format, held as bytes). */
+export function arrayItemBytes(dtype: DType): number {
+  return isQuantDType(dtype) ? 1 : DTYPE_BYTES[dtype];
 }
 
 /** Views `length` elements of `dtype` in `buffer` at `byteOffset` (which must be aligned to the element size). */
+const bytes = (b: ArrayBufferLike, o: number, n: number) => new Uint8Array(b, o, n);
+
 export function typedArrayView<D extends DType>(dtype: D, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArrayOf[D] {
   const arrays: { [K in DType]: (b: ArrayBufferLike, o: number, n: number) => TypedArrayOf[K] } = {
     float32: (b, o, n) => new Float32Array(b, o, n),
@@ -59,6 +129,7 @@ export function typedArrayView<D extends DType>(dtype: D, buffer: ArrayBufferLik
     int8: (b, o, n) => new Int8Array(b, o, n),
     bool: (b, o, n) => new Uint8Array(b, o, n),
     float64: (b, o, n) => new Float64Array(b, o, n),
+    q4_0: bytes, q4_1: bytes, q5_0: bytes, q5_1: bytes, q8_0: bytes, q4_k: bytes, q5_k: bytes, q6_k: bytes,
   };
   return arrays[dtype](buffer, byteOffset, length) as TypedArrayOf[D];
 }
@@ -68,7 +139,7 @@ export function typedArrayView<D extends DType>(dtype: D, buffer: ArrayBufferLik
  * (Every platform cria runs on is little-endian, as safetensors is.)
  */
 export function typedArrayFromBytes<D extends DType>(dtype: D, bytes: Uint8Array): TypedArrayOf[D] {
-  const size = DTYPE_BYTES[dtype];
+  const size = arrayItemBytes(dtype);
   if (bytes.byteLength % size !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements (${size} bytes each)`);
   }

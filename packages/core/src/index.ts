@@ -10,3 +10,4 @@ export * from './step-capture.js';
 export * from './bandwidth.js';
 export * from './without-ops.js';
 export * from './ops/index.js';
+export * from './gguf/index.js';

@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, DTYPE_BYTES, shapeSize } from './dtype.js';
+import { type DType, type TypedArray, dtypeArrayLength, dtypeByteLength, isQuantDType, shapeSize } from './dtype.js';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from './half.js';
 import { ArgumentError, CriaError, DisposedError } from './errors.js';
 
@@ -46,7 +46,10 @@ export interface TensorOwner {
  * or `using t = ...`; the garbage collector never does.
  */
 export class Tensor {
+  /** Elements (logical, for a block format too). */
   readonly size: number;
+  /** Bytes of its data. */
+  readonly byteLength: number;
   #disposed = false;
 
   constructor(
@@ -59,8 +62,9 @@ export class Tensor {
       if (!Number.isInteger(d) || d < 0) throw new ArgumentError(`tensor shape [${shape.join(', ')}] must hold non-negative integers`);
     }
     this.size = shapeSize(shape);
-    if (this.size * DTYPE_BYTES[dtype] > storage.byteLength) {
-      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} needs ${this.size * DTYPE_BYTES[dtype]} bytes; its storage has ${storage.byteLength}`);
+    this.byteLength = dtypeByteLength(dtype, shape);
+    if (this.byteLength > storage.byteLength) {
+      throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype} needs ${this.byteLength} bytes; its storage has ${storage.byteLength}`);
     }
   }
 
@@ -73,9 +77,6 @@ export class Tensor {
     return this.#disposed;
   }
 
-  get byteLength(): number {
-    return this.size * DTYPE_BYTES[this.dtype];
-  }
 
   /** Throws a DisposedError if the tensor was disposed. */
   assertAlive(what = 'tensor'): void {
@@ -142,6 +143,7 @@ export function resolveShape(shape: readonly number[], size: number): number[] {
 
 /** Widens a host array of `dtype` to float32. */
 export function toFloat32Array(data: TypedArray, dtype: DType): Float32Array {
+  if (isQuantDType(dtype)) throw new ArgumentError(`toFloat32Array: ${dtype} is a block format; dequantize it with its shape (dequantize)`);
   switch (dtype) {
     case 'float32':
       return new Float32Array(data as Float32Array);
@@ -161,7 +163,7 @@ export const HOST: TensorOwner = {
   name: 'cpu',
   async read(tensor: Tensor): Promise<TypedArray> {
     const data = tensor.storage.handle as TypedArray;
-    return data.slice(0, tensor.size) as TypedArray;
+    return data.slice(0, dtypeArrayLength(tensor.dtype, tensor.shape)) as TypedArray;
   },
 };
 
@@ -170,8 +172,10 @@ export const HOST: TensorOwner = {
  * readers and the CPU backend; `hostData(t)` gives the array back without a copy.
  */
 export function hostTensor(data: TypedArray, shape: readonly number[], dtype: DType, owner: TensorOwner = HOST): Tensor {
-  if (data.length !== shapeSize(shape)) {
-    throw new ArgumentError(`data of ${data.length} elements does not fill shape [${shape.join(', ')}] (${shapeSize(shape)} elements)`);
+  const length = dtypeArrayLength(dtype, shape);
+  if (data.length !== length) {
+    const unit = isQuantDType(dtype) ? 'bytes' : 'elements';
+    throw new ArgumentError(`data of ${data.length} ${unit} does not fill shape [${shape.join(', ')}] ${dtype} (${length} ${unit})`);
   }
   return new Tensor(owner, new Storage(data, data.byteLength, () => {}), shape, dtype);
 }

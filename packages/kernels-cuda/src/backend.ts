@@ -2,7 +2,7 @@
 // ops enqueued on it; only reads wait.
 import {
   type AttentionOptions, type AttentionShape, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, type DType, type OpInput,
-  type OpName, type ReadRange, type RopeOptions, type StepCapture, type TypedArray, type UploadByRangesOptions, ArgumentError, DTYPE_BYTES, OpContract,
+  type OpName, type ReadRange, type RopeOptions, type StepCapture, type TypedArray, type UploadByRangesOptions, ArgumentError, dtypeByteLength, OpContract,
   Storage, Tensor, UnsupportedOpError, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget, checkEmbedding, checkKvWrite, checkLinear,
   checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk, describeSpec, isDType,
   linearManyInputs, linearSiluMulInputs, readByRanges, shapeSize, shapeText, typedArrayView,
@@ -48,7 +48,7 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   /** A new uninitialised tensor. */
   #empty(shape: readonly number[], dtype: DType): Tensor {
     this.#alive();
-    const bytes = shapeSize(shape) * DTYPE_BYTES[dtype];
+    const bytes = dtypeByteLength(dtype, shape);
     const handle = this.context.alloc(bytes);
     const storage = new Storage<DevicePtr>(handle, bytes, this.#free);
     return new Tensor(this, storage, shape, dtype);
@@ -57,9 +57,9 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   upload(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
     if (!isDType(dtype)) throw new ArgumentError(`upload: dtype must be one of the cria dtypes, got ${String(dtype)}`);
     if (!ArrayBuffer.isView(data)) throw new ArgumentError('upload: data must be a typed array');
-    const size = shapeSize(shape);
-    if (data.byteLength !== size * DTYPE_BYTES[dtype]) {
-      throw new ArgumentError(`upload: data has ${data.byteLength} bytes; shape ${shapeText(shape)} ${dtype} needs ${size * DTYPE_BYTES[dtype]}`);
+    const byteLength = dtypeByteLength(dtype, shape, 'upload: tensor');
+    if (data.byteLength !== byteLength) {
+      throw new ArgumentError(`upload: data has ${data.byteLength} bytes; shape ${shapeText(shape)} ${dtype} needs ${byteLength}`);
     }
     const t = this.#empty(shape, dtype);
     if (data.byteLength > 0) this.context.upload(ptr(t), data);

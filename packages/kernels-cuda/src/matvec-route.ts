@@ -1,7 +1,7 @@
 // Which products the native matvec kernel serves (native/kernels/linear.cu matvecTakes), so linearSiluMul sends
 // exactly those to the gated matvec (composing linear, linear, siluMul for the rest) and linearMany exactly those to
 // the segmented matvec (running linear per weight for the rest).
-import { DTYPE_BYTES, type DType } from '@cria/core';
+import { type DType, elementBytes } from '@cria/core';
 import type { DevicePtr } from './binding.js';
 
 /** The most rows (tokens) the matvec kernel takes: decode. */
@@ -12,7 +12,7 @@ export const MATVEC_MAX_ROWS = 8;
  * k a whole number of 16-byte weight loads, and every pointer (x and the weights) 16-byte aligned.
  */
 export function matvecTakes(rows: number, k: number, weightDtype: DType, pointers: readonly DevicePtr[]): boolean {
-  const perLoad = 16 / DTYPE_BYTES[weightDtype];
+  const perLoad = 16 / elementBytes(weightDtype);
   return rows <= MATVEC_MAX_ROWS && k % perLoad === 0 && pointers.every((p) => p % 16n === 0n);
 }
 

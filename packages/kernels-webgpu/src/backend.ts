@@ -1,5 +1,5 @@
 import {
-  ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, DTYPE_BYTES, type OpInput, type OpName,
+  ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, elementBytes, type OpInput, type OpName,
   OpContract, type ReadRange, type RopeOptions, Storage, Tensor, type TypedArray, type UploadByRangesOptions, allocTypedArray, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget,
   checkEmbedding, checkKvWrite, checkLinear, checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk,
   checkUploadData, isDType, linearManyInputs, linearSiluMulInputs, shapeSize,
@@ -165,7 +165,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     const out = allocTypedArray(tensor.dtype, tensor.size);
     const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     const { chunks, chunkElements } = gpuData(tensor);
-    const chunkBytes = chunkElements * DTYPE_BYTES[tensor.dtype];
+    const chunkBytes = chunkElements * elementBytes(tensor.dtype);
     const copies: { staging: GPUBuffer; at: number; bytes: number }[] = [];
     chunks.forEach((buffer, c) => {
       const at = c * chunkBytes;
@@ -365,7 +365,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
    */
   #allocate(shape: readonly number[], dtype: DType, split: boolean): { data: GpuData; chunkBytes: number } {
     const size = shapeSize(shape);
-    const bytes = size * DTYPE_BYTES[dtype];
+    const bytes = size * elementBytes(dtype);
     const limit = split ? this.maxChunkBytes : this.maxBindingBytes;
     if (bytes <= limit) return { data: { chunks: [this.#pool.acquire(bytes, split)], chunkElements: size }, chunkBytes: bytes };
     if (!split || shape.length === 0) {
@@ -374,21 +374,21 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
       );
     }
     const rowElements = size / shape[0]!;
-    let rowsPerChunk = Math.floor(limit / (rowElements * DTYPE_BYTES[dtype]));
+    let rowsPerChunk = Math.floor(limit / (rowElements * elementBytes(dtype)));
     // Chunks of two-byte dtypes hold an even number of elements, so each starts on a u32 word.
-    while (rowsPerChunk > 0 && (rowsPerChunk * rowElements * DTYPE_BYTES[dtype]) % 4 !== 0) rowsPerChunk--;
+    while (rowsPerChunk > 0 && (rowsPerChunk * rowElements * elementBytes(dtype)) % 4 !== 0) rowsPerChunk--;
     if (rowsPerChunk === 0) {
       throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype}: one row of its first dimension is larger than one WebGPU binding (${limit} bytes)`);
     }
     const chunkElements = rowsPerChunk * rowElements;
-    const chunkBytes = chunkElements * DTYPE_BYTES[dtype];
+    const chunkBytes = chunkElements * elementBytes(dtype);
     const chunks: GPUBuffer[] = [];
     for (let at = 0; at < bytes; at += chunkBytes) chunks.push(this.#pool.acquire(Math.min(chunkBytes, bytes - at), true));
     return { data: { chunks, chunkElements }, chunkBytes };
   }
 
   #tensor(data: GpuData, shape: readonly number[], dtype: DType): Tensor {
-    const byteLength = shapeSize(shape) * DTYPE_BYTES[dtype];
+    const byteLength = shapeSize(shape) * elementBytes(dtype);
     const storage = new Storage<GpuData>(data, byteLength, (handle) => {
       if (this.#ops.disposed) return;
       for (const buffer of handle.chunks) this.#pool.release(buffer);

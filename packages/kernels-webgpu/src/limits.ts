@@ -1,6 +1,6 @@
 // The WebGPU backend's device limits, answered by `supports` for TensorSpecs and checked by every op: what one storage
 // binding holds, which inputs may be split across buffers, what one dispatch dimension reaches.
-import { DTYPE_BYTES, OP_SIGNATURES, type OpLimit, type OpName, type TensorSpec, Tensor, describeSpec, specSize } from '@cria/core';
+import { dtypeByteLength, OP_SIGNATURES, type OpLimit, type OpName, type TensorSpec, Tensor, describeSpec, specSize } from '@cria/core';
 import { gpuData } from './gpu-data.js';
 import { MATVEC_MAX_ROWS, TILE } from './kernels/linear-sources.js';
 
@@ -11,7 +11,7 @@ const SPLIT_INPUTS: Partial<Record<OpName, (i: number) => boolean>> = {
   linearSiluMul: (i) => i === 1 || i === 2,
 };
 
-const bytes = (t: TensorSpec): number => specSize(t) * DTYPE_BYTES[t.dtype];
+const bytes = (t: TensorSpec): number => dtypeByteLength(t.dtype, t.shape);
 const f32 = (shape: readonly number[]): TensorSpec => ({ dtype: 'float32', shape });
 
 /** The outputs of an op whose size its inputs do not bound (attentionWeights without a mask: kvLength at its maxLength bound). */

@@ -2,7 +2,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSafetensors, writeSafetensors, type SafetensorsTensorInput } from '@cria/core';
+import { type ElementDType, openSafetensors, writeSafetensors, type SafetensorsTensorInput } from '@cria/core';
 import { fixture } from '@cria/core/testing';
 import { describe, expect, it } from 'vitest';
 import { LlamaForCausalLM, LlamaModel, disposeOutput } from '../src/index.js';
@@ -18,7 +18,7 @@ async function brokenCopy(edit: (tensors: Record<string, SafetensorsTensorInput>
   const tensors: Record<string, SafetensorsTensorInput> = {};
   for (const key of file.keys()) {
     const t = await file.get(key);
-    tensors[key] = { dtype: t.dtype, shape: [...t.shape], data: await t.toArray() };
+    tensors[key] = { dtype: t.dtype as ElementDType, shape: [...t.shape], data: await t.toArray() };
   }
   await file.close();
   edit(tensors);

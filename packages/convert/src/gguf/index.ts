@@ -1,7 +1,7 @@
-export { GGUF_MAGIC, GGUF_VERSION, GGUF_DEFAULT_ALIGNMENT, GGUF_VALUE_TYPE, GGML_TYPE, GGML_QUANT_VERSION, LLAMA_FILE_TYPE, TOKEN_TYPE, type GgufScalarType, type GgmlTypeName } from './constants.js';
+export { GGUF_MAGIC, GGUF_VERSION, GGUF_DEFAULT_ALIGNMENT, GGUF_VALUE_TYPE, GGML_TYPE, GGML_BLOCK, ggmlTypeName, GGML_QUANT_VERSION, LLAMA_FILE_TYPE, TOKEN_TYPE, type GgufScalarType, type GgmlTypeName } from '@cria/core';
 export { gguf, type GgufValue, type GgufMetadata, type GgufScalar, type GgufString } from './metadata.js';
 export { writeGguf, planGguf, type GgufTensor, type GgufLayout } from './writer.js';
-export { ggufTensorName, ggufTypeFor, llamaGgufTensors, type HfTensor } from './llama-tensors.js';
+export { ggufTensorName, ggufTypeFor, llamaGgufTensors, type FloatGgmlType, type HfTensor } from './llama-tensors.js';
 export { llamaModelMetadata, llama3RopeFactors, sizeLabel, type LlamaFileTypeName } from './llama-metadata.js';
 export { addLlamaVocab, type LlamaTokenizerFiles } from './llama-vocab.js';
 export {

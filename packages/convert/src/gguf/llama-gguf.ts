@@ -5,9 +5,8 @@ import { basename, join, resolve } from 'node:path';
 import { LlamaConfig } from '@cria/config';
 import { ArgumentError, type ByteSource, FileFormatError, fileSource, parseSafetensorsIndex, readSafetensorsHeader, SAFETENSORS_INDEX_FILE } from '@cria/core';
 import type { FloatDType } from '../convert/dtype-cast.js';
-import type { GgmlTypeName } from './constants.js';
 import { type LlamaFileTypeName, llama3RopeFactors, llamaModelMetadata } from './llama-metadata.js';
-import { type HfTensor, llamaGgufTensors } from './llama-tensors.js';
+import { type FloatGgmlType, type HfTensor, llamaGgufTensors } from './llama-tensors.js';
 import { addLlamaVocab, type LlamaTokenizerFiles } from './llama-vocab.js';
 import { type GgufLayout, type GgufTensor, writeGguf } from './writer.js';
 
@@ -40,7 +39,7 @@ export interface WriteLlamaGgufResult extends GgufLayout {
   fileType: LlamaFileTypeName;
 }
 
-const OUT_TYPE: Readonly<Record<FloatDType, { type: GgmlTypeName; fileType: LlamaFileTypeName }>> = {
+const OUT_TYPE: Readonly<Record<FloatDType, { type: FloatGgmlType; fileType: LlamaFileTypeName }>> = {
   float32: { type: 'F32', fileType: 'ALL_F32' },
   float16: { type: 'F16', fileType: 'MOSTLY_F16' },
   bfloat16: { type: 'BF16', fileType: 'MOSTLY_BF16' },

@@ -1,7 +1,7 @@
 // The general.* and llama.* metadata of a Llama checkpoint, in the order convert_hf_to_gguf.py writes them
 // (TextModel.set_gguf_parameters, then LlamaModel's), and the llama3 RoPE factors it adds as `rope_freqs`.
 import type { LlamaConfig } from '@cria/config';
-import { GGML_QUANT_VERSION, LLAMA_FILE_TYPE } from './constants.js';
+import { GGML_QUANT_VERSION, LLAMA_FILE_TYPE } from '@cria/core';
 import { type GgufMetadata, gguf } from './metadata.js';
 
 export type LlamaFileTypeName = keyof typeof LLAMA_FILE_TYPE;

@@ -4,7 +4,7 @@
 import { ArgumentError, type ByteSource } from '@cria/core';
 import { elementCopier, type FloatDType } from '../convert/dtype-cast.js';
 import { permutedRow } from '../convert/tensor-plan.js';
-import type { GgmlTypeName } from './constants.js';
+import type { GgmlTypeName } from '@cria/core';
 import type { GgufTensor } from './writer.js';
 
 /** A tensor of a Hugging Face checkpoint: `shape` row-major, its bytes at `offset` in `source`. */
@@ -47,12 +47,15 @@ export function ggufTensorName(name: string): string | null {
 }
 
 /** F32 for 1-D tensors, norms and anything not a `.weight`; the file's type for the other weights. */
-export function ggufTypeFor(ggufName: string, dims: number, outType: GgmlTypeName): GgmlTypeName {
+/** The float types the converter writes a checkpoint's tensors as. */
+export type FloatGgmlType = Extract<GgmlTypeName, 'F32' | 'F16' | 'BF16'>;
+
+export function ggufTypeFor(ggufName: string, dims: number, outType: FloatGgmlType): FloatGgmlType {
   if (dims <= 1 || ggufName.endsWith('_norm.weight') || !ggufName.endsWith('.weight')) return 'F32';
   return outType;
 }
 
-const DTYPE_OF: Readonly<Record<GgmlTypeName, FloatDType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+const DTYPE_OF: Readonly<Record<FloatGgmlType, FloatDType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 const BYTES: Readonly<Record<FloatDType, number>> = { float32: 4, float16: 2, bfloat16: 2 };
 
 /** About this many bytes of output per chunk a tensor's data() yields. */
@@ -60,7 +63,7 @@ export const CHUNK_BYTES = 8 << 20;
 
 export interface LlamaTensorOptions {
   /** The output type of the weight matrices. */
-  outType: GgmlTypeName;
+  outType: FloatGgmlType;
   numAttentionHeads: number;
   numKeyValueHeads: number;
   /** Skip lm_head (tied embeddings: llama.cpp uses token_embd when `output` is absent). */

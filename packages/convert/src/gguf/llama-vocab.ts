@@ -3,7 +3,7 @@
 // else byte-level BPE ("gpt2": tokens and types from tokenizer.json, merges, pre-tokenizer "llama-bpe").
 import { ArgumentError, FileFormatError } from '@cria/core';
 import { LLAMA3_PATTERN, parseSentencePieceModel, PieceType } from '@cria/tokenizer';
-import { TOKEN_TYPE } from './constants.js';
+import { TOKEN_TYPE } from '@cria/core';
 import { type GgufMetadata, gguf } from './metadata.js';
 import { addSpecialVocab, loadSpecialVocab } from './special-vocab.js';
 

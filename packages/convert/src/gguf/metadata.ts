@@ -1,34 +1,8 @@
 // GGUF metadata values: typed constructors and their little-endian encoding.
-import { ArgumentError } from '@cria/core';
-import { GGUF_VALUE_TYPE, type GgufScalarType } from './constants.js';
+import { ArgumentError, GGUF_VALUE_TYPE, type GgufMetadata, type GgufScalar, type GgufScalarType, type GgufString, type GgufValue } from '@cria/core';
 
-/** A string value: text (written as UTF-8) or bytes already encoded. */
-export type GgufString = string | Uint8Array;
-export type GgufScalar = number | bigint | boolean | GgufString;
-
-export type GgufValue =
-  | { readonly type: GgufScalarType; readonly value: GgufScalar }
-  | { readonly type: 'array'; readonly itemType: GgufScalarType; readonly values: ArrayLike<GgufScalar> };
-
-/** Ordered metadata (GGUF keeps the order it is written in); setting an existing key keeps its place. */
-export type GgufMetadata = Map<string, GgufValue>;
-
-/** Constructors for each value type, so a caller states the type llama.cpp will read. */
-export const gguf = {
-  uint8: (value: number): GgufValue => ({ type: 'uint8', value }),
-  int8: (value: number): GgufValue => ({ type: 'int8', value }),
-  uint16: (value: number): GgufValue => ({ type: 'uint16', value }),
-  int16: (value: number): GgufValue => ({ type: 'int16', value }),
-  uint32: (value: number): GgufValue => ({ type: 'uint32', value }),
-  int32: (value: number): GgufValue => ({ type: 'int32', value }),
-  uint64: (value: number | bigint): GgufValue => ({ type: 'uint64', value }),
-  int64: (value: number | bigint): GgufValue => ({ type: 'int64', value }),
-  float32: (value: number): GgufValue => ({ type: 'float32', value }),
-  float64: (value: number): GgufValue => ({ type: 'float64', value }),
-  bool: (value: boolean): GgufValue => ({ type: 'bool', value }),
-  string: (value: GgufString): GgufValue => ({ type: 'string', value }),
-  array: (itemType: GgufScalarType, values: ArrayLike<GgufScalar>): GgufValue => ({ type: 'array', itemType, values }),
-};
+export type { GgufMetadata, GgufScalar, GgufString, GgufValue } from '@cria/core';
+export { gguf } from '@cria/core';
 
 const INTEGER_RANGE: Partial<Record<GgufScalarType, readonly [bigint, bigint]>> = {
   uint8: [0n, 0xffn],

@@ -2,7 +2,7 @@
 // to a file handle chunk by chunk (memory stays bounded by the largest chunk a tensor source yields).
 import { open, rm } from 'node:fs/promises';
 import { ArgumentError } from '@cria/core';
-import { GGML_TYPE, GGML_TYPE_SIZE, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, type GgmlTypeName } from './constants.js';
+import { GGML_BLOCK, GGML_TYPE, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, type GgmlTypeName } from '@cria/core';
 import { ByteWriter, type GgufMetadata, checkValue, writeKeyValue } from './metadata.js';
 
 /** One tensor to write. */
@@ -57,9 +57,14 @@ function tensorByteLength(tensor: GgufTensor, index: number, where: string): num
     if (!Number.isSafeInteger(d) || d <= 0) throw new ArgumentError(`${what}.shape of '${name}' must hold positive integers, got [${shape.join(', ')}]`);
     elements *= d;
   }
-  if (!Number.isSafeInteger(elements * GGML_TYPE_SIZE[type])) throw new ArgumentError(`${what}.shape of '${name}' is too large: [${shape.join(', ')}]`);
+  const { blockElements, blockBytes } = GGML_BLOCK[type];
+  if (shape[shape.length - 1]! % blockElements !== 0) {
+    throw new ArgumentError(`${what}.shape of '${name}' must have a last dimension that is a multiple of ${blockElements} for ${type} (its block size), got [${shape.join(', ')}]`);
+  }
+  const byteLength = (elements / blockElements) * blockBytes;
+  if (!Number.isSafeInteger(byteLength)) throw new ArgumentError(`${what}.shape of '${name}' is too large: [${shape.join(', ')}]`);
   if (typeof tensor.data !== 'function') throw new ArgumentError(`${what}.data of '${name}' must be a function returning its bytes in chunks`);
-  return elements * GGML_TYPE_SIZE[type];
+  return byteLength;
 }
 
 /** Validates metadata and tensors and lays the file out (nothing is read from the tensors). */

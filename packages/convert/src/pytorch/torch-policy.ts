@@ -1,12 +1,12 @@
 // The allow-list that lets the pickle machine read torch.save output and nothing else: the tensor
 // rebuild functions, the storage types, the dtypes, OrderedDict and the builtin containers. Every
 // other global is refused by name before anything can call it.
-import type { DType } from '@cria/core';
+import type { ElementDType } from '@cria/core';
 import type { PicklePolicy } from '../pickle/unpickler.js';
 import { PickleDict, PickleError, PickleGlobal, PickleSet, PickleTuple, describe, type PickleValue } from '../pickle/values.js';
 
 /** A dtype as torch names it; int16 has no cria DType, so it is kept apart and refused on read. */
-export type TorchDType = DType | 'int16';
+export type TorchDType = ElementDType | 'int16';
 
 export const TORCH_DTYPE_BYTES: Readonly<Record<TorchDType, number>> = {
   float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,

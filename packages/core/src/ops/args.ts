@@ -1,6 +1,6 @@
 // The checks the ops' argument rules are made of. Every failure is an ArgumentError that names the op, the argument
 // and what was expected.
-import { type DType, isDType } from '../dtype.js';
+import { type DType, dtypeArrayLength, isDType, isQuantDType } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { type TensorSpec, describeSpec } from './spec.js';
 
@@ -69,6 +69,14 @@ const UPLOAD_ARRAY: Record<DType, string> = {
   int8: 'Int8Array',
   bool: 'Uint8Array',
   float64: 'Float64Array',
+  q4_0: 'Uint8Array',
+  q4_1: 'Uint8Array',
+  q5_0: 'Uint8Array',
+  q5_1: 'Uint8Array',
+  q8_0: 'Uint8Array',
+  q4_k: 'Uint8Array',
+  q5_k: 'Uint8Array',
+  q6_k: 'Uint8Array',
 };
 
 /** Backend.upload's arguments: a cria dtype, data in that dtype's typed array, and exactly the shape's elements. */
@@ -77,9 +85,9 @@ export function checkUploadData(data: unknown, shape: readonly number[], dtype: 
   const expected = UPLOAD_ARRAY[dtype];
   const name = (data as { constructor?: { name?: string } } | null)?.constructor?.name;
   if (!ArrayBuffer.isView(data) || name !== expected) throw new ArgumentError(`upload: data for dtype ${dtype} must be a ${expected}, got ${name ?? typeof data}`);
-  let size = 1;
-  for (const d of shape) size *= d;
+  const size = dtypeArrayLength(dtype, shape, 'upload: tensor');
+  const unit = isQuantDType(dtype) ? 'bytes' : 'elements';
   const length = (data as unknown as { length: number }).length;
-  if (length !== size) throw new ArgumentError(`upload: data of ${length} elements does not fill shape [${shape.join(', ')}] (${size} elements)`);
+  if (length !== size) throw new ArgumentError(`upload: data of ${length} ${unit} does not fill shape [${shape.join(', ')}] ${dtype} (${size} ${unit})`);
   return dtype;
 }

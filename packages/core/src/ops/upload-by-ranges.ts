@@ -1,7 +1,7 @@
 // The one loop behind every backend's uploadByRanges: ranges asked for in order, each checked, handed to the backend's
 // writer, progress reported after each.
 import type { UploadByRangesOptions } from '../backend.js';
-import { DTYPE_BYTES, type DType, isDType, shapeSize } from '../dtype.js';
+import { type DType, dtypeByteLength, isDType, shapeSize } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 
 /** The most bytes one readRange asks for when options.chunkBytes is left out. */
@@ -20,7 +20,7 @@ export function checkRangeUpload(shape: readonly number[], dtype: DType, options
     throw new ArgumentError(`uploadByRanges: options.chunkBytes must be a positive integer, got ${String(chunkBytes)}`);
   }
   const size = shapeSize(shape);
-  return { size, byteLength: size * DTYPE_BYTES[dtype], chunkBytes };
+  return { size, byteLength: dtypeByteLength(dtype, shape, 'uploadByRanges: tensor'), chunkBytes };
 }
 
 export interface RangeLoop {

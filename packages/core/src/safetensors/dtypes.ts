@@ -1,4 +1,4 @@
-import type { DType } from '../dtype.js';
+import type { ElementDType } from '../dtype.js';
 
 /**
  * Every dtype the safetensors format names, with its size in bits and the cria DType that holds it
@@ -8,7 +8,7 @@ import type { DType } from '../dtype.js';
  */
 export interface SafetensorsDtypeInfo {
   readonly bits: number;
-  readonly dtype: DType | null;
+  readonly dtype: ElementDType | null;
   readonly rank: number;
 }
 
@@ -36,7 +36,7 @@ export const SAFETENSORS_DTYPES: Readonly<Record<string, SafetensorsDtypeInfo>> 
 });
 
 /** The safetensors name of each cria DType. */
-export const SAFETENSORS_NAME_OF: Readonly<Record<DType, string>> = Object.freeze({
+export const SAFETENSORS_NAME_OF: Readonly<Record<ElementDType, string>> = Object.freeze({
   bool: 'BOOL',
   uint8: 'U8',
   int8: 'I8',

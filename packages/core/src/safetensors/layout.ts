@@ -1,4 +1,4 @@
-import { DTYPE_BYTES, type DType, type TypedArray, allocTypedArray, isDType, shapeSize } from '../dtype.js';
+import { DTYPE_BYTES, type ElementDType, type TypedArray, allocTypedArray, isElementDType, shapeSize } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { compareCodePoints } from './code-point-order.js';
 import { SAFETENSORS_DTYPES, SAFETENSORS_NAME_OF } from './dtypes.js';
@@ -23,7 +23,7 @@ export interface SafetensorsLayout {
 export function checkTensorSpec(spec: SafetensorsTensorSpec, where: string): number {
   if (typeof spec.name !== 'string') throw new ArgumentError(`${where}: tensor name must be a string`);
   if (spec.name === '__metadata__') throw new ArgumentError(`${where}: '__metadata__' cannot name a tensor`);
-  if (!isDType(spec.dtype)) throw new ArgumentError(`${where}: tensor '${spec.name}' has unknown dtype ${JSON.stringify(spec.dtype)}`);
+  if (!isElementDType(spec.dtype)) throw new ArgumentError(`${where}: tensor '${spec.name}' has unknown dtype ${JSON.stringify(spec.dtype)}`);
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new ArgumentError(`${where}: tensor '${spec.name}' shape must be an array of non-negative integers, got ${JSON.stringify(spec.shape)}`);
   }
@@ -68,7 +68,7 @@ export function planSafetensorsLayout(specs: readonly SafetensorsTensorSpec[], m
     if (seen.has(spec.name)) throw new ArgumentError(`${where}: tensor '${spec.name}' is given twice`);
     seen.add(spec.name);
   }
-  const rank = (dtype: DType) => SAFETENSORS_DTYPES[SAFETENSORS_NAME_OF[dtype]]!.rank;
+  const rank = (dtype: ElementDType) => SAFETENSORS_DTYPES[SAFETENSORS_NAME_OF[dtype]]!.rank;
   const ordered = [...specs].sort((a, b) => rank(b.dtype) - rank(a.dtype) || compareCodePoints(a.name, b.name));
   let offset = 0;
   const tensors: PlannedTensor[] = ordered.map((spec) => {

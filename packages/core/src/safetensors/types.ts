@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from '../dtype.js';
+import type { ElementDType, TypedArray } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 
 /** Where one tensor sits in a safetensors file and what it holds. */
@@ -8,7 +8,7 @@ export interface SafetensorsTensorInfo {
    * The cria DType that holds the stored elements, or null for safetensors dtypes cria has no
    * DType for (I16, U16, U32, U64, C64, F8_*, F6_*, F4): read those with getBytes().
    */
-  dtype: DType | null;
+  dtype: ElementDType | null;
   /** The dtype as the file names it ('F32', 'BF16', 'F8_E4M3', ...). */
   safetensorsDtype: string;
   shape: number[];
@@ -40,7 +40,7 @@ export interface SafetensorsCheckpoint {
 
 /** A tensor to write: `data` is a typed array of the dtype's host type, or its raw little-endian bytes. */
 export interface SafetensorsTensorInput {
-  dtype: DType;
+  dtype: ElementDType;
   shape: readonly number[];
   data: TypedArray | Uint8Array;
 }
@@ -48,6 +48,6 @@ export interface SafetensorsTensorInput {
 /** A tensor a writer plans to write (its data comes later). */
 export interface SafetensorsTensorSpec {
   name: string;
-  dtype: DType;
+  dtype: ElementDType;
   shape: readonly number[];
 }

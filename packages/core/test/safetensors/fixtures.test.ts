@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, fixturesDir } from '../../src/testing.js';
-import { type SafetensorsCheckpoint, bfloat16ToFloat32, float16ToFloat32, nodeDirectory, openSafetensors, serializeSafetensors } from '../../src/index.js';
+import { type ElementDType, type SafetensorsCheckpoint, bfloat16ToFloat32, float16ToFloat32, nodeDirectory, openSafetensors, serializeSafetensors } from '../../src/index.js';
 import { hostData } from '../../src/tensor.js';
 import { headerOf } from '../helpers.js';
 
@@ -133,7 +133,7 @@ describe('the writer reproduces files written by Hugging Face safetensors', () =
     const tensors: Parameters<typeof serializeSafetensors>[0] = {};
     for (const name of checkpoint.keys()) {
       const t = await checkpoint.get(name);
-      tensors[name] = { dtype: t.dtype, shape: t.shape, data: hostData(t) };
+      tensors[name] = { dtype: t.dtype as ElementDType, shape: t.shape, data: hostData(t) };
     }
     await checkpoint.close();
     expect(Buffer.from(serializeSafetensors(tensors, checkpoint.metadata)).equals(Buffer.from(original))).toBe(true);

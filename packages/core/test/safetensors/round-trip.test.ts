@@ -2,8 +2,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DTYPES,
-  type DType,
+  ELEMENT_DTYPES,
+  type ElementDType,
   type TypedArray,
   allocTypedArray,
   bytesSource,
@@ -17,13 +17,13 @@ import { seededRandom } from '../../src/testing.js';
 import { headerOf, tempDir } from '../helpers.js';
 
 /** Random bytes for a tensor, with hand-placed NaN payloads, infinities and signed zeros in float dtypes. */
-function sampleData(dtype: DType, length: number, seed: number): TypedArray {
+function sampleData(dtype: ElementDType, length: number, seed: number): TypedArray {
   const data = allocTypedArray(dtype, length);
   const bytes = new Uint8Array(data.buffer);
   const random = seededRandom(seed);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
   const view = new DataView(data.buffer);
-  const special: Partial<Record<DType, (i: number) => void>> = {
+  const special: Partial<Record<ElementDType, (i: number) => void>> = {
     float32: (i) => [0x7fc00001, 0xffa00abc, 0x7f800000, 0x80000000, 0x7f800001].forEach((bits, k) => view.setUint32(4 * (i + k), bits, true)),
     float64: (i) => [0x7ff8000000000123n, 0xfff4000000000000n, 0x8000000000000000n].forEach((bits, k) => view.setBigUint64(8 * (i + k), bits, true)),
     float16: (i) => [0x7e01, 0xfd55, 0x7c00, 0x8000, 0x0001].forEach((bits, k) => view.setUint16(2 * (i + k), bits, true)),
@@ -39,9 +39,9 @@ function bytesOf(data: TypedArray | Uint8Array): Buffer {
 }
 
 /** One tensor of every dtype, of several shapes (including a scalar and an empty tensor). */
-function everyDtype(): Record<string, { dtype: DType; shape: number[]; data: TypedArray }> {
-  const tensors: Record<string, { dtype: DType; shape: number[]; data: TypedArray }> = {};
-  DTYPES.forEach((dtype, i) => {
+function everyDtype(): Record<string, { dtype: ElementDType; shape: number[]; data: TypedArray }> {
+  const tensors: Record<string, { dtype: ElementDType; shape: number[]; data: TypedArray }> = {};
+  ELEMENT_DTYPES.forEach((dtype, i) => {
     tensors[`layer.${dtype}.weight`] = { dtype, shape: [3, 5], data: sampleData(dtype, 15, 100 + i) };
     tensors[`scalar.${dtype}`] = { dtype, shape: [], data: sampleData(dtype, 1, 200 + i) };
   });
@@ -232,7 +232,7 @@ describe('safetensors round trip', () => {
     const { dir, cleanup } = await tempDir();
     cleanups.push(cleanup);
     await expect(createShardedSafetensorsWriter(dir, [{ name: 'a', dtype: 'float32', shape: [1] }, { name: 'a', dtype: 'float32', shape: [1] }])).rejects.toThrow(/'a' is planned twice/);
-    await expect(createShardedSafetensorsWriter(dir, [{ name: 'a', dtype: 'complex' as DType, shape: [1] }])).rejects.toThrow(/unknown dtype "complex"/);
+    await expect(createShardedSafetensorsWriter(dir, [{ name: 'a', dtype: 'complex' as ElementDType, shape: [1] }])).rejects.toThrow(/unknown dtype "complex"/);
     await expect(createShardedSafetensorsWriter(dir, [], { maxShardSize: '5 apples' })).rejects.toThrow(/maxShardSize '5 apples' is not a size/);
     expect(() => serializeSafetensors({ x: { dtype: 'float32', shape: [-1], data: new Float32Array(1) } })).toThrow(/shape must be an array of non-negative integers/);
   });

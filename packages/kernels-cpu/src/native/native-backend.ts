@@ -2,7 +2,8 @@ import {
   type AttentionOptions,
   type Backend,
   type DType,
-  DTYPE_BYTES,
+  dtypeByteLength,
+  elementBytes,
   type RopeOptions,
   type TypedArray,
   type UploadByRangesOptions,
@@ -114,10 +115,9 @@ export class NativeCpuBackend extends HostBackend implements Backend {
     this.ops.assertOpen();
     const { mapFile, unmapFile } = this.runner;
     if (!mapFile || !unmapFile || !KERNEL_DTYPES.includes(dtype)) return null;
-    const bytes = DTYPE_BYTES[dtype];
+    const bytes = elementBytes(dtype);
     if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % bytes !== 0) return null;
-    const size = shapeSize(shape);
-    const buffer = mapFile.call(this.runner, path, byteOffset, size * bytes);
+    const buffer = mapFile.call(this.runner, path, byteOffset, dtypeByteLength(dtype, shape));
     const array = dtype === 'float32' ? new Float32Array(buffer) : dtype === 'int32' ? new Int32Array(buffer) : new Uint16Array(buffer);
     return new Tensor(this, new Storage(array, array.byteLength, () => unmapFile.call(this.runner, buffer)), shape, dtype);
   }
