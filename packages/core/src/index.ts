@@ -11,3 +11,4 @@ export * from './bandwidth.js';
 export * from './without-ops.js';
 export * from './ops/index.js';
 export * from './gguf/index.js';
+export * from './quant/index.js';

@@ -14,3 +14,4 @@ export {
   type GgufArrayValues,
   type GgufMetadataSource,
 } from './getters.js';
+export * from './llama-names.js';

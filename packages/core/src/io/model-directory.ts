@@ -16,6 +16,8 @@ export interface ModelDirectory {
   readText(file: string): Promise<string>;
   /** Parses a JSON file; a parse error is a FileFormatError naming the file. */
   readJson<T = unknown>(file: string): Promise<T>;
+  /** Optional: the names of the files directly in the folder (a URL base cannot list its files). */
+  list?(): Promise<string[]>;
 }
 
 /** Checks that `file` is a relative path inside the folder; returns its '/'-separated parts. */
@@ -54,9 +56,10 @@ async function readAllText(source: ByteSource): Promise<string> {
 }
 
 /** Builds the readText/readJson pair from `open`. */
-function withTextReaders(base: Pick<ModelDirectory, 'name' | 'exists' | 'open'>, fullName: (file: string) => string): ModelDirectory {
+function withTextReaders(base: Pick<ModelDirectory, 'name' | 'exists' | 'open' | 'list'>, fullName: (file: string) => string): ModelDirectory {
   return {
     name: base.name,
+    ...(base.list ? { list: base.list } : {}),
     exists: (file) => base.exists(file),
     open: (file) => base.open(file),
     readText: async (file) => readAllText(await base.open(file)),
@@ -91,6 +94,10 @@ export function nodeDirectory(path: string): ModelDirectory {
           if (isNotFound(error)) throw new MissingFileError(full, path, { cause: error });
           throw error;
         }
+      },
+      async list() {
+        const entries = await (await nodeFs()).readdir(path, { withFileTypes: true });
+        return entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort();
       },
     },
     displayName,
@@ -128,6 +135,7 @@ export function filesDirectory(files: Iterable<File>, name?: string): ModelDirec
         if (!found) throw new MissingFileError(displayName(file), directoryName);
         return blobSource(found, displayName(file));
       },
+      list: async () => [...byPath.keys()].filter((key) => !key.includes('/')).sort(),
     },
     displayName,
   );
@@ -168,4 +176,31 @@ export function toModelDirectory(dir: string | ModelDirectory): ModelDirectory {
     throw new ArgumentError('toModelDirectory: expected a path, a URL or a ModelDirectory');
   }
   return isHttpUrl(dir) ? urlDirectory(dir) : nodeDirectory(dir);
+}
+
+/** Whether `file` names a GGUF file (by its extension). */
+export function isGgufFileName(file: string): boolean {
+  return /\.gguf$/i.test(file);
+}
+
+/**
+ * The GGUF file `dir` names, if it names one: a path or URL ending in `.gguf`, or a folder without config.json that
+ * holds exactly one `.gguf` file (several: an ArgumentError listing them, to name one). null otherwise.
+ */
+export async function ggufLocation(dir: string | ModelDirectory): Promise<{ directory: ModelDirectory; file: string } | null> {
+  if (typeof dir === 'string' && isGgufFileName(dir)) {
+    const cut = dir.replace(/\/+$/, '').lastIndexOf('/');
+    return { directory: toModelDirectory(cut < 0 ? '.' : dir.slice(0, cut) || '/'), file: dir.slice(cut + 1) };
+  }
+  const directory = toModelDirectory(dir);
+  if (!directory.list || (await directory.exists('config.json'))) return null;
+  let files: string[];
+  try {
+    files = (await directory.list()).filter(isGgufFileName);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+  if (files.length > 1) throw new ArgumentError(`${directory.name} holds ${files.length} GGUF files (${files.join(', ')}) and no config.json: name the one to load (${directory.name}/${files[0]})`);
+  return files.length === 1 ? { directory, file: files[0]! } : null;
 }
