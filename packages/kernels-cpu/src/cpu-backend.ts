@@ -5,7 +5,7 @@ import type {
 import {
   ArgumentError, allocTypedArray, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget, checkEmbedding, checkKvWrite, checkLinear,
   checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk, checkUploadData, hostTensor, isDType,
-  linearManyInputs, linearSiluMulInputs, readByRanges, shapeSize,
+  BLOCK_WEIGHT_SIGNATURES, dtypeArrayLength, linearManyInputs, linearSiluMulInputs, readByRanges, shapeSize, withSignatures,
 } from '@cria/core';
 import { attentionKernel, attentionWeightsKernel } from './ops/attention.js';
 import { type CastDType, castKernel } from './ops/cast.js';
@@ -27,11 +27,11 @@ import { widened } from './widen.js';
 export class CpuBackend extends HostBackend implements Backend {
   readonly name = 'reference' as const;
   /**
-   * The op contract of @cria/core with no overrides: it takes its own tensors and every other host-memory tensor
-   * (the file readers', the fast cpu backend's).
+   * The op contract of @cria/core with block-format weights (dequantized to float32 as llama.cpp's dequantize_row_*
+   * does): it takes its own tensors and every other host-memory tensor (the file readers', the fast cpu backend's).
    */
   constructor() {
-    super((t, self) => (t.owner === self || t.device === 'cpu') && ArrayBuffer.isView(t.storage.handle));
+    super((t, self) => (t.owner === self || t.device === 'cpu') && ArrayBuffer.isView(t.storage.handle), withSignatures(BLOCK_WEIGHT_SIGNATURES));
   }
 
 
@@ -44,8 +44,8 @@ export class CpuBackend extends HostBackend implements Backend {
   /** Reads the tensor range by range into one new array (see Backend.uploadByRanges). */
   async uploadByRanges(shape: readonly number[], dtype: DType, readRange: ReadRange, options: UploadByRangesOptions = {}): Promise<Tensor> {
     this.ops.assertOpen();
-    const { size, byteLength, chunkBytes } = checkRangeUpload(shape, dtype, options);
-    const data = allocTypedArray(dtype, size);
+    const { byteLength, chunkBytes } = checkRangeUpload(shape, dtype, options);
+    const data = allocTypedArray(dtype, dtypeArrayLength(dtype, shape));
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     await readByRanges(readRange, { chunkBytes, byteLength, onProgress: options.onProgress }, (chunk, offset) => bytes.set(chunk, offset));
     this.ops.assertOpen();
@@ -55,7 +55,7 @@ export class CpuBackend extends HostBackend implements Backend {
   zeros(shape: readonly number[], dtype: DType): Tensor {
     this.ops.assertOpen();
     if (!isDType(dtype)) throw new ArgumentError(`zeros: dtype '${String(dtype)}' is not a cria dtype`);
-    return hostTensor(allocTypedArray(dtype, shapeSize(shape)), shape, dtype, this);
+    return hostTensor(allocTypedArray(dtype, dtypeArrayLength(dtype, shape, 'zeros: tensor')), shape, dtype, this);
   }
 
 

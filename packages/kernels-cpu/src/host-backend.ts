@@ -6,8 +6,10 @@ import {
   type OpInput,
   type OpName,
   OpContract,
+  type OpSignatures,
   type Tensor,
   type TypedArray,
+  dtypeArrayLength,
 } from '@cria/core';
 import { measureHostCopyBandwidth } from './copy-bandwidth.js';
 
@@ -19,9 +21,9 @@ export abstract class HostBackend implements CopyBandwidthMeasure {
   abstract readonly name: BackendName;
   protected readonly ops: OpContract;
 
-  /** `holds(t, backend)`: whether this backend's kernels read `t`. */
-  constructor(holds: (t: Tensor, backend: HostBackend) => boolean) {
-    this.ops = new OpContract(this, { holds: (t) => holds(t, this) });
+  /** `holds(t, backend)`: whether this backend's kernels read `t`; `signatures`: the op table (default OP_SIGNATURES). */
+  constructor(holds: (t: Tensor, backend: HostBackend) => boolean, signatures?: OpSignatures) {
+    this.ops = new OpContract(this, { holds: (t) => holds(t, this), ...(signatures ? { signatures } : {}) });
   }
 
   supports(op: OpName, inputs: readonly OpInput[]): boolean {
@@ -43,9 +45,10 @@ export abstract class HostBackend implements CopyBandwidthMeasure {
     return measureHostCopyBandwidth(bytes, options);
   }
 
-  /** The elements of `t` (its storage may be longer: a view of part of it). */
+  /** The elements of `t` (a block format's bytes; its storage may be longer: a view of part of it). */
   protected data(t: Tensor): TypedArray {
     const data = t.storage.handle as TypedArray;
-    return data.length === t.size ? data : (data.subarray(0, t.size) as TypedArray);
+    const length = dtypeArrayLength(t.dtype, t.shape);
+    return data.length === length ? data : (data.subarray(0, length) as TypedArray);
   }
 }

@@ -1,6 +1,6 @@
 // AutoModel*: choose the Llama class from config.json (`model_type`, and `architectures` for the head).
 import { LlamaConfig } from '@cria/config';
-import { ArgumentError, type ModelDirectory, toModelDirectory } from '@cria/core';
+import { ArgumentError, type ModelDirectory, ggufLocation, toModelDirectory } from '@cria/core';
 import {
   LlamaForCausalLM,
   LlamaForQuestionAnswering,
@@ -30,10 +30,12 @@ async function readModelType(directory: ModelDirectory): Promise<Record<string, 
 
 function autoClass<T extends LlamaPreTrainedModel>(task: string, cls: Loadable<T>) {
   return {
+    /** config.json's model_type must be 'llama'; a GGUF file's general.architecture is checked as it loads. */
     async from_pretrained(dir: string | ModelDirectory, options: FromPretrainedOptions = {}): Promise<T> {
+      void task;
+      if (await ggufLocation(dir)) return cls.from_pretrained(dir, options);
       const directory = toModelDirectory(dir);
       await readModelType(directory);
-      void task;
       return cls.from_pretrained(directory, options);
     },
   };
@@ -46,8 +48,9 @@ export const AutoModelForSequenceClassification = autoClass('text-classification
 export const AutoModelForTokenClassification = autoClass('token-classification', LlamaForTokenClassification);
 export const AutoModelForQuestionAnswering = autoClass('question-answering', LlamaForQuestionAnswering);
 
-/** The class config.json's `architectures` names (LlamaForCausalLM when absent). */
+/** The class config.json's `architectures` names (LlamaForCausalLM when absent, and for a GGUF file: llama.cpp's are causal LMs). */
 export async function modelClassFor(dir: string | ModelDirectory): Promise<Loadable<LlamaPreTrainedModel>> {
+  if (await ggufLocation(dir)) return LlamaForCausalLM;
   const directory = toModelDirectory(dir);
   const dict = await readModelType(directory);
   const arch = Array.isArray(dict.architectures) ? String(dict.architectures[0]) : 'LlamaForCausalLM';

@@ -1,5 +1,6 @@
 import { GenerationConfig, LlamaConfig } from '@cria/config';
-import { ArgumentError, type Backend, type DeviceName, getBackend, toModelDirectory, type ModelDirectory } from '@cria/core';
+import { ArgumentError, type Backend, type DeviceName, getBackend, ggufLocation, toModelDirectory, type ModelDirectory } from '@cria/core';
+import { openGgufCheckpoint } from './loading/gguf-checkpoint.js';
 import { LOAD_DTYPES, type LoadDType, loadWeights } from './loading/load-weights.js';
 import { type OpenedCheckpoint, openCheckpoint } from './loading/open-checkpoint.js';
 import type { ProgressCallback } from './loading/progress.js';
@@ -106,7 +107,11 @@ export abstract class LlamaPreTrainedModel extends Module {
 
   abstract forward(input: ForwardInput): Promise<ModelOutput>;
 
-  /** Loads config.json, generation_config.json and the weights of `dir` (safetensors or pytorch_model.bin, single or sharded). */
+  /**
+   * Loads config.json, generation_config.json and the weights of `dir` (safetensors or pytorch_model.bin, single or
+   * sharded), or a GGUF file (`dir` names it, or is a folder without config.json holding one): config, generation
+   * config and weights from the file, block formats kept as stored.
+   */
   static async from_pretrained<T extends LlamaPreTrainedModel>(this: ModelClass<T>, dir: string | ModelDirectory, options: FromPretrainedOptions = {}): Promise<T> {
     const dtype = options.dtype ?? 'auto';
     if (options.progress_callback !== undefined && typeof options.progress_callback !== 'function') {
@@ -117,32 +122,41 @@ export abstract class LlamaPreTrainedModel extends Module {
     if (!ATTN_IMPLEMENTATIONS.includes(attn)) {
       throw new ArgumentError(`from_pretrained: 'attn_implementation' is '${String(attn)}'; expected one of ${ATTN_IMPLEMENTATIONS.join(', ')}`);
     }
-    // Set before the weights load (a failed load disposes the model).
-    const directory = toModelDirectory(dir);
-    const config = options.config instanceof LlamaConfig
-      ? options.config
-      : await LlamaConfig.from_pretrained(directory, options.config ?? {});
     if (options.num_threads !== undefined && (!Number.isSafeInteger(options.num_threads) || options.num_threads < 1)) {
       throw new ArgumentError(`from_pretrained: 'num_threads' must be a positive integer, got ${String(options.num_threads)}`);
     }
     if (options.use_mmap !== undefined && typeof options.use_mmap !== 'boolean') {
       throw new ArgumentError(`from_pretrained: 'use_mmap' must be a boolean, got ${typeof options.use_mmap}`);
     }
-    const backend = await backendFor(options.device, options.num_threads);
-    if (options.use_mmap === true && !backend.mapFile) {
-      throw new ArgumentError(`from_pretrained: 'use_mmap' is true, but the '${backend.name}' backend cannot map files here (leave use_mmap out)`);
-    }
-    const model = new this(config, backend);
-    model.attn_implementation = attn;
+    const gguf = await ggufLocation(dir);
+    const directory = gguf ? gguf.directory : toModelDirectory(dir);
+    const given = options.config instanceof LlamaConfig ? options.config : undefined;
     let checkpoint: OpenedCheckpoint | undefined;
+    let model: T | undefined;
     try {
-      model.generation_config = await GenerationConfig.from_model_dir(directory, config);
-      checkpoint = await openCheckpoint(directory);
+      let config: LlamaConfig;
+      if (gguf) {
+        const opened = await openGgufCheckpoint(directory, gguf.file, given ? {} : (options.config as Record<string, unknown> | undefined) ?? {});
+        checkpoint = opened.checkpoint;
+        config = given ?? opened.config;
+      } else {
+        config = given ?? await LlamaConfig.from_pretrained(directory, options.config ?? {});
+      }
+      const backend = await backendFor(options.device, options.num_threads);
+      if (options.use_mmap === true && !backend.mapFile) {
+        throw new ArgumentError(`from_pretrained: 'use_mmap' is true, but the '${backend.name}' backend cannot map files here (leave use_mmap out)`);
+      }
+      // Set before the weights load (a failed load disposes the model).
+      model = new this(config, backend);
+      model.attn_implementation = attn;
+      model.generation_config = gguf ? GenerationConfig.from_model_config(config) : await GenerationConfig.from_model_dir(directory, config);
+      checkpoint ??= await openCheckpoint(directory);
       await loadWeights(model, checkpoint, backend, {
-        dtype, basePrefix: this.basePrefix, where: directory.name, progressCallback: options.progress_callback, map: options.use_mmap !== false,
+        dtype, basePrefix: this.basePrefix, where: gguf ? `${directory.name}/${gguf.file}` : directory.name,
+        progressCallback: options.progress_callback, map: options.use_mmap !== false,
       });
     } catch (error) {
-      model.dispose();
+      model?.dispose();
       throw error;
     } finally {
       await checkpoint?.close();

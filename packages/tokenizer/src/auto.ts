@@ -1,4 +1,5 @@
-import { ArgumentError, FileFormatError, type ModelDirectory, toModelDirectory } from '@cria/core';
+import { ArgumentError, FileFormatError, type ModelDirectory, ggufLocation, readGguf, toModelDirectory } from '@cria/core';
+import { ggufTokenizerParts } from './gguf/from-gguf.js';
 import { PreTrainedTokenizerFast } from './fast.js';
 import { LlamaTokenizerFast } from './llama-fast.js';
 import { readBytes, readTokenizerConfig } from './load-config.js';
@@ -23,12 +24,27 @@ const LLAMA_CLASSES = new Set(['LlamaTokenizer', 'LlamaTokenizerFast', 'CodeLlam
  * Picks and loads the tokenizer of a model folder as transformers' AutoTokenizer does:
  * tokenizer_config.json's tokenizer_class (LlamaTokenizer -> LlamaTokenizerFast when use_fast), the
  * tokenizer.json when there is one, otherwise tokenizer.model: SentencePiece -> LlamaTokenizer,
- * Meta's Llama 3 tiktoken file -> converted to the Llama 3 tokenizer.json.
+ * Meta's Llama 3 tiktoken file -> converted to the Llama 3 tokenizer.json. A GGUF file (`dir` names it, or is a folder
+ * without config.json holding one): the fast tokenizer built from its `tokenizer.ggml.*` metadata.
  */
 export class AutoTokenizer {
   static async from_pretrained(dir: string | ModelDirectory, options: AutoTokenizerOptions = {}): Promise<PreTrainedTokenizer> {
-    const directory = toModelDirectory(dir);
     const { use_fast = true, llama3_version, ...overrides } = options;
+    const gguf = await ggufLocation(dir);
+    if (gguf) {
+      if (!use_fast) throw new ArgumentError(`AutoTokenizer: ${gguf.file} holds its vocabulary as GGUF metadata, read as a fast tokenizer (leave use_fast out)`);
+      if (llama3_version !== undefined) throw new ArgumentError(`AutoTokenizer: 'llama3_version' names a tiktoken file's special tokens; ${gguf.file} names its own (leave it out)`);
+      const source = await gguf.directory.open(gguf.file);
+      try {
+        const file = await readGguf(source);
+        const { model, tokenizer_json, config } = ggufTokenizerParts(file.metadata, file.file);
+        const init = { config: { ...config, ...overrides }, tokenizer_json, name_or_path: file.file };
+        return model === 'llama' ? new LlamaTokenizerFast(init) : new PreTrainedTokenizerFast(init);
+      } finally {
+        await source.close();
+      }
+    }
+    const directory = toModelDirectory(dir);
     const config = { ...(await readTokenizerConfig(directory)), ...overrides };
     const cls = typeof config.tokenizer_class === 'string' ? config.tokenizer_class : null;
     const hasJson = await directory.exists('tokenizer.json');

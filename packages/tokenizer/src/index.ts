@@ -28,3 +28,4 @@ export { parseTiktoken, type TiktokenEntry } from './tiktoken/parse.js';
 export { tiktokenToTokenizerJson, llama3TokenizerConfig, type TiktokenToJsonOptions } from './tiktoken/to-json.js';
 export { llama3SpecialTokens, LLAMA3_PATTERN, type Llama3Version } from './tiktoken/special-tokens.js';
 export { LLAMA3_CHAT_TEMPLATE, LLAMA31_CHAT_TEMPLATE } from './tiktoken/chat-templates.js';
+export { tokenizerFromGguf, ggufTokenizerParts, GGUF_TOKENIZER_MODELS, GGUF_LLAMA3_PRE, type GgufTokenizerParts } from './gguf/from-gguf.js';

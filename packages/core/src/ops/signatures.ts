@@ -1,7 +1,7 @@
 // The dtypes each op takes, argument by argument: one declarative table for every backend. A backend that takes more
 // (the CUDA caches in float16 / bfloat16) overrides the rows that differ.
 import type { OpName } from '../backend.js';
-import type { DType } from '../dtype.js';
+import { type DType, QUANT_DTYPES } from '../dtype.js';
 
 export const WEIGHT_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 export const MASK_DTYPES: readonly DType[] = ['float32', 'int32'];
@@ -105,6 +105,27 @@ export function signatureMismatch(signature: OpSignature, dtypes: readonly DType
   }
   return null;
 }
+
+/** Weights a backend with block-format kernels takes: the float ones and llama.cpp's block formats. */
+export const BLOCK_WEIGHT_DTYPES: readonly DType[] = [...WEIGHT_DTYPES, ...QUANT_DTYPES];
+
+/**
+ * The rows that change for a backend whose kernels read llama.cpp's block formats (dequantized in registers): the
+ * matrices of embedding, linear, linearSiluMul and linearMany. Biases and norms stay float. (A block-format tensor's
+ * rows are whole blocks by construction: its in_features is a multiple of the block size.)
+ */
+export const BLOCK_WEIGHT_SIGNATURES: Partial<Record<OpName, OpSignature>> = {
+  embedding: { names: ['weight', 'ids'], required: [BLOCK_WEIGHT_DTYPES, I32] },
+  linear: { names: ['x', 'weight', 'bias'], required: [F32, BLOCK_WEIGHT_DTYPES], optional: [WEIGHT_DTYPES] },
+  linearSiluMul: {
+    names: ['x', 'gate', 'up', 'gateBias', 'upBias'],
+    required: [F32, BLOCK_WEIGHT_DTYPES, BLOCK_WEIGHT_DTYPES],
+    optional: [WEIGHT_DTYPES, WEIGHT_DTYPES],
+    sameDType: [[1, 2], [3, 4]],
+    allOptionalOrNone: true,
+  },
+  linearMany: { names: ['x'], required: [F32], repeated: [BLOCK_WEIGHT_DTYPES, WEIGHT_DTYPES] },
+};
 
 /** The table with some rows replaced: a backend's few lines of overrides. */
 export function withSignatures(overrides: Partial<Record<OpName, OpSignature>>, base: OpSignatures = OP_SIGNATURES): OpSignatures {

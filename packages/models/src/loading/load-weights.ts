@@ -1,6 +1,6 @@
 // Loads checkpoint tensors into a module tree, file by file, tensor by tensor, by ranges where it can.
-import { ArgumentError, type Backend, CriaError, DTYPE_BYTES, type Tensor, type TypedArray, UnsupportedOpError, hostData, shapeSize } from '@cria/core';
-import type { Module, Parameter } from '../nn/module.js';
+import { ArgumentError, type Backend, CriaError, type DType, type Tensor, type TypedArray, UnsupportedOpError, dtypeArrayLength, dtypeByteLength, hostData, isQuantDType } from '@cria/core';
+import type { Module } from '../nn/module.js';
 import { convertFloats } from './float-conversion.js';
 import { LoadProgress, type ProgressCallback } from './progress.js';
 import { StagingBuffer, convertingRangeReader, uploadChunkBytes } from './ranged-reads.js';
@@ -42,6 +42,7 @@ export async function loadWeights(model: Module, source: WeightSource, backend: 
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new ArgumentError(`loadWeights: 'chunkBytes' must be a positive integer, got ${String(chunkBytes)}`);
   const named = model.namedParameters();
   const plan = planWeights(named, source, options.dtype, options.basePrefix, options.where);
+  checkSupport(backend, plan, options.where);
   checkFits(backend, plan, options);
   const fileBytes = new Map<string, number>();
   for (const w of plan) fileBytes.set(w.file, (fileBytes.get(w.file) ?? 0) + w.storedBytes);
@@ -53,7 +54,6 @@ export async function loadWeights(model: Module, source: WeightSource, backend: 
       ? await uploadByRanges(backend, source, weight, chunkBytes, staging, progress)
       : await uploadWhole(backend, source, weight, progress));
   }
-  checkSupport(backend, named.map(([, p]) => p));
   progress.ready();
 }
 
@@ -64,7 +64,7 @@ function checkFits(backend: Backend, plan: readonly PlannedWeight[], options: Lo
   const limit = backend.memoryLimit;
   if (limit === undefined) return;
   let bytes = 0;
-  for (const w of plan) bytes += shapeSize(w.param.shape) * DTYPE_BYTES[w.target];
+  for (const w of plan) bytes += dtypeByteLength(w.target, w.param.shape);
   if (bytes <= limit) return;
   const smaller = options.dtype === 'float32' || plan.some((w) => w.target === 'float32' && w.param.shape.length === 2)
     ? ` (dtype 'float16' or 'bfloat16' halves the matrices)`
@@ -103,14 +103,13 @@ function counted(tensor: Tensor, weight: PlannedWeight, progress: LoadProgress):
 async function uploadByRanges(backend: Backend, source: WeightSource, weight: PlannedWeight, chunkBytes: number, staging: StagingBuffer, progress: LoadProgress): Promise<Tensor> {
   const readStored = (offset: number, target: Uint8Array) => source.readTensorRange!(weight.key, offset, target);
   const readRange = convertingRangeReader(readStored, weight.stored, weight.target, staging);
-  const targetElementBytes = DTYPE_BYTES[weight.target];
-  const storedElementBytes = DTYPE_BYTES[weight.stored];
+  // Progress counts stored bytes: the elements uploaded so far, at their stored size (a block format is kept as stored).
+  const toStored = isQuantDType(weight.target) ? (bytes: number) => bytes : elementRatio(weight.stored, weight.target);
   let reported = 0;
   return backend.uploadByRanges!(weight.param.shape, weight.target, readRange, {
     chunkBytes: uploadChunkBytes(chunkBytes, weight.stored, weight.target),
     onProgress: (bytesDone) => {
-      // Progress counts stored bytes: the elements uploaded so far, at their stored size.
-      const storedDone = Math.floor(bytesDone / targetElementBytes) * storedElementBytes;
+      const storedDone = toStored(bytesDone);
       progress.advance(storedDone - reported);
       reported = storedDone;
     },
@@ -119,14 +118,24 @@ async function uploadByRanges(backend: Backend, source: WeightSource, weight: Pl
 
 async function uploadWhole(backend: Backend, source: WeightSource, weight: PlannedWeight, progress: LoadProgress): Promise<Tensor> {
   const host = await source.get(weight.key);
-  const data = convertFloats(hostData(host).subarray(0, host.size) as TypedArray, weight.stored, weight.target);
+  const stored = hostData(host).subarray(0, dtypeArrayLength(host.dtype, host.shape)) as TypedArray;
+  const data = isQuantDType(weight.stored) || isQuantDType(weight.target) ? stored : convertFloats(stored, weight.stored, weight.target);
   host.dispose();
   return counted(backend.upload(data, weight.param.shape, weight.target), weight, progress);
 }
 
-function checkSupport(backend: Backend, params: Parameter[]): void {
-  for (const dtype of new Set(params.filter((p) => p.kind === 'matrix').map((p) => p.value.dtype))) {
-    if (!backend.supports('linear', ['float32', dtype])) throw new UnsupportedOpError(backend.name, 'linear', ['float32', dtype]);
-    if (!backend.supports('embedding', [dtype, 'int32'])) throw new UnsupportedOpError(backend.name, 'embedding', [dtype, 'int32']);
+/** Stored bytes of the whole elements in `bytes` bytes of `target` (float dtypes). */
+function elementRatio(stored: DType, target: DType): (bytes: number) => number {
+  const storedBytes = dtypeByteLength(stored, [1]);
+  const targetBytes = dtypeByteLength(target, [1]);
+  return (bytes) => Math.floor(bytes / targetBytes) * storedBytes;
+}
+
+/** Before anything loads: the backend runs the matrices' dtypes (a block format on a backend without its kernels is refused by name). */
+function checkSupport(backend: Backend, plan: readonly PlannedWeight[], where: string): void {
+  for (const dtype of new Set(plan.filter((w) => w.param.kind === 'matrix').map((w) => w.target))) {
+    const why = isQuantDType(dtype) ? `${where} holds ${dtype} weights, which the ${backend.name} backend does not run (the cpu and reference backends do)` : undefined;
+    if (!backend.supports('linear', ['float32', dtype])) throw new UnsupportedOpError(backend.name, 'linear', ['float32', dtype], why);
+    if (!backend.supports('embedding', [dtype, 'int32'])) throw new UnsupportedOpError(backend.name, 'embedding', ['float32', dtype], why);
   }
 }

@@ -1,5 +1,5 @@
 // Reading one tensor by byte ranges for Backend.uploadByRanges, converting its dtype chunk by chunk.
-import { DTYPE_BYTES, typedArrayView } from '@cria/core';
+import { DTYPE_BYTES, type QuantDType, isQuantDType, quantBlock, typedArrayView } from '@cria/core';
 import { type FloatDType, convertFloats } from './float-conversion.js';
 
 /** Fills `target` with the `target.byteLength` bytes at `offset` of one tensor's stored data. */
@@ -24,7 +24,12 @@ export class StagingBuffer {
  * The largest upload chunk (in bytes of the `target` dtype) whose stored bytes and converted bytes both
  * fit in `chunkBytes`: a whole number of elements, at least one.
  */
-export function uploadChunkBytes(chunkBytes: number, stored: FloatDType, target: FloatDType): number {
+export function uploadChunkBytes(chunkBytes: number, stored: FloatDType | QuantDType, target: FloatDType | QuantDType): number {
+  if (isQuantDType(stored) || isQuantDType(target)) {
+    // A block format is read as stored: whole blocks per chunk.
+    const { blockBytes } = quantBlock(isQuantDType(target) ? target : (stored as QuantDType));
+    return Math.max(1, Math.floor(chunkBytes / blockBytes)) * blockBytes;
+  }
   const widest = Math.max(DTYPE_BYTES[stored], DTYPE_BYTES[target]);
   return Math.max(1, Math.floor(chunkBytes / widest)) * DTYPE_BYTES[target];
 }
@@ -37,11 +42,11 @@ export function uploadChunkBytes(chunkBytes: number, stored: FloatDType, target:
  */
 export function convertingRangeReader(
   readStored: StoredRangeReader,
-  stored: FloatDType,
-  target: FloatDType,
+  stored: FloatDType | QuantDType,
+  target: FloatDType | QuantDType,
   staging: StagingBuffer,
 ): (offset: number, length: number) => Promise<Uint8Array> {
-  if (stored === target) {
+  if (stored === target || isQuantDType(stored) || isQuantDType(target)) {
     return async (offset, length) => {
       const bytes = staging.take(length);
       await readStored(offset, bytes);

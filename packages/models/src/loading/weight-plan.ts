@@ -1,5 +1,5 @@
 // Which checkpoint tensor fills which parameter: module paths are checkpoint keys, so this is a walk.
-import { DTYPE_BYTES, FileFormatError, shapeSize } from '@cria/core';
+import { FileFormatError, type QuantDType, dtypeByteLength, isQuantDType } from '@cria/core';
 import type { Parameter } from '../nn/module.js';
 import { FLOAT_DTYPES, type FloatDType } from './float-conversion.js';
 import type { WeightSource } from './weight-source.js';
@@ -19,8 +19,9 @@ export const UNNAMED_FILE = 'weights';
 export interface PlannedWeight {
   param: Parameter;
   key: string;
-  stored: FloatDType;
-  target: FloatDType;
+  /** A float dtype, or a block format (kept as stored: target equals stored). */
+  stored: FloatDType | QuantDType;
+  target: FloatDType | QuantDType;
   file: string;
   byteOffset: number;
   /** Bytes of the tensor as stored. */
@@ -64,12 +65,16 @@ export function planWeights(named: [string, Parameter][], source: WeightSource, 
     const info = source.info(key);
     if (info.shape.length !== param.shape.length || info.shape.some((d, i) => d !== param.shape[i])) {
       faults.push(`weight '${key}' has shape [${info.shape.join(', ')}], expected [${param.shape.join(', ')}]`);
+    } else if (info.dtype && isQuantDType(info.dtype)) {
+      const fault = quantFault(key, info.dtype, param.kind, dtype);
+      if (fault) faults.push(fault);
+      else plan.push({ param, key, stored: info.dtype, target: info.dtype, file: info.file ?? UNNAMED_FILE, byteOffset: info.byteOffset ?? 0, storedBytes: dtypeByteLength(info.dtype, info.shape) });
     } else if (!info.dtype || !FLOAT_DTYPES.includes(info.dtype)) {
       faults.push(`weight '${key}' has dtype ${info.dtype ?? 'unsupported'}, expected float32, float16 or bfloat16`);
     } else {
       const stored = info.dtype as FloatDType;
       const target: FloatDType = param.kind === 'vector' ? 'float32' : dtype === 'auto' ? stored : dtype;
-      const storedBytes = shapeSize(info.shape) * DTYPE_BYTES[stored];
+      const storedBytes = dtypeByteLength(stored, info.shape);
       plan.push({ param, key, stored, target, file: info.file ?? UNNAMED_FILE, byteOffset: info.byteOffset ?? 0, storedBytes });
     }
   }
@@ -77,6 +82,13 @@ export function planWeights(named: [string, Parameter][], source: WeightSource, 
   const fileOrder = new Map<string, number>();
   for (const w of plan) if (!fileOrder.has(w.file)) fileOrder.set(w.file, fileOrder.size);
   return plan.sort((a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || a.byteOffset - b.byteOffset);
+}
+
+/** Why a block-format weight cannot load as asked, or null: matrices only, kept as stored. */
+function quantFault(key: string, stored: QuantDType, kind: Parameter['kind'], dtype: LoadDType): string | null {
+  if (kind === 'vector') return `weight '${key}' is ${stored}; a vector (norm, bias) must be float32, float16 or bfloat16`;
+  if (dtype !== 'auto') return `weight '${key}' is ${stored}: dtype '${dtype}' would dequantize it, which cria does not do at load (leave dtype out to run the blocks as stored)`;
+  return null;
 }
 
 function list(names: string[]): string {
