@@ -5,7 +5,7 @@ import type { WeightDType } from './checkpoint.js';
 
 export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llama-3.2-1b] [--dtype float32|float16|bfloat16]
     [--threads N (2)] [--prompt-length N (128)] [--new-tokens N (128)] [--repetitions N (3)] [--quick]
-    [--device cpu|auto|webgpu|cuda (cpu)] [--cpu-build addon|wasm] [--seed N (0)] [--cache DIR] [--no-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
+    [--device cpu|auto|webgpu|cuda|reference (cpu)] [--cpu-build addon|wasm] [--seed N (0)] [--cache DIR] [--no-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
   cria (AutoModelForCausalLM.from_pretrained(dir, { device })) and llama.cpp (node-llama-cpp 3.21.1, prebuilt CPU build)
   on the same seeded random-weight checkpoint and its GGUF, interleaved, each run in its own process; prints one JSON
   object: per-engine medians and samples of prefill tokens/s, decode tokens/s (batch 1, greedy), time to first token
@@ -43,7 +43,7 @@ export interface BenchOptions {
 export type Command = { kind: 'help' } | { kind: 'bench'; options: BenchOptions } | { kind: 'check-greedy'; device: string; cache: string | undefined } | { kind: 'worker'; engine: string; request: string };
 
 const DTYPES: readonly WeightDType[] = ['float32', 'float16', 'bfloat16'];
-const DEVICES = ['cpu', 'auto', 'webgpu', 'cuda'];
+const DEVICES = ['cpu', 'auto', 'webgpu', 'cuda', 'reference'];
 
 function int(name: string, value: string | undefined, min: number, fallback: number): number {
   if (value === undefined) return fallback;

@@ -1,8 +1,9 @@
 // Do the engines compute the same thing? llama.cpp on the GGUF cria writes of fixtures/models/llama2c-260k (trained
-// weights), greedy from BOS, against cria on the safetensors folder and against llama2.c's run.c (the fixture's reference).
+// weights), greedy from BOS, against cria on the safetensors folder and against llama2.c's run.c (the fixture's reference);
+// then, for each GGUF type cria writes (float and quantized), llama.cpp and cria both on that one file.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeLlamaGguf } from '@cria/convert';
+import { type QuantFileType, writeLlamaGguf } from '@cria/convert';
 import { fixture } from '@cria/core/testing';
 import { cacheDir, log } from './cache.js';
 import { commonPrefix } from './stats.js';
@@ -41,5 +42,25 @@ export async function checkGreedy(device: string, cache: string | undefined): Pr
     },
     note: 'llama.cpp runs with an F32 KV cache here; its default F16 cache is also run: run.c\'s smallest top-2 logit margin over the 255 steps is 1.1e-3, at step 213',
     llama_cpp_ids_head: llama.slice(0, 24),
+    same_gguf: await sameGguf(dir, device, cache, runc[0]!),
   };
+}
+
+/** The GGUF types both engines run from one file here (hidden size 64: the K-quant mixes fall back to Q5_0 / Q8_0 rows). */
+const FILE_TYPES: readonly ('float32' | 'float16' | 'bfloat16' | QuantFileType)[] = ['float32', 'float16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k_m'];
+
+/** For each file type: llama.cpp and cria on the same GGUF file, greedy from BOS, 32 new tokens and 255. */
+async function sameGguf(dir: string, device: string, cache: string | undefined, bos: number): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const dtype of FILE_TYPES) {
+    const gguf = join(cacheDir(cache), `llama2c-260k-${dtype}.gguf`);
+    await writeLlamaGguf(dir, gguf, { dtype, name: 'llama2c-260k' });
+    const request = { dir: gguf, gguf, prompt: [bos], newTokens: 255, threads: 1, device, mmap: false, llamaKv: 'F32' as const, warmup: false };
+    const llama = (await runInChild('llama.cpp', request)).ids;
+    const cria = (await runInChild('cria', request)).ids;
+    const agree = commonPrefix(llama, cria);
+    out.push({ dtype, first_32_agree: agree >= 32, leading_ids_equal: agree, of: Math.max(llama.length, cria.length), llama_cpp_head: llama.slice(0, 12), cria_head: cria.slice(0, 12) });
+    log(`${dtype}: llama.cpp and cria agree on the first ${agree} of ${llama.length} ids`);
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { ArgumentError, type ByteSource, FileFormatError, fileSource, parseSafet
 import type { FloatDType } from '../convert/dtype-cast.js';
 import { type LlamaFileTypeName, llama3RopeFactors, llamaModelMetadata } from './llama-metadata.js';
 import { type FloatGgmlType, type HfTensor, llamaGgufTensors } from './llama-tensors.js';
+import { isQuantFileType, QUANT_FILE_TYPES, type QuantFileType } from './quant-plan.js';
 import { addLlamaVocab, type LlamaTokenizerFiles } from './llama-vocab.js';
 import { type GgufLayout, type GgufTensor, writeGguf } from './writer.js';
 
@@ -26,8 +27,12 @@ export interface ReadLlamaGgufSourceOptions {
 }
 
 export interface WriteLlamaGgufOptions extends ReadLlamaGgufSourceOptions {
-  /** Type of the weight matrices; 1-D tensors and norms stay float32 (default float16, as the script's --outtype). */
-  dtype?: FloatDType;
+  /**
+   * Type of the weight matrices; 1-D tensors and norms stay float32 (default float16, as the script's --outtype). A
+   * quantized file type quantizes them as llama.cpp's llama-quantize does (its mixes and fallbacks, its reference
+   * quantizers: the blocks are the ones llama-quantize writes from the same float32 values).
+   */
+  dtype?: FloatDType | QuantFileType;
   /** general.name; default: the source's name. */
   name?: string;
   /** tokenizer.ggml.pre for a byte-level BPE tokenizer that is not Llama 3's. */
@@ -134,7 +139,9 @@ async function partNames(dir: string): Promise<string[]> {
 export async function writeLlamaGguf(input: string | LlamaGgufSource, outPath: string, options: WriteLlamaGgufOptions = {}): Promise<WriteLlamaGgufResult> {
   if (typeof outPath !== 'string' || outPath === '') throw new ArgumentError(`writeLlamaGguf: outPath must be a file path, got ${String(outPath)}`);
   const dtype = options.dtype ?? 'float16';
-  if (!Object.hasOwn(OUT_TYPE, dtype)) throw new ArgumentError(`writeLlamaGguf: dtype must be one of ${Object.keys(OUT_TYPE).join(', ')}, got ${String(dtype)}`);
+  if (!Object.hasOwn(OUT_TYPE, dtype) && !isQuantFileType(dtype)) {
+    throw new ArgumentError(`writeLlamaGguf: dtype must be one of ${[...Object.keys(OUT_TYPE), ...Object.keys(QUANT_FILE_TYPES)].join(', ')}, got ${String(dtype)}`);
+  }
   if (typeof input === 'string') {
     const source = await readLlamaGgufSource(input, options);
     try {
@@ -151,7 +158,7 @@ export async function writeLlamaGguf(input: string | LlamaGgufSource, outPath: s
     throw new ArgumentError(`writeLlamaGguf: config.architectures is ${JSON.stringify(architectures)}; only LlamaForCausalLM converts to GGUF here`);
   }
   const config = LlamaConfig.from_dict(input.config);
-  const { type, fileType } = OUT_TYPE[dtype];
+  const { type, fileType } = isQuantFileType(dtype) ? { type: dtype, fileType: QUANT_FILE_TYPES[dtype].fileType } : OUT_TYPE[dtype];
   const tensors: GgufTensor[] = [];
   const factors = llama3RopeFactors(config);
   if (factors) {
@@ -160,6 +167,7 @@ export async function writeLlamaGguf(input: string | LlamaGgufSource, outPath: s
   }
   tensors.push(...llamaGgufTensors(input.tensors, {
     outType: type,
+    numLayers: config.num_hidden_layers,
     numAttentionHeads: config.num_attention_heads,
     numKeyValueHeads: config.numKvHeads,
     tied: config.tie_word_embeddings,

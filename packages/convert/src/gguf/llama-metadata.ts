@@ -1,6 +1,7 @@
 // The general.* and llama.* metadata of a Llama checkpoint, in the order convert_hf_to_gguf.py writes them
 // (TextModel.set_gguf_parameters, then LlamaModel's), and the llama3 RoPE factors it adds as `rope_freqs`.
 import type { LlamaConfig } from '@cria/config';
+export { llama3RopeFactors } from '@cria/config';
 import { GGML_QUANT_VERSION, LLAMA_FILE_TYPE } from '@cria/core';
 import { type GgufMetadata, gguf } from './metadata.js';
 
@@ -65,36 +66,4 @@ export function llamaModelMetadata(config: LlamaConfig, options: LlamaMetadataOp
   m.set('llama.rope.dimension_count', gguf.uint32(config.headDim));
   m.set('general.quantization_version', gguf.uint32(GGML_QUANT_VERSION));
   return m;
-}
-
-/**
- * The llama3 RoPE factors (`rope_freqs.weight`, one per frequency) as LlamaModel.generate_extra_tensors
- * computes them in float32, or null for other RoPE types. `original_max_position_embeddings` comes from the
- * RoPE parameters, as transformers reads it. (The script computes base ** (i / dim) with torch's float32 pow,
- * which can differ from the correctly rounded value here by one ulp for some (base, dim); not for
- * Llama 3.1/3.2's.)
- */
-export function llama3RopeFactors(config: LlamaConfig): Float32Array | null {
-  const rope = config.rope_parameters;
-  if (rope.rope_type !== 'llama3') return null;
-  const f = Math.fround;
-  const dim = config.headDim;
-  const factor = rope.factor ?? 8.0;
-  const low = rope.low_freq_factor ?? 1.0;
-  const high = rope.high_freq_factor ?? 4.0;
-  const oldContext = rope.original_max_position_embeddings ?? 8192;
-  const lowWavelen = oldContext / low;
-  const highWavelen = oldContext / high;
-  const out = new Float32Array(dim / 2);
-  for (let i = 0; i < dim / 2; i++) {
-    const freq = f(1 / f(Math.pow(rope.rope_theta, f((2 * i) / dim))));
-    const wavelen = f(f(2 * Math.PI) / freq);
-    if (wavelen < highWavelen) out[i] = 1;
-    else if (wavelen > lowWavelen) out[i] = factor;
-    else {
-      const smooth = f(f(f(oldContext / wavelen) - low) / (high - low));
-      out[i] = f(1 / f(f(f(1 - smooth) / factor) + smooth));
-    }
-  }
-  return out;
 }

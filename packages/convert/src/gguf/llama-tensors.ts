@@ -1,10 +1,10 @@
 // Hugging Face Llama tensors -> GGUF tensors as convert_hf_to_gguf.py's LlamaModel maps them: llama.cpp's
 // names, q/k rows permuted from rotate-half to interleaved, 1-D tensors and norms in F32, the rest in the
 // output type. Data is read from byte sources by ranges and converted chunk by chunk.
-import { ArgumentError, type ByteSource } from '@cria/core';
+import { ArgumentError, type ByteSource, type GgmlTypeName, type QuantType, ggufTensorName, quantize } from '@cria/core';
+import { isQuantFileType, type QuantFileType, quantTensorType } from './quant-plan.js';
 import { elementCopier, type FloatDType } from '../convert/dtype-cast.js';
 import { permutedRow } from '../convert/tensor-plan.js';
-import type { GgmlTypeName } from '@cria/core';
 import type { GgufTensor } from './writer.js';
 
 /** A tensor of a Hugging Face checkpoint: `shape` row-major, its bytes at `offset` in `source`. */
@@ -16,34 +16,9 @@ export interface HfTensor {
   offset: number;
 }
 
-const LAYER_MODULES: Readonly<Record<string, string>> = {
-  input_layernorm: 'attn_norm',
-  'self_attn.q_proj': 'attn_q',
-  'self_attn.k_proj': 'attn_k',
-  'self_attn.v_proj': 'attn_v',
-  'self_attn.o_proj': 'attn_output',
-  post_attention_layernorm: 'ffn_norm',
-  'mlp.gate_proj': 'ffn_gate',
-  'mlp.up_proj': 'ffn_up',
-  'mlp.down_proj': 'ffn_down',
-};
-
 /** Checkpoint entries convert_hf_to_gguf.py drops (buffers, not weights). */
 export function isSkippedTensor(name: string): boolean {
   return /\.(attention\.masked_bias|attention\.bias|rotary_emb\.inv_freq)$/.test(name);
-}
-
-/** llama.cpp's name of a LlamaForCausalLM tensor ('model.layers.3.self_attn.q_proj.weight' -> 'blk.3.attn_q.weight'), or null. */
-export function ggufTensorName(name: string): string | null {
-  const m = /^(.*)\.(weight|bias)$/.exec(name);
-  if (!m) return null;
-  const [, base, suffix] = m as unknown as [string, string, string];
-  if (base === 'model.embed_tokens') return `token_embd.${suffix}`;
-  if (base === 'model.norm') return `output_norm.${suffix}`;
-  if (base === 'lm_head') return `output.${suffix}`;
-  const layer = /^model\.layers\.(\d+)\.(.+)$/.exec(base);
-  const module = layer ? LAYER_MODULES[layer[2]!] : undefined;
-  return module ? `blk.${Number(layer![1])}.${module}.${suffix}` : null;
 }
 
 /** F32 for 1-D tensors, norms and anything not a `.weight`; the file's type for the other weights. */
@@ -62,8 +37,10 @@ const BYTES: Readonly<Record<FloatDType, number>> = { float32: 4, float16: 2, bf
 export const CHUNK_BYTES = 8 << 20;
 
 export interface LlamaTensorOptions {
-  /** The output type of the weight matrices. */
-  outType: FloatGgmlType;
+  /** The output type of the weight matrices: a float type, or a quantized file type (each tensor's type from quantTensorType). */
+  outType: FloatGgmlType | QuantFileType;
+  /** Layers of the model (for a quantized file type's per-layer choices). */
+  numLayers: number;
   numAttentionHeads: number;
   numKeyValueHeads: number;
   /** Skip lm_head (tied embeddings: llama.cpp uses token_embd when `output` is absent). */
@@ -81,15 +58,30 @@ export function llamaGgufTensors(tensors: readonly HfTensor[], options: LlamaTen
     const name = ggufTensorName(t.name);
     if (name === null) throw new ArgumentError(`writeLlamaGguf: cannot map tensor '${t.name}' to a GGUF name (not a LlamaForCausalLM weight)`);
     if (!Object.hasOwn(BYTES, t.dtype)) throw new ArgumentError(`writeLlamaGguf: tensor '${t.name}' is ${String(t.dtype)}; only float32, float16 and bfloat16 tensors are written`);
-    const type = ggufTypeFor(name, t.shape.length, options.outType);
+    // A quantized file quantizes the matrices a float file would write in its type; the rest stays F32.
+    const quantized = isQuantFileType(options.outType) && ggufTypeFor(name, t.shape.length, 'F16') === 'F16';
+    const type: GgmlTypeName = quantized
+      ? quantTensorType({ name, shape: t.shape }, options.outType as QuantFileType, options.numLayers, !options.tied)
+      : ggufTypeFor(name, t.shape.length, isQuantFileType(options.outType) ? 'F32' : options.outType);
     const heads = /(^|\.)q_proj\.(weight|bias)$/.test(t.name) ? options.numAttentionHeads : /(^|\.)k_proj\.(weight|bias)$/.test(t.name) ? options.numKeyValueHeads : 0;
     const rows = t.shape[0] ?? 1;
     if (heads > 0 && rows % (2 * heads) !== 0) {
       throw new ArgumentError(`writeLlamaGguf: tensor '${t.name}' has ${rows} rows, not ${heads} heads of an even size (num_attention_heads / num_key_value_heads)`);
     }
-    out.push({ name, type, shape: [...t.shape], data: () => convertedRows(t, DTYPE_OF[type], heads) });
+    out.push({ name, type, shape: [...t.shape], data: () => (isFloatGgmlType(type) ? convertedRows(t, DTYPE_OF[type], heads) : quantizedRows(t, type, heads)) });
   }
   return out;
+}
+
+const isFloatGgmlType = (type: GgmlTypeName): type is FloatGgmlType => type === 'F32' || type === 'F16' || type === 'BF16';
+
+/** The tensor's rows as float32 (permuted as convertedRows does), quantized to `type` chunk by chunk (llama.cpp's reference quantizers). */
+async function* quantizedRows(t: HfTensor, type: GgmlTypeName, heads: number): AsyncGenerator<Uint8Array> {
+  const cols = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  for await (const chunk of convertedRows(t, 'float32', heads)) {
+    const values = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 4);
+    yield quantize(type as QuantType, values.byteOffset % 4 === 0 ? values : new Float32Array(values), values.length / cols, cols);
+  }
 }
 
 /** The tensor's rows read by ranges and converted to `dtype`; with `heads`, rows permuted per head (whole heads per chunk). */

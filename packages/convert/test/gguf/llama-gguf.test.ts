@@ -106,7 +106,7 @@ describe('q and k rows: HF rotate-half -> GGUF interleaved', () => {
     const [q, b] = llamaGgufTensors([
       { name: 'model.layers.0.self_attn.q_proj.weight', dtype: 'float32', shape: [rows, cols], source: counting, offset: 0 },
       { name: 'model.layers.0.self_attn.q_proj.bias', dtype: 'float32', shape: [rows], source: bytesSource(new Uint8Array(bias.buffer), 'b'), offset: 0 },
-    ], { outType: 'F32', numAttentionHeads: heads, numKeyValueHeads: 8, tied: false });
+    ], { outType: 'F32', numLayers: 1, numAttentionHeads: heads, numKeyValueHeads: 8, tied: false });
     const chunks: Uint8Array[] = [];
     for await (const chunk of q!.data()) chunks.push(chunk);
     expect(Math.max(...counting.reads.map((r) => r.length))).toBeLessThanOrEqual(CHUNK_BYTES);
@@ -152,7 +152,7 @@ describe('writeLlamaGguf refuses hostile arguments, naming them', () => {
   const path = () => join(out, 'hostile.gguf');
   it.each([
     ['outPath', () => writeLlamaGguf(base(), ''), /writeLlamaGguf: outPath must be a file path/],
-    ['dtype', () => writeLlamaGguf(base(), path(), { dtype: 'int8' as 'float32' }), /writeLlamaGguf: dtype must be one of float32, float16, bfloat16, got int8/],
+    ['dtype', () => writeLlamaGguf(base(), path(), { dtype: 'int8' as 'float32' }), /writeLlamaGguf: dtype must be one of float32, float16, bfloat16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m, q5_k_m, q6_k, got int8/],
     ['input', () => writeLlamaGguf(null as unknown as string, path()), /writeLlamaGguf: input must be a model folder path or \{ config, tensors, tokenizer \}/],
     ['architectures', () => writeLlamaGguf({ ...base(), config: { ...TINY, architectures: ['MistralForCausalLM'] } }, path()), /config\.architectures is \["MistralForCausalLM"\]/],
     ['an unknown tensor', () => { const s = base(); return writeLlamaGguf({ ...s, tensors: [...s.tensors, { ...s.tensors[0]!, name: 'model.layers.0.foo.weight' }] }, path()); }, /cannot map tensor 'model\.layers\.0\.foo\.weight'/],
