@@ -1,4 +1,5 @@
-// cria convert: Meta's original checkpoint folder -> Hugging Face layout, with the flags of
+// cria convert: Meta's original checkpoint folder -> Hugging Face layout (or, with --to gguf, a Hugging Face folder ->
+// GGUF), with the flags of
 // transformers' convert_llama_weights_to_hf.py, a progress bar on stderr, and --verify (load the
 // result with @cria/models and run one forward pass).
 import { CriaError } from '@cria/core';
@@ -12,6 +13,7 @@ import {
 } from '@cria/convert';
 import { join } from 'node:path';
 import { DEVICES, UsageError, choiceFlag, intFlag, parseFlags } from '../args.js';
+import { CONVERT_GGUF_HELP, runConvertGguf } from './convert-gguf.js';
 
 export const CONVERT_HELP = `cria convert --input_dir <meta dir> --output_dir <hf dir> [--model_size 7B|...|tokenizer_only]
     [--llama_version 1|2|3|3.1|3.2|Guard-3] [--num_shards N] [--max_shard_size 5GB]
@@ -20,7 +22,8 @@ export const CONVERT_HELP = `cria convert --input_dir <meta dir> --output_dir <h
   Converts Meta's params.json + consolidated.NN.pth + tokenizer.model into config.json,
   model(-0000N-of-0000M).safetensors, generation_config.json and the tokenizer files, one tensor at a
   time (memory: about one merged tensor). The checkpoints are read by a pickle reader that runs no code.
-  --verify loads the result and runs one forward pass.`;
+  --verify loads the result and runs one forward pass.
+${CONVERT_GGUF_HELP}`;
 
 const FLAGS = {
   input_dir: { type: 'string' },
@@ -35,8 +38,17 @@ const FLAGS = {
   no_safe_serialization: { type: 'boolean' },
   verify: { type: 'boolean' },
   device: { type: 'string' },
+  to: { type: 'string' },
+  outfile: { type: 'string' },
+  dtype: { type: 'string' },
+  outtype: { type: 'string' },
+  tokenizer_dir: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Flags only one of the two conversions reads: each refuses the other's by name. */
+const GGUF_ONLY = ['outfile', 'dtype', 'outtype', 'tokenizer_dir'] as const;
+const META_ONLY = ['output_dir', 'model_size', 'llama_version', 'num_shards', 'max_shard_size', 'torch_dtype', 'instruct', 'safe_serialization', 'no_safe_serialization', 'verify', 'device'] as const;
 
 const TORCH_DTYPES = ['bfloat16', 'float16', 'float32', 'auto'] as const;
 
@@ -47,6 +59,11 @@ export async function runConvert(argv: string[]): Promise<void> {
     process.stdout.write(CONVERT_HELP + '\n');
     return;
   }
+  if (v.to !== undefined && v.to !== 'gguf' && v.to !== 'hf') throw new UsageError(`cria convert: --to must be gguf (a Hugging Face folder to GGUF) or hf (Meta's checkpoint to Hugging Face, the default), got '${String(v.to)}'`);
+  const others: readonly string[] = v.to === 'gguf' ? META_ONLY : GGUF_ONLY;
+  const stray = others.find((flag) => (v as Record<string, unknown>)[flag] !== undefined);
+  if (stray) throw new UsageError(`cria convert: --${stray} belongs to ${v.to === 'gguf' ? 'the Meta conversion (leave --to gguf out)' : '--to gguf'}`);
+  if (v.to === 'gguf') return runConvertGguf(v);
   const inputDir = v.input_dir;
   const outputDir = v.output_dir;
   if (typeof inputDir !== 'string' || inputDir === '') throw new UsageError('cria convert: --input_dir <dir> is required');
