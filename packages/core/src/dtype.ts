@@ -1,5 +1,5 @@
 import { ArgumentError } from './errors.js';
-import { GGML_BLOCK, type GgmlTypeName } from './gguf/constants.js';
+import { GGML_BLOCK, GGML_BLOCK_FALLBACK, type GgmlTypeName } from './gguf/constants.js';
 
 /** The element types cria knows, named as torch / transformers name them. */
 export type ElementDType = 'float32' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool' | 'float64';
@@ -21,6 +21,19 @@ export const QUANT_GGML_TYPE: Readonly<Record<QuantDType, GgmlTypeName>> = {
 
 export function isQuantDType(dtype: DType): dtype is QuantDType {
   return Object.hasOwn(QUANT_GGML_TYPE, dtype);
+}
+
+/**
+ * The block format a matrix with rows of `cols` values is quantized to when `dtype` is asked for: `dtype` where the
+ * rows are whole blocks, else llama-quantize's fallback for a K type (q4_k -> q5_0, q5_k -> q5_1, q6_k -> q8_0) where
+ * those fit, else null (the matrix keeps its float dtype).
+ */
+export function quantDTypeForRows(dtype: QuantDType, cols: number): QuantDType | null {
+  if (cols % quantBlock(dtype).blockElements === 0) return dtype;
+  const fallback = GGML_BLOCK_FALLBACK[QUANT_GGML_TYPE[dtype]];
+  if (!fallback) return null;
+  const name = fallback.toLowerCase() as QuantDType;
+  return cols % quantBlock(name).blockElements === 0 ? name : null;
 }
 
 /** Elements per block and bytes per block of a block format. */

@@ -3,7 +3,7 @@
 // the output (and a tied embedding) in Q6_K, the K_M mixes' attn_v and ffn_down in Q6_K on the layers use_more_bits
 // picks, and the fallbacks for rows that are not whole blocks (F16 where llama-quantize would refuse the file, as
 // convert_hf_to_gguf.py's --outtype q8_0 falls back).
-import { GGML_BLOCK, type GgmlTypeName } from '@cria/core';
+import { GGML_BLOCK, GGML_BLOCK_FALLBACK, type GgmlTypeName } from '@cria/core';
 
 /** The whole-file quantized types `writeLlamaGguf` writes (llama-quantize's names, lower case). */
 export type QuantFileType = 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k_m' | 'q5_k_m' | 'q6_k';
@@ -30,9 +30,6 @@ export function useMoreBits(layer: number, layers: number): boolean {
   return layer < eighth || layer >= Math.trunc((7 * layers) / 8) || (layer - eighth) % 3 === 2;
 }
 
-/** The rows' fallback where they are not whole blocks of `type` (llama.cpp's convert_incompatible_tensor). */
-const FALLBACK: Partial<Record<GgmlTypeName, GgmlTypeName>> = { Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0' };
-
 export interface QuantTensor {
   /** The GGUF name (blk.3.attn_v.weight). */
   name: string;
@@ -56,6 +53,6 @@ export function quantTensorType(tensor: QuantTensor, fileType: QuantFileType, la
   if (cols % GGML_BLOCK[type].blockElements === 0) return type;
   // A K type falls back as llama-quantize does; a 32-block type to F16, as convert_hf_to_gguf.py does for --outtype q8_0
   // (llama-quantize refuses those files).
-  const fallback = FALLBACK[type];
+  const fallback = GGML_BLOCK_FALLBACK[type];
   return fallback && cols % GGML_BLOCK[fallback].blockElements === 0 ? fallback : 'F16';
 }

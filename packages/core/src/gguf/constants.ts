@@ -46,6 +46,9 @@ export const GGML_BLOCK: Readonly<Record<GgmlTypeName, { readonly blockElements:
   Q6_K: { blockElements: 256, blockBytes: 210 },
 };
 
+/** llama-quantize's type for rows that are not whole blocks of a K type (convert_incompatible_tensor). */
+export const GGML_BLOCK_FALLBACK: Readonly<Partial<Record<GgmlTypeName, GgmlTypeName>>> = { Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0' };
+
 /** The type name of a ggml_type id, or undefined for one cria does not know. */
 export function ggmlTypeName(id: number): GgmlTypeName | undefined {
   for (const [name, value] of Object.entries(GGML_TYPE)) if (value === id) return name as GgmlTypeName;

@@ -1,6 +1,6 @@
 // Loading by ranges against loading whole, on the fixtures: same bits, bounded reads, progress, cleanup on errors.
 import { LlamaConfig } from '@cria/config';
-import { type Backend, type ByteSource, type CountingSource, type ModelDirectory, type Tensor, countingSource, nodeDirectory, openSafetensors } from '@cria/core';
+import { type Backend, type ByteSource, type CountingSource, type ModelDirectory, type QuantDType, type Tensor, countingSource, nodeDirectory, openSafetensors, quantDTypeForRows, quantize } from '@cria/core';
 import { fixture } from '@cria/core/testing';
 import { CpuBackend } from '@cria/kernels-cpu';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -85,8 +85,8 @@ afterEach(() => {
 
 describe('loading by ranges', () => {
   const cases: [string, string, LoadDType[]][] = [
-    ['tiny-llama1-mha (float32)', MHA_F32, ['auto', 'float16', 'bfloat16']],
-    ['tiny-llama2-gqa-f16-sharded (float16, two shards)', GQA_F16_SHARDED, ['auto', 'float32', 'bfloat16']],
+    ['tiny-llama1-mha (float32)', MHA_F32, ['auto', 'float16', 'bfloat16', 'q8_0', 'q4_k', 'q6_k']],
+    ['tiny-llama2-gqa-f16-sharded (float16, two shards)', GQA_F16_SHARDED, ['auto', 'float32', 'bfloat16', 'q4_0', 'q5_1']],
     ['tiny-llama3-bf16-tied (bfloat16, tied, 128256 vocab)', LLAMA3_BF16_TIED, ['auto', 'float16', 'float32']],
   ];
   for (const [label, dir, dtypes] of cases) {
@@ -109,6 +109,30 @@ describe('loading by ranges', () => {
       });
     }
   }
+
+  it('quantizing at load: matrices hold the reference quantizer\'s blocks of their float32 values (K types fall back as llama-quantize does)', async () => {
+    const { model } = await load(MHA_F32, { dtype: 'q4_k', ranged: true, chunkBytes: 1000 });
+    const checkpoint = await openSafetensors(MHA_F32);
+    try {
+      for (const name of ['model.layers.0.self_attn.q_proj.weight', 'model.layers.1.mlp.down_proj.weight', 'lm_head.weight']) {
+        const param = model.namedParameters().find(([n]) => n === name)![1].value;
+        const [rows, cols] = param.shape as [number, number];
+        // Rows of 64 are not whole Q4_K blocks of 256: llama-quantize's fallback is Q5_0; the MLP's rows of 172 are not
+        // whole blocks of any format and stay float32.
+        expect(param.dtype, name).toBe(cols === 64 ? 'q5_0' : 'float32');
+        expect(quantDTypeForRows('q4_k', cols) ?? 'float32').toBe(param.dtype);
+        if (param.dtype === 'float32') continue;
+        const values = await (await checkpoint.get(name)).toFloat32();
+        const expected = quantize(param.dtype as QuantDType, values, rows, cols);
+        expect(Buffer.compare(new Uint8Array((await param.toArray()).buffer), expected), name).toBe(0);
+      }
+      const norm = model.namedParameters().find(([n]) => n === 'model.norm.weight')![1].value;
+      expect(norm.dtype).toBe('float32');
+    } finally {
+      await checkpoint.close();
+      model.dispose();
+    }
+  });
 
   it('reads each weight once, no read (after the headers) above the chunk size, even when narrowing float32 to float16', async () => {
     for (const [dir, dtype] of [[MHA_F32, 'float16'], [LLAMA3_BF16_TIED, 'float32'], [GQA_F16_SHARDED, 'auto']] as const) {

@@ -1,9 +1,9 @@
 // Loads checkpoint tensors into a module tree, file by file, tensor by tensor, by ranges where it can.
-import { ArgumentError, type Backend, CriaError, type DType, type Tensor, type TypedArray, UnsupportedOpError, dtypeArrayLength, dtypeByteLength, hostData, isQuantDType } from '@cria/core';
+import { ArgumentError, type Backend, CriaError, type DType, type QuantDType, type Tensor, type TypedArray, UnsupportedOpError, dtypeArrayLength, dtypeByteLength, hostData, isQuantDType, quantize } from '@cria/core';
 import type { Module } from '../nn/module.js';
-import { convertFloats } from './float-conversion.js';
+import { type FloatDType, convertFloats } from './float-conversion.js';
 import { LoadProgress, type ProgressCallback } from './progress.js';
-import { StagingBuffer, convertingRangeReader, uploadChunkBytes } from './ranged-reads.js';
+import { StagingBuffer, convertingRangeReader, quantizedChunkBytes, quantizingRangeReader, uploadChunkBytes } from './ranged-reads.js';
 import { type LoadDType, type PlannedWeight, planWeights } from './weight-plan.js';
 import type { WeightSource } from './weight-source.js';
 
@@ -102,12 +102,19 @@ function counted(tensor: Tensor, weight: PlannedWeight, progress: LoadProgress):
 
 async function uploadByRanges(backend: Backend, source: WeightSource, weight: PlannedWeight, chunkBytes: number, staging: StagingBuffer, progress: LoadProgress): Promise<Tensor> {
   const readStored = (offset: number, target: Uint8Array) => source.readTensorRange!(weight.key, offset, target);
-  const readRange = convertingRangeReader(readStored, weight.stored, weight.target, staging);
-  // Progress counts stored bytes: the elements uploaded so far, at their stored size (a block format is kept as stored).
-  const toStored = isQuantDType(weight.target) ? (bytes: number) => bytes : elementRatio(weight.stored, weight.target);
+  const cols = weight.param.shape.at(-1)!;
+  const quantizing = isQuantDType(weight.target) && !isQuantDType(weight.stored);
+  const readRange = quantizing
+    ? quantizingRangeReader(readStored, weight.stored as FloatDType, weight.target as QuantDType, cols, staging)
+    : convertingRangeReader(readStored, weight.stored, weight.target, staging);
+  // Progress counts stored bytes: the elements uploaded so far, at their stored size (whole rows when quantizing; a
+  // block format read as stored counts its own bytes).
+  const toStored = quantizing
+    ? rowRatio(weight.stored, weight.target, cols)
+    : isQuantDType(weight.target) ? (bytes: number) => bytes : elementRatio(weight.stored, weight.target);
   let reported = 0;
   return backend.uploadByRanges!(weight.param.shape, weight.target, readRange, {
-    chunkBytes: uploadChunkBytes(chunkBytes, weight.stored, weight.target),
+    chunkBytes: quantizing ? quantizedChunkBytes(chunkBytes, weight.stored as FloatDType, weight.target as QuantDType, cols) : uploadChunkBytes(chunkBytes, weight.stored, weight.target),
     onProgress: (bytesDone) => {
       const storedDone = toStored(bytesDone);
       progress.advance(storedDone - reported);
@@ -119,9 +126,23 @@ async function uploadByRanges(backend: Backend, source: WeightSource, weight: Pl
 async function uploadWhole(backend: Backend, source: WeightSource, weight: PlannedWeight, progress: LoadProgress): Promise<Tensor> {
   const host = await source.get(weight.key);
   const stored = hostData(host).subarray(0, dtypeArrayLength(host.dtype, host.shape)) as TypedArray;
-  const data = isQuantDType(weight.stored) || isQuantDType(weight.target) ? stored : convertFloats(stored, weight.stored, weight.target);
+  let data: TypedArray;
+  if (isQuantDType(weight.target) && !isQuantDType(weight.stored)) {
+    const cols = weight.param.shape.at(-1)!;
+    const values = convertFloats(stored, weight.stored, 'float32') as Float32Array;
+    data = quantize(weight.target, values, values.length / cols, cols);
+  } else {
+    data = isQuantDType(weight.stored) ? stored : convertFloats(stored, weight.stored, weight.target as FloatDType);
+  }
   host.dispose();
   return counted(backend.upload(data, weight.param.shape, weight.target), weight, progress);
+}
+
+/** Stored bytes of the whole rows in `bytes` bytes of blocks (a float matrix quantized at load). */
+function rowRatio(stored: DType, target: DType, cols: number): (bytes: number) => number {
+  const storedRow = dtypeByteLength(stored, [cols]);
+  const targetRow = dtypeByteLength(target, [cols]);
+  return (bytes) => Math.floor(bytes / targetRow) * storedRow;
 }
 
 /** Stored bytes of the whole elements in `bytes` bytes of `target` (float dtypes). */

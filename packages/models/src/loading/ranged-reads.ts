@@ -1,5 +1,5 @@
 // Reading one tensor by byte ranges for Backend.uploadByRanges, converting its dtype chunk by chunk.
-import { DTYPE_BYTES, type QuantDType, isQuantDType, quantBlock, typedArrayView } from '@cria/core';
+import { DTYPE_BYTES, type QuantDType, dtypeByteLength, isQuantDType, quantBlock, quantize, typedArrayView } from '@cria/core';
 import { type FloatDType, convertFloats } from './float-conversion.js';
 
 /** Fills `target` with the `target.byteLength` bytes at `offset` of one tensor's stored data. */
@@ -64,5 +64,40 @@ export function convertingRangeReader(
     const converted = convertFloats(typedArrayView(stored, raw.buffer, raw.byteOffset, count), stored, target);
     const skip = offset - first * targetBytes;
     return new Uint8Array(converted.buffer, converted.byteOffset + skip, length);
+  };
+}
+
+/**
+ * Upload chunks for a float matrix quantized at load: whole rows of the block format (at least one), each row's stored
+ * and float32 forms within `chunkBytes`.
+ */
+export function quantizedChunkBytes(chunkBytes: number, stored: FloatDType, target: QuantDType, cols: number): number {
+  const widest = cols * Math.max(DTYPE_BYTES[stored], 4);
+  return Math.max(1, Math.floor(chunkBytes / widest)) * dtypeByteLength(target, [cols]);
+}
+
+/**
+ * A `readRange(offset, length)` for uploadByRanges of a float matrix (rows of `cols` values stored as `stored`) quantized
+ * to `target` at load: it reads the stored rows that cover the asked bytes of blocks, widens them to float32 and
+ * quantizes them (llama.cpp's reference quantizers, exactly as a whole-matrix quantize would), and returns the bytes.
+ */
+export function quantizingRangeReader(
+  readStored: StoredRangeReader,
+  stored: FloatDType,
+  target: QuantDType,
+  cols: number,
+  staging: StagingBuffer,
+): (offset: number, length: number) => Promise<Uint8Array> {
+  const storedRow = cols * DTYPE_BYTES[stored];
+  const targetRow = dtypeByteLength(target, [cols]);
+  return async (offset, length) => {
+    const first = Math.floor(offset / targetRow);
+    const rows = Math.ceil((offset + length) / targetRow) - first;
+    const raw = staging.take(rows * storedRow);
+    await readStored(first * storedRow, raw);
+    const values = convertFloats(typedArrayView(stored, raw.buffer, raw.byteOffset, rows * cols), stored, 'float32') as Float32Array;
+    const blocks = quantize(target, values, rows, cols);
+    const skip = offset - first * targetRow;
+    return blocks.subarray(skip, skip + length);
   };
 }

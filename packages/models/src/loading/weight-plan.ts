@@ -1,12 +1,16 @@
 // Which checkpoint tensor fills which parameter: module paths are checkpoint keys, so this is a walk.
-import { FileFormatError, type QuantDType, dtypeByteLength, isQuantDType } from '@cria/core';
+import { FileFormatError, QUANT_DTYPES, type QuantDType, dtypeByteLength, isQuantDType, quantDTypeForRows } from '@cria/core';
 import type { Parameter } from '../nn/module.js';
 import { FLOAT_DTYPES, type FloatDType } from './float-conversion.js';
 import type { WeightSource } from './weight-source.js';
 
-/** 'auto' keeps each matrix's stored dtype; the others convert matrices at load. Vectors are always float32. */
-export type LoadDType = 'auto' | 'float32' | 'float16' | 'bfloat16';
-export const LOAD_DTYPES: readonly LoadDType[] = ['auto', 'float32', 'float16', 'bfloat16'];
+/**
+ * 'auto' keeps each matrix's stored dtype; the others convert matrices at load: a float dtype, or a block format
+ * (quantized as llama.cpp's reference quantizers do; a matrix whose rows are not whole blocks takes llama-quantize's
+ * fallback, or keeps its float dtype). Vectors are always float32.
+ */
+export type LoadDType = 'auto' | FloatDType | QuantDType;
+export const LOAD_DTYPES: readonly LoadDType[] = ['auto', 'float32', 'float16', 'bfloat16', ...QUANT_DTYPES];
 
 const BASE_PREFIXES = ['model.', 'transformer.'];
 const BASE_KEY = /^(embed_tokens|layers|norm)\./;
@@ -73,7 +77,7 @@ export function planWeights(named: [string, Parameter][], source: WeightSource, 
       faults.push(`weight '${key}' has dtype ${info.dtype ?? 'unsupported'}, expected float32, float16 or bfloat16`);
     } else {
       const stored = info.dtype as FloatDType;
-      const target: FloatDType = param.kind === 'vector' ? 'float32' : dtype === 'auto' ? stored : dtype;
+      const target = param.kind === 'vector' ? 'float32' : dtype === 'auto' ? stored : isQuantDType(dtype) ? (quantDTypeForRows(dtype, info.shape.at(-1)!) ?? stored) : dtype;
       const storedBytes = dtypeByteLength(stored, info.shape);
       plan.push({ param, key, stored, target, file: info.file ?? UNNAMED_FILE, byteOffset: info.byteOffset ?? 0, storedBytes });
     }
@@ -87,7 +91,7 @@ export function planWeights(named: [string, Parameter][], source: WeightSource, 
 /** Why a block-format weight cannot load as asked, or null: matrices only, kept as stored. */
 function quantFault(key: string, stored: QuantDType, kind: Parameter['kind'], dtype: LoadDType): string | null {
   if (kind === 'vector') return `weight '${key}' is ${stored}; a vector (norm, bias) must be float32, float16 or bfloat16`;
-  if (dtype !== 'auto') return `weight '${key}' is ${stored}: dtype '${dtype}' would dequantize it, which cria does not do at load (leave dtype out to run the blocks as stored)`;
+  if (dtype !== 'auto') return `weight '${key}' is ${stored}: dtype '${dtype}' would convert its blocks, which cria does not do at load (leave dtype out to run them as stored)`;
   return null;
 }
 
