@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { SHAPES } from './shapes.js';
 import type { WeightDType } from './checkpoint.js';
 
-export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llama-3.2-1b] [--dtype float32|float16|bfloat16]
+export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llama-3.2-1b] [--dtype float32|float16|bfloat16|q8_0|q4_k_m|...]
     [--threads N (2)] [--prompt-length N (128)] [--new-tokens N (128)] [--repetitions N (3)] [--quick]
     [--device cpu|auto|webgpu|cuda|reference (cpu)] [--cpu-build addon|wasm] [--seed N (0)] [--cache DIR] [--no-mmap] [--llama-kv F16|F32 (F16)] [--no-warmup]
   cria (AutoModelForCausalLM.from_pretrained(dir, { device })) and llama.cpp (node-llama-cpp 3.21.1, prebuilt CPU build)
@@ -18,6 +18,8 @@ export const HELP = `node bench/llama-cpp/dist/main.js [--shape stories110M|llam
   --cpu-build: which build of cria's cpu backend runs (default: the one device 'cpu' picks, the addon where built);
     wasm reads its weights into its memory, so it needs --no-mmap.
   --llama-kv: llama.cpp's KV cache type (F16 is its default, what its users run).
+  --dtype q8_0, q4_k_m, ...: a GGUF quantized from the float16 checkpoint as llama-quantize mixes that type; both
+    engines load that one file.
 node bench/llama-cpp/dist/main.js --check-greedy [--device cpu]
   llama.cpp's greedy ids on fixtures/models/llama2c-260k (the GGUF cria writes) against cria's and run.c's.`;
 
@@ -42,7 +44,7 @@ export interface BenchOptions {
 
 export type Command = { kind: 'help' } | { kind: 'bench'; options: BenchOptions } | { kind: 'check-greedy'; device: string; cache: string | undefined } | { kind: 'worker'; engine: string; request: string };
 
-const DTYPES: readonly WeightDType[] = ['float32', 'float16', 'bfloat16'];
+const DTYPES: readonly WeightDType[] = ['float32', 'float16', 'bfloat16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k_m', 'q5_k_m', 'q6_k'];
 const DEVICES = ['cpu', 'auto', 'webgpu', 'cuda', 'reference'];
 
 function int(name: string, value: string | undefined, min: number, fallback: number): number {

@@ -3,13 +3,15 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LlamaConfig } from '@cria/config';
-import { writeLlamaGguf } from '@cria/convert';
+import { isQuantFileType, type QuantFileType, writeLlamaGguf } from '@cria/convert';
 import { createShardedSafetensorsWriter, float32ArrayToBfloat16, float32ArrayToFloat16 } from '@cria/core';
 import { fixturesDir } from '@cria/core/testing';
 import { Mulberry32 } from '@cria/models';
 import type { BenchShape } from './shapes.js';
 
-export type WeightDType = 'float32' | 'float16' | 'bfloat16';
+export type FloatWeightDType = 'float32' | 'float16' | 'bfloat16';
+/** A float checkpoint, or a GGUF quantized from the float16 one (both engines then run that one file). */
+export type WeightDType = FloatWeightDType | QuantFileType;
 
 export interface Checkpoint {
   /** The Hugging Face folder cria loads. */
@@ -45,7 +47,7 @@ const RUN = 4096;
  * Seeded random weights: matrix entries uniform with standard deviation 0.02 (transformers' initializer_range),
  * copied in runs of 4096 from a pool of 2^20 values at random offsets (fast for a billion parameters); norms 1.
  */
-async function writeRandomSafetensors(dir: string, config: LlamaConfig, dtype: WeightDType, seed: number): Promise<void> {
+async function writeRandomSafetensors(dir: string, config: LlamaConfig, dtype: FloatWeightDType, seed: number): Promise<void> {
   const shapes = llamaTensorShapes(config);
   const rng = new Mulberry32(seed);
   const halfWidth = 0.02 * Math.sqrt(3);
@@ -68,8 +70,23 @@ async function writeRandomSafetensors(dir: string, config: LlamaConfig, dtype: W
   await writer.close();
 }
 
-/** The checkpoint of `shape` in `dtype`, written into `cacheDir` unless already there. */
+/**
+ * The checkpoint of `shape` in `dtype`, written into `cacheDir` unless already there. A quantized type is a GGUF file
+ * quantized (as llama-quantize mixes it) from the float16 checkpoint; `dir` is then that file, which cria loads too.
+ */
 export async function ensureCheckpoint(cacheDir: string, shapeName: string, shape: BenchShape, dtype: WeightDType, seed: number, log: (line: string) => void): Promise<Checkpoint> {
+  if (isQuantFileType(dtype)) {
+    const base = await ensureCheckpoint(cacheDir, shapeName, shape, 'float16', seed, log);
+    const gguf = join(cacheDir, `${shapeName}-${dtype}-seed${seed}.gguf`);
+    const marker = `${gguf}.complete.json`;
+    const want = { base: base.gguf, dtype, format: 1 };
+    if (await readFile(marker, 'utf8').then((t) => JSON.stringify(JSON.parse(t)) === JSON.stringify(want), () => false)) return { dir: gguf, gguf, writeSeconds: 0 };
+    const start = performance.now();
+    log(`writing ${gguf} (${dtype} from ${base.dir})`);
+    await writeLlamaGguf(base.dir, gguf, { dtype, name: shapeName });
+    await writeFile(marker, JSON.stringify(want));
+    return { dir: gguf, gguf, writeSeconds: (performance.now() - start) / 1000 };
+  }
   const dir = join(cacheDir, `${shapeName}-${dtype}-seed${seed}`);
   const gguf = join(cacheDir, `${shapeName}-${dtype}-seed${seed}.gguf`);
   const marker = join(dir, 'bench-complete.json');
