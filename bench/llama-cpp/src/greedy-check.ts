@@ -3,11 +3,12 @@
 // then, for each GGUF type cria writes (float and quantized), llama.cpp and cria both on that one file.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type QuantFileType, writeLlamaGguf } from '@cria/convert';
+import { type GgufTensor, type QuantFileType, writeGguf, writeLlamaGguf } from '@cria/convert';
+import { bfloat16ArrayToFloat32, dequantize, fileSource, float16ArrayToFloat32, isQuantType, readGguf } from '@cria/core';
 import { fixture } from '@cria/core/testing';
 import { cacheDir, log } from './cache.js';
 import { commonPrefix } from './stats.js';
-import { runInChild } from './workers.js';
+import { probabilitiesInChild, runInChild } from './workers.js';
 
 export async function checkGreedy(device: string, cache: string | undefined): Promise<Record<string, unknown>> {
   const dir = fixture('models', 'llama2c-260k');
@@ -49,6 +50,52 @@ export async function checkGreedy(device: string, cache: string | undefined): Pr
 /** The GGUF types both engines run from one file here (hidden size 64: the K-quant mixes fall back to Q5_0 / Q8_0 rows). */
 const FILE_TYPES: readonly ('float32' | 'float16' | 'bfloat16' | QuantFileType)[] = ['float32', 'float16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k_m'];
 
+/**
+ * `src` with every tensor as F32 (block formats dequantized as llama.cpp's dequantize_row_*, bit for bit; F16 / BF16
+ * widened), same metadata: llama.cpp then runs float32 activations throughout.
+ */
+async function dequantizedGguf(src: string, dst: string): Promise<void> {
+  const source = await fileSource(src);
+  try {
+    const file = await readGguf(source);
+    const tensors: GgufTensor[] = file.tensors.map((t) => ({
+      name: t.name,
+      type: 'F32' as const,
+      shape: t.shape,
+      data: async function* () {
+        const bytes = await source.read(t.offset, t.byteLength);
+        const cols = t.shape.at(-1)!;
+        const rows = t.shape.length > 1 ? t.shape[0]! : 1;
+        if (isQuantType(t.type)) yield new Uint8Array(dequantize(t.type, bytes, rows, cols).buffer);
+        else if (t.type === 'F32') yield bytes;
+        else {
+          const halves = new Uint16Array(bytes.slice().buffer);
+          yield new Uint8Array((t.type === 'F16' ? float16ArrayToFloat32(halves) : bfloat16ArrayToFloat32(halves)).buffer);
+        }
+      },
+    }));
+    await writeGguf(dst, file.metadata, tensors);
+  } finally {
+    await source.close();
+  }
+}
+
+/** The first 16 ids of run.c's greedy story (BOS, then trained text): the prompt the next-token distributions follow. */
+const PROMPT = [1, 403, 407, 261, 378, 473, 473, 473, 473, 473, 473, 473, 483, 339, 260, 403];
+
+/** How far two next-token distributions are: total variation (half the L1 distance), the largest gap, the top tokens. */
+function distance(p: number[], q: number[]): Record<string, unknown> {
+  let l1 = 0;
+  let max = 0;
+  for (let i = 0; i < Math.max(p.length, q.length); i++) {
+    const d = Math.abs((p[i] ?? 0) - (q[i] ?? 0));
+    l1 += d;
+    max = Math.max(max, d);
+  }
+  const top = (x: number[]) => x.indexOf(Math.max(...x));
+  return { total_variation: l1 / 2, max_abs_difference: max, top_token: { llama_cpp: top(p), cria: top(q) } };
+}
+
 /** For each file type: llama.cpp and cria on the same GGUF file, greedy from BOS, 32 new tokens and 255. */
 async function sameGguf(dir: string, device: string, cache: string | undefined, bos: number): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
@@ -59,7 +106,23 @@ async function sameGguf(dir: string, device: string, cache: string | undefined, 
     const llama = (await runInChild('llama.cpp', request)).ids;
     const cria = (await runInChild('cria', request)).ids;
     const agree = commonPrefix(llama, cria);
-    out.push({ dtype, first_32_agree: agree >= 32, leading_ids_equal: agree, of: Math.max(llama.length, cria.length), llama_cpp_head: llama.slice(0, 12), cria_head: cria.slice(0, 12) });
+    const prompt = { gguf, prompt: PROMPT, threads: 1, device };
+    const p = await probabilitiesInChild('llama.cpp', prompt);
+    const q = await probabilitiesInChild('cria', prompt);
+    // The same weights as float32 (each block dequantized): llama.cpp then runs float32 activations, so any gap to cria
+    // on the blocks is cria's; the gap between llama.cpp's two runs is its own 8-bit activations.
+    const f32 = join(cacheDir(cache), `llama2c-260k-${dtype}-dequantized.gguf`);
+    await dequantizedGguf(gguf, f32);
+    const pf = await probabilitiesInChild('llama.cpp', { ...prompt, gguf: f32 });
+    out.push({
+      dtype, first_32_agree: agree >= 32, leading_ids_equal: agree, of: Math.max(llama.length, cria.length),
+      next_token_after_prompt: {
+        cria_vs_llama_cpp: distance(p, q),
+        cria_vs_llama_cpp_on_the_dequantized_float32_file: distance(pf, q),
+        llama_cpp_vs_itself_on_the_dequantized_float32_file: distance(pf, p),
+      },
+      llama_cpp_head: llama.slice(0, 12), cria_head: cria.slice(0, 12),
+    });
     log(`${dtype}: llama.cpp and cria agree on the first ${agree} of ${llama.length} ids`);
   }
   return out;
