@@ -54,7 +54,7 @@ const FILE_TYPES: readonly ('float32' | 'float16' | 'bfloat16' | QuantFileType)[
  * `src` with every tensor as F32 (block formats dequantized as llama.cpp's dequantize_row_*, bit for bit; F16 / BF16
  * widened), same metadata: llama.cpp then runs float32 activations throughout.
  */
-async function dequantizedGguf(src: string, dst: string): Promise<void> {
+export async function dequantizedGguf(src: string, dst: string): Promise<void> {
   const source = await fileSource(src);
   try {
     const file = await readGguf(source);
@@ -81,10 +81,10 @@ async function dequantizedGguf(src: string, dst: string): Promise<void> {
 }
 
 /** The first 16 ids of run.c's greedy story (BOS, then trained text): the prompt the next-token distributions follow. */
-const PROMPT = [1, 403, 407, 261, 378, 473, 473, 473, 473, 473, 473, 473, 483, 339, 260, 403];
+export const PROMPT = [1, 403, 407, 261, 378, 473, 473, 473, 473, 473, 473, 473, 483, 339, 260, 403];
 
 /** How far two next-token distributions are: total variation (half the L1 distance), the largest gap, the top tokens. */
-function distance(p: number[], q: number[]): Record<string, unknown> {
+export function distance(p: number[], q: number[]): Record<string, unknown> {
   let l1 = 0;
   let max = 0;
   for (let i = 0; i < Math.max(p.length, q.length); i++) {
