@@ -8,7 +8,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LlamaConfig, llama3RopeFactors } from '@cria/config';
-import { writeLlamaGguf } from '@cria/convert';
+import { gguf, writeGguf, writeLlamaGguf } from '@cria/convert';
+import { fileSource, readGguf } from '@cria/core';
 import { fixture } from '@cria/core/testing';
 import { LlamaForCausalLM, disposeOutput } from '@cria/models';
 import { AutoTokenizer } from '@cria/tokenizer';
@@ -50,13 +51,13 @@ function withoutLegacyType(config: LlamaConfig): Record<string, unknown> {
 }
 
 describe.each(CASES)('%s as GGUF', (name, dtype, tokenizer) => {
-  const gguf = join(dir, `${name}.gguf`);
-  const written = writeLlamaGguf(fixture('models', name), gguf, { dtype, tokenizerDir: fixture(...tokenizer.split('/')) });
+  const file = join(dir, `${name}.gguf`);
+  const written = writeLlamaGguf(fixture('models', name), file, { dtype, tokenizerDir: fixture(...tokenizer.split('/')) });
 
   it.each(['reference', 'cpu'] as const)('loads as the safetensors checkpoint does on %s: config, logits bit for bit, greedy ids', async (device) => {
     await written;
     const original = await LlamaForCausalLM.from_pretrained(fixture('models', name), { device });
-    const fromGguf = await LlamaForCausalLM.from_pretrained(gguf, { device });
+    const fromGguf = await LlamaForCausalLM.from_pretrained(file, { device });
     try {
       expect(shapeOf(fromGguf.config)).toEqual(shapeOf(original.config));
       const a = await original.forward({ input_ids: PROMPT });
@@ -96,6 +97,30 @@ describe('a folder holding one GGUF file', () => {
     await writeLlamaGguf(fixture('models', 'llama2c-260k'), join(folder, 'a.gguf'), { dtype: 'float32' });
     copyFileSync(join(folder, 'a.gguf'), join(folder, 'b.gguf'));
     await expect(LlamaForCausalLM.from_pretrained(folder, { device: 'reference' })).rejects.toThrow(/holds 2 GGUF files \(a\.gguf, b\.gguf\) and no config\.json/);
+  });
+
+  it('refuses a truncated GGUF, naming the file', async () => {
+    const file = join(dir, 'truncated.gguf');
+    await writeLlamaGguf(fixture('models', 'llama2c-260k'), file, { dtype: 'float32' });
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.byteLength - 1000));
+    await expect(LlamaForCausalLM.from_pretrained(file, { device: 'reference' })).rejects.toThrow(/truncated\.gguf: .*(end of the file|truncated|past the end)/);
+  });
+
+  it('refuses metadata that contradicts the tensor shapes, naming the file and the tensors', async () => {
+    const good = join(dir, 'good.gguf');
+    const bad = join(dir, 'contradicts.gguf');
+    await writeLlamaGguf(fixture('models', 'llama2c-260k'), good, { dtype: 'float32' });
+    const source = await fileSource(good);
+    try {
+      const file = await readGguf(source);
+      const metadata = new Map(file.metadata);
+      metadata.set('llama.feed_forward_length', gguf.uint32(128));
+      await writeGguf(bad, metadata, file.tensors.map((t) => ({ name: t.name, type: t.type, shape: t.shape, data: async function* () { yield await source.read(t.offset, t.byteLength); } })));
+    } finally {
+      await source.close();
+    }
+    await expect(LlamaForCausalLM.from_pretrained(bad, { device: 'reference' })).rejects.toThrow(/contradicts\.gguf: weight 'model\.layers\.0\.mlp\.down_proj\.weight' has shape \[64, 172\], expected \[64, 128\]/);
   });
 
   it('refuses a GGUF of another architecture, naming the file and the key', async () => {
