@@ -28,7 +28,7 @@ const model = fixture('models', 'llama2c-260k');
 const tv = (p: number[], q: number[]) => distance(p, q).total_variation as number;
 
 /** cria's backends with block-format kernels. */
-const DEVICES = ['reference'] as const;
+const DEVICES = ['reference', 'cpu'] as const;
 
 describe.each(['float32', 'float16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k_m'] as const)('llama2c-260k as %s GGUF', (dtype: 'float32' | 'float16' | QuantFileType) => {
   const gguf = join(dir, `${dtype}.gguf`);

@@ -20,7 +20,21 @@
 
 namespace {
 
-size_t weight_bytes(int32_t wtype) { return wtype == CRIA_F32 ? 4 : 2; }
+/**
+ * Bytes of a [rows, cols] matrix of weight type `wtype` (a block format's rows are cols / block elements blocks);
+ * refused for an unknown type, for a block format where `block` is false (norm weights stay float), and for cols that
+ * are not whole blocks.
+ */
+size_t weight_bytes(Napi::Env env, int32_t wtype, int64_t rows, int64_t cols, const char* name, bool block = true) {
+  const int32_t elements = cria_wtype_block_elements(wtype);
+  if (elements == 0 || (!block && cria_wtype_is_block(wtype))) {
+    throw Napi::RangeError::New(env, std::string(name) + ": wtype " + std::to_string(wtype) + " is not a weight type this kernel reads");
+  }
+  if (cols % elements != 0) {
+    throw Napi::RangeError::New(env, std::string(name) + ": " + std::to_string(cols) + " columns are not whole blocks of " + std::to_string(elements));
+  }
+  return (size_t)rows * (size_t)(cols / elements) * (size_t)cria_wtype_block_bytes(wtype);
+}
 
 /** The data of a typed array (null for null/undefined), refused when shorter than `bytes`. */
 template <typename T>
@@ -100,7 +114,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const int32_t M = int_of(info, at + 3, "M");
     cria_linear_args a;
     a.x = x;
-    a.w = data_of<const void>(info[at], (size_t)M * K * weight_bytes(wtype), "weight");
+    a.w = data_of<const void>(info[at], weight_bytes(info.Env(), wtype, M, K, "weight"), "weight");
     a.bias = data_of<const float>(info[at + 1], (size_t)M * 4, "bias", true);
     a.out = data_of<float>(info[at + 2], (size_t)rows * M * 4, "out");
     a.rows = rows;
@@ -139,8 +153,8 @@ class Context : public Napi::ObjectWrap<Context> {
     const int32_t rows = int_of(info, 1, "rows"), K = int_of(info, 2, "K"), wtype = int_of(info, 3, "wtype"), M = int_of(info, 9, "M");
     cria_gated_args a;
     a.x = data_of<const float>(info[0], (size_t)rows * K * 4, "x");
-    a.gate = data_of<const void>(info[4], (size_t)M * K * weight_bytes(wtype), "gate");
-    a.up = data_of<const void>(info[5], (size_t)M * K * weight_bytes(wtype), "up");
+    a.gate = data_of<const void>(info[4], weight_bytes(info.Env(), wtype, M, K, "gate"), "gate");
+    a.up = data_of<const void>(info[5], weight_bytes(info.Env(), wtype, M, K, "up"), "up");
     a.gate_bias = data_of<const float>(info[6], (size_t)M * 4, "gateBias", true);
     a.up_bias = data_of<const float>(info[7], (size_t)M * 4, "upBias", true);
     a.out = data_of<float>(info[8], (size_t)rows * M * 4, "out");
@@ -159,7 +173,7 @@ class Context : public Napi::ObjectWrap<Context> {
     cria_norm_args a;
     a.a = data_of<const float>(info[0], bytes, "a");
     a.b = data_of<const float>(info[1], bytes, "b", true);
-    a.w = data_of<const void>(info[2], (size_t)H * weight_bytes(wtype), "weight");
+    a.w = data_of<const void>(info[2], weight_bytes(info.Env(), wtype, 1, H, "weight", false), "weight");
     a.sum = data_of<float>(info[4], bytes, "sum", a.b == nullptr);
     a.out = data_of<float>(info[5], bytes, "out");
     a.rows = rows;
@@ -245,7 +259,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const int32_t V = int_of(info, 2, "V");
     a.count = int_of(info, 5, "count");
     a.H = int_of(info, 6, "H");
-    a.w = data_of<const void>(info[0], (size_t)V * a.H * weight_bytes(a.wtype), "weight");
+    a.w = data_of<const void>(info[0], weight_bytes(info.Env(), a.wtype, V, a.H, "weight"), "weight");
     a.ids = data_of<const int32_t>(info[3], (size_t)a.count * 4, "ids");
     a.out = data_of<float>(info[4], (size_t)a.count * a.H * 4, "out");
     for (int32_t i = 0; i < a.count; i++) {

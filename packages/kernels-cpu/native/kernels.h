@@ -1,7 +1,9 @@
 // The CPU kernels' C interface, shared by the Node addon (addon.cc) and the WebAssembly build (wasm.cc).
 // Every kernel takes one argument struct and a share of the work: `ith` of `nth` threads run it at once, each on
 // its own rows, so the same code runs on the addon's native thread pool and on the wasm build's workers.
-// Activations are float32; weights are float32, float16 or bfloat16 (`WeightType`) and widened in registers.
+// Activations are float32; weights are float32, float16 or bfloat16 (`cria_wtype`) and widened in registers, or one
+// of llama.cpp's block formats (the matrices of linear, linear_many, gated and embedding only; see quant.inc), whose
+// rows are whole blocks laid end to end exactly as GGUF stores them, dequantized in registers.
 #pragma once
 #include <stdint.h>
 
@@ -9,7 +11,34 @@
 extern "C" {
 #endif
 
-typedef enum { CRIA_F32 = 0, CRIA_F16 = 1, CRIA_BF16 = 2 } cria_wtype;
+typedef enum {
+  CRIA_F32 = 0,
+  CRIA_F16 = 1,
+  CRIA_BF16 = 2,
+  // llama.cpp's block formats (ggml-common.h): 32-element blocks, then 256-element K super-blocks.
+  CRIA_Q4_0 = 3,
+  CRIA_Q4_1 = 4,
+  CRIA_Q5_0 = 5,
+  CRIA_Q5_1 = 6,
+  CRIA_Q8_0 = 7,
+  CRIA_Q4_K = 8,
+  CRIA_Q5_K = 9,
+  CRIA_Q6_K = 10,
+} cria_wtype;
+#define CRIA_WTYPE_COUNT 11
+
+/** Elements per block of a weight type (1 for the float types), or 0 for an unknown type. */
+static inline int32_t cria_wtype_block_elements(int32_t wtype) {
+  static const int32_t elements[CRIA_WTYPE_COUNT] = {1, 1, 1, 32, 32, 32, 32, 32, 256, 256, 256};
+  return wtype >= 0 && wtype < CRIA_WTYPE_COUNT ? elements[wtype] : 0;
+}
+/** Bytes per block of a weight type (per element for the float types), or 0 for an unknown type. */
+static inline int32_t cria_wtype_block_bytes(int32_t wtype) {
+  static const int32_t bytes[CRIA_WTYPE_COUNT] = {4, 2, 2, 18, 20, 22, 24, 34, 144, 176, 210};
+  return wtype >= 0 && wtype < CRIA_WTYPE_COUNT ? bytes[wtype] : 0;
+}
+/** Whether a weight type is a block format. */
+static inline int cria_wtype_is_block(int32_t wtype) { return wtype >= CRIA_Q4_0 && wtype < CRIA_WTYPE_COUNT; }
 
 /** out[r][m] = x[r]·w[m] + bias[m] for r < rows, m < M (x [rows, K], w [M, K], out [rows, M], bias [M] or null). */
 typedef struct {

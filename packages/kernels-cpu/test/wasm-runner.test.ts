@@ -22,7 +22,7 @@ const ELEMENTWISE = 1e-6;
 
 beforeAll(() => {
   // Built when missing or older than its sources.
-  const newest = Math.max(...['wasm.cc', 'kernels.inc', 'kernels.h', 'vec.h'].map((f) => statSync(join(packageDir, 'native', f)).mtimeMs));
+  const newest = Math.max(...['wasm.cc', 'kernels.inc', 'kernels.h', 'vec.h', 'quant.inc', 'quant.h'].map((f) => statSync(join(packageDir, 'native', f)).mtimeMs));
   const built = ['cria_cpu.wasm', 'cria_cpu_single.wasm'].every((f) => (statSync(join(packageDir, 'dist-wasm', f), { throwIfNoEntry: false })?.mtimeMs ?? 0) >= newest);
   if (!built) {
     const result = spawnSync(process.execPath, [join(packageDir, 'scripts', 'build-wasm.mjs')], { encoding: 'utf8' });

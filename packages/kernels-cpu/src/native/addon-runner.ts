@@ -77,7 +77,7 @@ export function createAddonRunner(addon: CpuAddon, threads: number, isa = proces
     kind: 'addon',
     isa: ctx.isa,
     threads: ctx.threads,
-    alloc: (kind: 'float32' | 'uint16' | 'int32', length: number) => pool.take(kind, length) as never,
+    alloc: (kind: 'float32' | 'uint16' | 'int32' | 'uint8', length: number) => pool.take(kind, length) as never,
     free: (array) => pool.give(array),
     linear: (x, rows, K, wtype, weight, bias, out, M) => ctx.linear(x, rows, K, wtype, weight, bias, out, M),
     linearMany: (x, rows, K, wtype, each) => ctx.linearMany(x, rows, K, wtype, ...each.flat()),

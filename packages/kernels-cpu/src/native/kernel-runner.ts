@@ -2,12 +2,18 @@
 // (wasm workers over one shared memory). Both expose the kernels of native/kernels.h with the same arguments;
 // shapes and dtypes were checked before a call (the op contract of @cria/core), a runner only runs it.
 
-/** Weight element types as the kernels number them (native/kernels.h cria_wtype). */
-export const WTYPE = { float32: 0, float16: 1, bfloat16: 2 } as const;
+/**
+ * Weight types as the kernels number them (native/kernels.h cria_wtype): the float types, then llama.cpp's block
+ * formats (the matrices of linear, linearMany, gated and embedding only; norm weights stay float).
+ */
+export const WTYPE = {
+  float32: 0, float16: 1, bfloat16: 2,
+  q4_0: 3, q4_1: 4, q5_0: 5, q5_1: 6, q8_0: 7, q4_k: 8, q5_k: 9, q6_k: 10,
+} as const;
 export type WType = (typeof WTYPE)[keyof typeof WTYPE];
 
-/** A weight's elements: float32, or the raw 16-bit patterns of float16 / bfloat16. */
-export type WeightArray = Float32Array | Uint16Array;
+/** A weight's data: float32, the raw 16-bit patterns of float16 / bfloat16, or the bytes of a block format's blocks. */
+export type WeightArray = Float32Array | Uint16Array | Uint8Array;
 
 export interface KernelRunner {
   /** 'addon' or 'wasm'. */
@@ -26,8 +32,9 @@ export interface KernelRunner {
   alloc(kind: 'float32', length: number): Float32Array;
   alloc(kind: 'uint16', length: number): Uint16Array;
   alloc(kind: 'int32', length: number): Int32Array;
+  alloc(kind: 'uint8', length: number): Uint8Array;
   /** Gives back an array from `alloc` (a no-op where memory is garbage-collected). */
-  free(array: Float32Array | Uint16Array | Int32Array): void;
+  free(array: Float32Array | Uint16Array | Int32Array | Uint8Array): void;
 
   /** out[r][m] = x[r]·weight[m] + bias[m]: x [rows, K], weight [M, K], out [rows, M]. */
   linear(x: Float32Array, rows: number, K: number, wtype: WType, weight: WeightArray, bias: Float32Array | null, out: Float32Array, M: number): void;

@@ -1,9 +1,13 @@
 import {
   type AttentionOptions,
   type Backend,
+  BLOCK_WEIGHT_SIGNATURES,
   type DType,
+  QUANT_DTYPES,
+  dtypeArrayLength,
   dtypeByteLength,
   elementBytes,
+  isQuantDType,
   type RopeOptions,
   type TypedArray,
   type UploadByRangesOptions,
@@ -31,7 +35,7 @@ import {
   linearManyInputs,
   linearSiluMulInputs,
   readByRanges,
-  shapeSize,
+  withSignatures,
 } from '@cria/core';
 import { HostBackend } from '../host-backend.js';
 import { type CastDType, castKernel } from '../ops/cast.js';
@@ -40,13 +44,26 @@ import { argmaxKernel, topkKernel } from '../ops/select.js';
 import { widened } from '../widen.js';
 import { type KernelRunner, WTYPE, type WType, type WeightArray } from './kernel-runner.js';
 
-/** The dtypes the kernels read (float32, float16 and bfloat16 weights; int32 ids and masks): kept where they run. */
-const KERNEL_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'int32'];
+/**
+ * The dtypes the kernels read (float32, float16 and bfloat16 weights, llama.cpp's block formats for the matrices of
+ * embedding and the linears; int32 ids and masks): kept where they run.
+ */
+const KERNEL_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'int32', ...QUANT_DTYPES];
+
+/** The op table: OP_SIGNATURES with block-format matrices for embedding, linear, linearSiluMul and linearMany. */
+const SIGNATURES = withSignatures(BLOCK_WEIGHT_SIGNATURES);
+
+/**
+ * The alignment a mapped block-format tensor needs: none (the kernels read blocks with unaligned loads, and a
+ * Uint8Array starts anywhere); GGUF aligns tensor data to 32 bytes anyway.
+ */
+const BLOCK_MAP_ALIGNMENT = 1;
 
 /**
  * The fast CPU backend ('cpu'): every op of the contract on the kernels of native/ (the Node addon, or the
- * WebAssembly build), threads that stay up, weights kept in their stored dtype and widened in registers.
- * Tensors live in host memory the runner can read (for the wasm build: inside its memory). Work runs at once, as on
+ * WebAssembly build), threads that stay up, weights kept in their stored dtype and widened in registers (llama.cpp's
+ * block formats too, for the matrices of embedding and the linears: dequantized in registers as llama.cpp's
+ * dequantize_row_* does, then float32 accumulation, as the float weights). Tensors live in host memory the runner can read (for the wasm build: inside its memory). Work runs at once, as on
  * the reference backend, so `synchronize` has nothing to wait for.
  */
 export class NativeCpuBackend extends HostBackend implements Backend {
@@ -58,7 +75,7 @@ export class NativeCpuBackend extends HostBackend implements Backend {
 
   /** The addon reads any host-memory tensor (the file readers' too); the wasm build only arrays in its memory. */
   constructor(readonly runner: KernelRunner) {
-    super((t, self) => t.owner === self || (runner.kind === 'addon' && t.device === 'cpu' && ArrayBuffer.isView(t.storage.handle)));
+    super((t, self) => t.owner === self || (runner.kind === 'addon' && t.device === 'cpu' && ArrayBuffer.isView(t.storage.handle)), SIGNATURES);
     if (runner.mapFile && runner.unmapFile) this.mapFile = this.#mapFile.bind(this);
   }
 
@@ -91,14 +108,14 @@ export class NativeCpuBackend extends HostBackend implements Backend {
     options: UploadByRangesOptions = {},
   ): Promise<Tensor> {
     this.ops.assertOpen();
-    const { size, byteLength, chunkBytes } = checkRangeUpload(shape, dtype, options);
-    const array = this.#alloc(dtype, size);
+    const { byteLength, chunkBytes } = checkRangeUpload(shape, dtype, options);
+    const array = this.#alloc(dtype, dtypeArrayLength(dtype, shape));
     try {
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
       await readByRanges(readRange, { chunkBytes, byteLength, onProgress: options.onProgress }, (chunk, offset) => bytes.set(chunk, offset));
       this.ops.assertOpen();
     } catch (error) {
-      if (KERNEL_DTYPES.includes(dtype)) this.runner.free(array as Float32Array);
+      if (KERNEL_DTYPES.includes(dtype)) this.runner.free(array as Float32Array | Uint8Array);
       throw error;
     }
     return this.#tensor(array, shape, dtype);
@@ -107,7 +124,7 @@ export class NativeCpuBackend extends HostBackend implements Backend {
   /**
    * A weight mapped from its file (see Backend.mapFile): only on the addon (the wasm build reads into its memory, so it
    * has no mapFile). Null for a dtype the kernels do not read, or an offset not aligned to the dtype (a typed array
-   * cannot start there).
+   * cannot start there; a block format's bytes need no alignment, BLOCK_MAP_ALIGNMENT).
    */
   readonly mapFile?: (path: string, byteOffset: number, shape: readonly number[], dtype: DType) => Tensor | null;
 
@@ -115,17 +132,19 @@ export class NativeCpuBackend extends HostBackend implements Backend {
     this.ops.assertOpen();
     const { mapFile, unmapFile } = this.runner;
     if (!mapFile || !unmapFile || !KERNEL_DTYPES.includes(dtype)) return null;
-    const bytes = elementBytes(dtype);
-    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % bytes !== 0) return null;
+    const alignment = isQuantDType(dtype) ? BLOCK_MAP_ALIGNMENT : elementBytes(dtype);
+    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % alignment !== 0) return null;
     const buffer = mapFile.call(this.runner, path, byteOffset, dtypeByteLength(dtype, shape));
-    const array = dtype === 'float32' ? new Float32Array(buffer) : dtype === 'int32' ? new Int32Array(buffer) : new Uint16Array(buffer);
+    const array = isQuantDType(dtype)
+      ? new Uint8Array(buffer)
+      : dtype === 'float32' ? new Float32Array(buffer) : dtype === 'int32' ? new Int32Array(buffer) : new Uint16Array(buffer);
     return new Tensor(this, new Storage(array, array.byteLength, () => unmapFile.call(this.runner, buffer)), shape, dtype);
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
     this.ops.assertOpen();
     if (!isDType(dtype)) throw new ArgumentError(`zeros: dtype '${String(dtype)}' is not a cria dtype`);
-    const array = this.#alloc(dtype, shapeSize(shape));
+    const array = this.#alloc(dtype, dtypeArrayLength(dtype, shape, 'zeros: tensor'));
     array.fill(0 as never);
     return this.#tensor(array, shape, dtype);
   }
@@ -280,11 +299,15 @@ export class NativeCpuBackend extends HostBackend implements Backend {
 
   // ---- memory ----
 
-  /** Memory for `length` elements: where the kernels read it for their dtypes, plain host memory for the others. */
+  /**
+   * Memory for `length` elements (bytes for a block format): where the kernels read it for their dtypes, plain host
+   * memory for the others.
+   */
   #alloc(dtype: DType, length: number): TypedArray {
     if (!KERNEL_DTYPES.includes(dtype)) return allocTypedArray(dtype, length);
     if (dtype === 'float32') return this.runner.alloc('float32', length);
     if (dtype === 'int32') return this.runner.alloc('int32', length);
+    if (isQuantDType(dtype)) return this.runner.alloc('uint8', length);
     return this.runner.alloc('uint16', length);
   }
 
@@ -293,7 +316,7 @@ export class NativeCpuBackend extends HostBackend implements Backend {
   }
 
   #tensor(array: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-    const free = KERNEL_DTYPES.includes(dtype) ? (a: TypedArray) => this.runner.free(a as Float32Array) : () => {};
+    const free = KERNEL_DTYPES.includes(dtype) ? (a: TypedArray) => this.runner.free(a as Float32Array | Uint8Array) : () => {};
     return new Tensor(this, new Storage(array, array.byteLength, free), shape, dtype);
   }
 

@@ -38,7 +38,7 @@ export interface WasmRunner extends KernelRunner {
 }
 
 type Kernel = (args: number, ith: number, nth: number) => void;
-type Array32 = Float32Array | Uint16Array | Int32Array;
+type Array32 = Float32Array | Uint16Array | Int32Array | Uint8Array;
 type Method = keyof KernelRunner;
 
 /** The runner's kernel methods, in the order of KERNEL_EXPORTS (the control block's kernel numbers). */
@@ -186,16 +186,22 @@ class Runner implements WasmRunner {
   alloc(kind: 'float32', length: number): Float32Array;
   alloc(kind: 'uint16', length: number): Uint16Array;
   alloc(kind: 'int32', length: number): Int32Array;
-  alloc(kind: 'float32' | 'uint16' | 'int32', length: number): Array32 {
+  alloc(kind: 'uint8', length: number): Uint8Array;
+  alloc(kind: 'float32' | 'uint16' | 'int32' | 'uint8', length: number): Array32 {
     this.live('alloc');
     if (!Number.isSafeInteger(length) || length < 0) throw new ArgumentError(`alloc: length must be a non-negative integer, got ${length}`);
-    const Type = kind === 'float32' ? Float32Array : kind === 'uint16' ? Uint16Array : kind === 'int32' ? Int32Array : undefined;
-    if (!Type) throw new ArgumentError(`alloc: kind must be 'float32', 'uint16' or 'int32', got '${String(kind)}'`);
+    const Type = kind === 'float32' ? Float32Array : kind === 'uint16' ? Uint16Array : kind === 'int32' ? Int32Array : kind === 'uint8' ? Uint8Array : undefined;
+    if (!Type) throw new ArgumentError(`alloc: kind must be 'float32', 'uint16', 'int32' or 'uint8', got '${String(kind)}'`);
     const start = this.heap.allocate(length * Type.BYTES_PER_ELEMENT);
-    return new Type(this.memory.buffer, start, length);
+    // V8 may hand a shared memory's growth to this thread twice (at the grow, then again when it services the
+    // growth interrupt), each time as a new SharedArrayBuffer over the same memory: take in any buffer not yet seen.
+    const buffer = this.memory.buffer;
+    if (!this.buffers.has(buffer)) this.refreshViews();
+    this.buffers.add(buffer);
+    return new Type(buffer, start, length);
   }
 
-  free(array: Float32Array | Uint16Array | Int32Array): void {
+  free(array: Float32Array | Uint16Array | Int32Array | Uint8Array): void {
     if (this.disposed) return;
     if (!this.buffers.has(array.buffer)) throw new ArgumentError("free: the array is not in this runner's WebAssembly memory");
     this.heap.release(array.byteOffset);
@@ -228,7 +234,7 @@ class Runner implements WasmRunner {
   gated(x: Float32Array, rows: number, K: number, wtype: WType, gate: WeightArray, up: WeightArray, gateBias: Float32Array | null, upBias: Float32Array | null, out: Float32Array, M: number): void {
     const m = 'gated';
     const xp = this.prepare(m, x, 'x', rows, K);
-    const wb = weightBytes(m, wtype) * this.int(m, 'M', M) * K;
+    const wb = weightBytes(m, wtype, this.int(m, 'M', M), K);
     this.write(this.scratch, [
       xp, this.ptr(m, 'gate', gate, wb), this.ptr(m, 'up', up, wb), this.ptr(m, 'gateBias', gateBias, M * 4, true),
       this.ptr(m, 'upBias', upBias, M * 4, true), this.ptr(m, 'out', out, rows * M * 4), rows, K, M, wtype,
@@ -240,7 +246,7 @@ class Runner implements WasmRunner {
     const m = 'norm';
     const bytes = this.int(m, 'rows', rows) * this.int(m, 'H', H) * 4;
     this.write(this.scratch, [
-      this.ptr(m, 'a', a, bytes), this.ptr(m, 'b', b, bytes, true), this.ptr(m, 'weight', weight, H * weightBytes(m, wtype)),
+      this.ptr(m, 'a', a, bytes), this.ptr(m, 'b', b, bytes, true), this.ptr(m, 'weight', weight, weightBytes(m, wtype, 1, H, false)),
       this.ptr(m, 'sum', sum, bytes, b === null), this.ptr(m, 'out', out, bytes), rows, H, wtype,
     ], [eps]);
     this.run('norm', this.scratch, 8 * rows * H);
@@ -300,7 +306,7 @@ class Runner implements WasmRunner {
       if (id < 0 || id >= V) throw new ArgumentError(`embedding: ids[${i}] = ${id} is outside [0, ${V})`);
     }
     this.write(this.scratch, [
-      this.ptr(m, 'weight', weight, V * this.int(m, 'H', H) * weightBytes(m, wtype)), idsAt, this.ptr(m, 'out', out, count * H * 4), count, H, wtype,
+      this.ptr(m, 'weight', weight, weightBytes(m, wtype, V, this.int(m, 'H', H))), idsAt, this.ptr(m, 'out', out, count * H * 4), count, H, wtype,
     ]);
     this.run('embedding', this.scratch, count * H);
   }
@@ -401,7 +407,7 @@ class Runner implements WasmRunner {
   private writeLinear(method: Method, at: number, x: number, rows: number, K: number, wtype: WType, weight: WeightArray, bias: Float32Array | null, out: Float32Array, M: number, prefix = ''): void {
     this.int(method, `${prefix}M`, M);
     this.write(at, [
-      x, this.ptr(method, `${prefix}weight`, weight, M * K * weightBytes(method, wtype)), this.ptr(method, `${prefix}bias`, bias, M * 4, true),
+      x, this.ptr(method, `${prefix}weight`, weight, weightBytes(method, wtype, M, K)), this.ptr(method, `${prefix}bias`, bias, M * 4, true),
       this.ptr(method, `${prefix}out`, out, rows * M * 4), rows, K, M, wtype,
     ]);
   }
@@ -423,9 +429,28 @@ class Runner implements WasmRunner {
   }
 }
 
-function weightBytes(method: Method, wtype: number): number {
-  if (wtype === 0) return 4;
-  if (wtype === 1 || wtype === 2) return 2;
-  throw new ArgumentError(`${method}: wtype must be 0 (float32), 1 (float16) or 2 (bfloat16), got ${wtype}`);
+/**
+ * Elements and bytes per block of each weight type by number (kernel-runner.ts WTYPE, native/kernels.h cria_wtype):
+ * the float types (one element of 4 or 2 bytes), then llama.cpp's block formats.
+ */
+const WTYPE_BLOCK: readonly { readonly elements: number; readonly bytes: number }[] = [
+  { elements: 1, bytes: 4 }, { elements: 1, bytes: 2 }, { elements: 1, bytes: 2 },
+  { elements: 32, bytes: 18 }, { elements: 32, bytes: 20 }, { elements: 32, bytes: 22 }, { elements: 32, bytes: 24 }, { elements: 32, bytes: 34 },
+  { elements: 256, bytes: 144 }, { elements: 256, bytes: 176 }, { elements: 256, bytes: 210 },
+];
+const isBlockWType = (wtype: number) => wtype >= 3 && wtype < WTYPE_BLOCK.length;
+
+/**
+ * Bytes of a [rows, cols] weight of `wtype`: a float type (0 float32, 1 float16, 2 bfloat16), or where `block`, a
+ * block format (3 .. 10, see WTYPE) whose cols must be whole blocks.
+ */
+function weightBytes(method: Method, wtype: number, rows: number, cols: number, block = true): number {
+  const geometry = Number.isInteger(wtype) && (block || !isBlockWType(wtype)) ? WTYPE_BLOCK[wtype] : undefined;
+  if (!geometry) {
+    const which = block ? '0 (float32), 1 (float16), 2 (bfloat16) or a block format (3 .. 10)' : '0 (float32), 1 (float16) or 2 (bfloat16)';
+    throw new ArgumentError(`${method}: wtype must be ${which}, got ${wtype}`);
+  }
+  if (cols % geometry.elements !== 0) throw new ArgumentError(`${method}: ${cols} columns are not whole blocks of ${geometry.elements} (wtype ${wtype})`);
+  return rows * (cols / geometry.elements) * geometry.bytes;
 }
 
