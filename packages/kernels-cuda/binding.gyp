@@ -18,6 +18,7 @@
         "native/kernels/rope_kv.cu",
         "native/kernels/linear.cu",
         "native/kernels/attention.cu",
+        "native/kernels/block_weights.cu",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -32,7 +33,7 @@
         {
           "rule_name": "nvcc",
           "extension": "cu",
-          "inputs": ["<(RULE_INPUT_PATH)", "native/common.cuh", "native/kernels.h"],
+          "inputs": ["<(RULE_INPUT_PATH)", "native/common.cuh", "native/kernels.h", "native/block_weights.h", "native/block_decode.cuh"],
           "outputs": ["<(INTERMEDIATE_DIR)/<(RULE_INPUT_ROOT).o"],
           "process_outputs_as_sources": 1,
           "action": [

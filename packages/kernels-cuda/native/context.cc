@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "block_weights.h"
 #include "kernels.h"
 
 namespace cria {
@@ -157,6 +158,8 @@ void Context::define(Napi::Env env, Napi::Object exports) {
       InstanceMethod("linear", &Context::linear),
       InstanceMethod("linearSiluMul", &Context::linearSiluMul),
       InstanceMethod("linearMany", &Context::linearMany),
+      InstanceMethod("blockLinear", &Context::blockLinear),
+      InstanceMethod("blockEmbedding", &Context::blockEmbedding),
       InstanceMethod("rope", &Context::rope),
       InstanceMethod("kvWrite", &Context::kvWrite),
       InstanceMethod("attention", &Context::attention),
@@ -437,6 +440,30 @@ Napi::Value Context::linear(const Napi::CallbackInfo& info) {
     }
   }
   check(env, launchLinear(stream_, x, weightDtype, weight, biasDtype, bias, out, rows, K, M), "linear");
+  return env.Undefined();
+}
+
+// blockLinear(x, format, weight, biasDtype (-1: none), bias, out, rows, K, M): weight in a llama.cpp block format
+// (block_weights.h BlockFormat; src/binding.ts BLOCK_FORMAT_CODE).
+Napi::Value Context::blockLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t format = intArg(info, 1);
+  if (format < 0 || format >= kBlockFormatCount) throw Napi::RangeError::New(env, "unknown block format code " + std::to_string(format));
+  const int biasDtype = static_cast<int>(intArg(info, 3));
+  const void* bias = biasDtype < 0 ? nullptr : ptrArg(info, 4);
+  CRIA_LAUNCH("blockLinear", launchBlockLinear(stream_, static_cast<const float*>(ptrArg(info, 0)), static_cast<int>(format), ptrArg(info, 2),
+                                               biasDtype, bias, static_cast<float*>(ptrArg(info, 5)), intArg(info, 6), intArg(info, 7),
+                                               intArg(info, 8)));
+  return env.Undefined();
+}
+
+// blockEmbedding(format, weight, ids, out, count, vocab, hidden)
+Napi::Value Context::blockEmbedding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t format = intArg(info, 0);
+  if (format < 0 || format >= kBlockFormatCount) throw Napi::RangeError::New(env, "unknown block format code " + std::to_string(format));
+  CRIA_LAUNCH("blockEmbedding", launchBlockEmbedding(stream_, static_cast<int>(format), ptrArg(info, 1), static_cast<const int*>(ptrArg(info, 2)),
+                                                     static_cast<float*>(ptrArg(info, 3)), intArg(info, 4), intArg(info, 5), intArg(info, 6)));
   return env.Undefined();
 }
 

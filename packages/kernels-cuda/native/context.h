@@ -37,6 +37,8 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value linear(const Napi::CallbackInfo& info);
   Napi::Value linearSiluMul(const Napi::CallbackInfo& info);
   Napi::Value linearMany(const Napi::CallbackInfo& info);
+  Napi::Value blockLinear(const Napi::CallbackInfo& info);
+  Napi::Value blockEmbedding(const Napi::CallbackInfo& info);
   Napi::Value rope(const Napi::CallbackInfo& info);
   Napi::Value kvWrite(const Napi::CallbackInfo& info);
   Napi::Value attention(const Napi::CallbackInfo& info);

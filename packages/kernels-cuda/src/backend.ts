@@ -4,10 +4,11 @@ import {
   type AttentionOptions, type AttentionShape, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, type DType, type OpInput,
   type OpName, type ReadRange, type RopeOptions, type StepCapture, type TypedArray, type UploadByRangesOptions, ArgumentError, dtypeByteLength, OpContract,
   Storage, Tensor, UnsupportedOpError, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget, checkEmbedding, checkKvWrite, checkLinear,
-  checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk, describeSpec, isDType,
+  checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk, describeSpec, dtypeArrayLength, isDType, isQuantDType,
   linearManyInputs, linearSiluMulInputs, readByRanges, shapeSize, shapeText, typedArrayView,
 } from '@cria/core';
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo, type NativeDType } from './binding.js';
+import { blockFormatCode } from './block-weights.js';
 import { measureDeviceCopyBandwidth } from './copy-bandwidth.js';
 import { linearManyTakes, matvecTakes } from './matvec-route.js';
 import { CUDA_SIGNATURES, attentionLimit, cudaLimit } from './overrides.js';
@@ -106,7 +107,8 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   async read(tensor: Tensor): Promise<TypedArray> {
     this.#ops.tensor('read', 'tensor', tensor);
     const buffer = await this.context.download(ptr(tensor), tensor.byteLength);
-    return typedArrayView(tensor.dtype, buffer, 0, tensor.size);
+    // A block format reads back as its bytes (the GGUF blocks), an element dtype as its elements.
+    return typedArrayView(tensor.dtype, buffer, 0, dtypeArrayLength(tensor.dtype, tensor.shape));
   }
 
   synchronize(): Promise<void> {
@@ -193,7 +195,8 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     this.#ops.inputs('embedding', { weight, ids });
     const { vocab, hidden, count, outShape } = checkEmbedding(weight, ids);
     const out = this.#empty(outShape, 'float32');
-    this.context.embedding(code(weight.dtype), ptr(weight), ptr(ids), ptr(out), count, vocab, hidden);
+    if (isQuantDType(weight.dtype)) this.context.blockEmbedding(blockFormatCode(weight.dtype), ptr(weight), ptr(ids), ptr(out), count, vocab, hidden);
+    else this.context.embedding(code(weight.dtype), ptr(weight), ptr(ids), ptr(out), count, vocab, hidden);
     return out;
   }
 
@@ -219,6 +222,11 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     this.#ops.inputs('linear', { x, weight, bias });
     const { rows, k, m, outShape } = checkLinear('linear', x, weight, bias);
     const out = this.#empty(outShape, 'float32');
+    if (isQuantDType(weight.dtype)) {
+      // llama.cpp block format: the block matvec (block_weights.cu) for any rows; with K = 0 it writes the bias (or zeros).
+      this.context.blockLinear(ptr(x), blockFormatCode(weight.dtype), ptr(weight), bias ? code(bias.dtype) : -1, bias ? ptr(bias) : null, ptr(out), rows, k, m);
+      return out;
+    }
     if (k === 0) {
       // x·Wᵀ is empty: the result is the bias (or zeros).
       this.context.zero(ptr(out), out.byteLength);
@@ -238,7 +246,8 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
   linearSiluMul(x: Tensor, gate: Tensor, up: Tensor, gateBias?: Tensor, upBias?: Tensor): Tensor {
     this.#ops.inputs('linearSiluMul', linearSiluMulInputs(x, gate, up, gateBias, upBias));
     const { rows, k, m, outShape } = checkLinearSiluMul(x, gate, up, gateBias, upBias);
-    if (!matvecTakes(rows, k, gate.dtype, [ptr(x), ptr(gate), ptr(up)])) return this.#linearThenSiluMul(x, gate, up, gateBias, upBias);
+    // Block-format weights: linear (the block matvec), linear, siluMul.
+    if (isQuantDType(gate.dtype) || !matvecTakes(rows, k, gate.dtype, [ptr(x), ptr(gate), ptr(up)])) return this.#linearThenSiluMul(x, gate, up, gateBias, upBias);
     const out = this.#empty(outShape, 'float32');
     const bias = gateBias && upBias ? { dtype: code(gateBias.dtype), gate: ptr(gateBias), up: ptr(upBias) } : { dtype: -1, gate: null, up: null };
     this.context.linearSiluMul(ptr(x), code(gate.dtype), ptr(gate), ptr(up), bias.dtype, bias.gate, bias.up, ptr(out), rows, k, m);
@@ -270,7 +279,8 @@ export class CudaBackend implements Backend, StepCapture, CopyBandwidthMeasure {
     this.#ops.inputs('linearMany', linearManyInputs(x, weights, biases));
     const { rows, k, ms, outShapes } = checkLinearMany(x, weights, biases);
     const weightDtype = weights[0]!.dtype;
-    if (!linearManyTakes(rows, k, weightDtype, ms, [ptr(x), ...weights.map(ptr)])) return this.#linearEach(x, weights, biases);
+    // Block-format weights: linear (the block matvec) per weight.
+    if (isQuantDType(weightDtype) || !linearManyTakes(rows, k, weightDtype, ms, [ptr(x), ...weights.map(ptr)])) return this.#linearEach(x, weights, biases);
     const outs: Tensor[] = [];
     try {
       for (const shape of outShapes) outs.push(this.#empty(shape, 'float32'));

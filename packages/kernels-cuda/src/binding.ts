@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionShape, DType } from '@cria/core';
+import type { AttentionShape, DType, QuantDType } from '@cria/core';
 
 /** A device pointer as the addon hands it out. */
 export type DevicePtr = bigint;
@@ -12,6 +12,9 @@ export type DevicePtr = bigint;
 /** The dtype codes of native/common.cuh (`DTypeCode`). */
 export const DTYPE_CODE = { float32: 0, float16: 1, bfloat16: 2, int32: 3 } as const satisfies Partial<Record<DType, number>>;
 export type NativeDType = keyof typeof DTYPE_CODE;
+
+/** The block-format codes of native/block_weights.h (`BlockFormat`): llama.cpp's GGUF blocks as weights. */
+export const BLOCK_FORMAT_CODE = { q4_0: 0, q4_1: 1, q5_0: 2, q5_1: 3, q8_0: 4, q4_k: 5, q5_k: 6, q6_k: 7 } as const satisfies Record<QuantDType, number>;
 
 /** The shape object `attention` / `attentionWeights` take (context.cc shapeArg): core's AttentionShape and the mask's dtype. */
 export interface NativeAttentionShape extends AttentionShape {
@@ -66,6 +69,14 @@ export interface NativeContext {
    * cudaErrorInvalidValue). The biases, one per weight or none (`biasDtype` -1, `biases` null), share `biasDtype`.
    */
   linearMany(x: DevicePtr, weightDtype: number, weights: readonly DevicePtr[], biasDtype: number, biases: readonly DevicePtr[] | null, outs: readonly DevicePtr[], ms: readonly number[], rows: number, k: number): void;
+  /**
+   * out [rows, m] = x [rows, k] · dequantize(weight) [m, k]ᵀ (+ bias) with the weight in a llama.cpp block format
+   * (`format`: BLOCK_FORMAT_CODE; k a multiple of its block size, else cudaErrorInvalidValue). Any rows (the decode
+   * matvec over chunks of 8 rows). `biasDtype` -1 without bias.
+   */
+  blockLinear(x: DevicePtr, format: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rows: number, k: number, m: number): void;
+  /** Rows of a block-format weight [vocab, hidden] picked by int32 ids, dequantized (llama.cpp's values bit for bit). */
+  blockEmbedding(format: number, weight: DevicePtr, ids: DevicePtr, out: DevicePtr, count: number, vocab: number, hidden: number): void;
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void;
   /** With `offsetPtr` (device int32), the offset is read on the device at run time (graph replay). */
   kvWrite(cacheDtype: number, cache: DevicePtr, src: DevicePtr, batch: number, seqLen: number, numKvHeads: number, headDim: number, maxLength: number, offset: number, offsetPtr?: DevicePtr): void;

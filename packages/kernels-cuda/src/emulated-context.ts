@@ -4,6 +4,7 @@
 // device-side scalars and capture semantics follow native/context.cc and native/kernels/*.cu; see src/emulated/.
 import { DTYPE_CODE, type DevicePtr, type NativeAttentionShape, type NativeContext, type NativeDeviceInfo } from './binding.js';
 import { countArg, dtypeArg, floatArg, floatDtypeArg, integerArg, pointerArg, requiredPointer } from './emulated/args.js';
+import * as blocks from './emulated/block-kernels.js';
 import * as elementwise from './emulated/elementwise-kernels.js';
 import { pointerArrayArg, requireGatedMatvecLaunch, requireSegmentedMatvecLaunch } from './emulated/matvec-launch.js';
 import * as model from './emulated/model-kernels.js';
@@ -181,6 +182,31 @@ export class EmulatedCudaContext implements NativeContext {
     this.#stream.enqueue(m, () => model.linearMany(this.#stream.memory, a));
   }
 
+  blockLinear(x: DevicePtr, format: number, weight: DevicePtr, biasDtype: number, bias: DevicePtr | null, out: DevicePtr, rowCount: number, k: number, mOut: number): void {
+    const m = 'blockLinear';
+    const hasBias = integerArg(m, 'biasDtype', biasDtype) >= 0;
+    const a = {
+      x: requiredPointer(m, 'x', x),
+      format: blockFormatArg(m, format),
+      weight: requiredPointer(m, 'weight', weight),
+      biasDtype: hasBias ? floatDtypeArg(m, 'biasDtype', biasDtype) : -1,
+      bias: hasBias ? requiredPointer(m, 'bias', bias) : null,
+      out: requiredPointer(m, 'out', out),
+      rows: countArg(m, 'rows', rowCount),
+      k: countArg(m, 'K', k),
+      m: countArg(m, 'M', mOut),
+    };
+    if (a.rows > 0 && a.m > 0) requireWholeBlocks(m, a.format, a.k, 'K');
+    this.#stream.enqueue(m, () => blocks.blockLinear(this.#stream.memory, a));
+  }
+
+  blockEmbedding(format: number, weight: DevicePtr, ids: DevicePtr, out: DevicePtr, count: number, vocab: number, hidden: number): void {
+    const m = 'blockEmbedding';
+    const a = { format: blockFormatArg(m, format), weight: requiredPointer(m, 'weight', weight), ids: requiredPointer(m, 'ids', ids), out: requiredPointer(m, 'out', out), count: countArg(m, 'count', count), vocab: countArg(m, 'vocab', vocab), hidden: countArg(m, 'hidden', hidden) };
+    if (a.count > 0 && a.hidden > 0) requireWholeBlocks(m, a.format, a.hidden, 'hidden');
+    this.#stream.enqueue(m, () => blocks.blockEmbedding(this.#stream.memory, a));
+  }
+
   rope(x: DevicePtr, positions: DevicePtr, invFreq: DevicePtr, out: DevicePtr, tokens: number, numHeads: number, headDim: number, attentionScaling: number): void {
     const m = 'rope';
     const a = { x: requiredPointer(m, 'x', x), positions: requiredPointer(m, 'positions', positions), invFreq: requiredPointer(m, 'invFreq', invFreq), out: requiredPointer(m, 'out', out), tokens: countArg(m, 'tokens', tokens), numHeads: countArg(m, 'numHeads', numHeads), headDim: countArg(m, 'headDim', headDim), attentionScaling: floatArg(m, 'attentionScaling', attentionScaling) };
@@ -293,6 +319,19 @@ export class EmulatedCudaContext implements NativeContext {
     if (from === undefined || to === undefined) throw new RangeError('timeSince: unknown timer');
     return to - from;
   }
+}
+
+/** A block format code (binding.ts BLOCK_FORMAT_CODE; context.cc throws a RangeError for others). */
+function blockFormatArg(method: string, value: unknown): number {
+  const code = integerArg(method, 'format', value);
+  if (code < 0 || code >= blocks.BLOCK_FORMATS.length) throw new RangeError(`unknown block format code ${code}`);
+  return code;
+}
+
+/** launchBlockLinear / launchBlockEmbedding refuse a row that is not a whole number of blocks. */
+function requireWholeBlocks(method: string, format: number, cols: number, name: string): void {
+  const { elements } = blocks.blockFormat(format);
+  if (cols % elements !== 0) throw new Error(`CUDA ${method} failed: cudaErrorInvalidValue: ${name} ${cols} is not a multiple of ${blocks.BLOCK_FORMATS[format]!.name}'s ${elements}-element blocks`);
 }
 
 /** The attention shape object, checked field by field (numbers as context.cc's shapeArg reads them). */

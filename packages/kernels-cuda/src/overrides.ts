@@ -1,5 +1,6 @@
 // What the CUDA backend does differently from the op contract of @cria/core: KV caches may also be float16 or
 // bfloat16 (the kernels narrow on write and widen on read), and the device limits of its kernels.
+import { CUDA_BLOCK_WEIGHT_SIGNATURES } from './block-weights.js';
 import { type DType, MASK_DTYPES, type OpLimit, type OpName, type TensorSpec, WEIGHT_DTYPES, signatureMismatch, withSignatures } from '@cria/core';
 
 /** The largest head size the fused attention kernels are compiled for (attention.cu lanesPerDim). */
@@ -8,8 +9,12 @@ export const MAX_ATTENTION_HEAD_DIM = 256;
 const FLASH_MIN_QUERIES = 16;
 const MAX_GRID_Y = 65535;
 
-/** The dtype table: core's, with half-precision caches for kvWrite, attention (k and v of one dtype) and attentionWeights. */
+/**
+ * The dtype table: core's, with half-precision caches for kvWrite, attention (k and v of one dtype) and attentionWeights,
+ * and llama.cpp block-format weights for embedding and the linear ops (block-weights.ts: the formats the kernels read).
+ */
 export const CUDA_SIGNATURES = withSignatures({
+  ...CUDA_BLOCK_WEIGHT_SIGNATURES,
   kvWrite: { names: ['cache', 'src'], required: [WEIGHT_DTYPES, ['float32']] },
   attention: { names: ['q', 'kCache', 'vCache', 'options.mask'], required: [['float32'], WEIGHT_DTYPES, WEIGHT_DTYPES], optional: [MASK_DTYPES], sameDType: [[1, 2]] },
   attentionWeights: { names: ['q', 'kCache', 'options.mask'], required: [['float32'], WEIGHT_DTYPES], optional: [MASK_DTYPES] },

@@ -43,6 +43,8 @@ export function recordingContext(): NativeContext & { calls: RecordedCall[]; liv
     linear: record('linear'),
     linearSiluMul: record('linearSiluMul'),
     linearMany: record('linearMany'),
+    blockLinear: record('blockLinear'),
+    blockEmbedding: record('blockEmbedding'),
     rope: record('rope'),
     kvWrite: record('kvWrite'),
     attention: record('attention'),

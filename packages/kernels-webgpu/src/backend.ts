@@ -2,8 +2,10 @@ import {
   ArgumentError, type AttentionOptions, type Backend, type CopyBandwidth, type CopyBandwidthMeasure, type CopyBandwidthOptions, CriaError, type DType, elementBytes, type OpInput, type OpName,
   OpContract, type ReadRange, type RopeOptions, Storage, Tensor, type TypedArray, type UploadByRangesOptions, allocTypedArray, checkAddRmsNorm, checkArgmax, checkAttention, checkCastTarget,
   checkEmbedding, checkKvWrite, checkLinear, checkLinearMany, checkLinearSiluMul, checkRangeUpload, checkRmsNorm, checkRope, checkRows, checkSameShapes, checkTopk,
-  checkUploadData, isDType, linearManyInputs, linearSiluMulInputs, shapeSize,
+  checkUploadData, dtypeArrayLength, dtypeByteLength, isDType, isQuantDType, linearManyInputs, linearSiluMulInputs, quantBlock, shapeSize,
 } from '@cria/core';
+import { WEBGPU_SIGNATURES } from './block-signatures.js';
+import { blockEmbedding, blockLinearMany, blockProjectRows } from './kernels/block-linear.js';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch, type ParamField } from './command-batch.js';
 import { measureGpuCopyBandwidth } from './copy-bandwidth.js';
@@ -91,7 +93,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
       if (!this.#ops.disposed) this.#error ??= `device lost: ${info.message}`;
     });
     this.#context = this.#makeContext();
-    this.#ops = new OpContract(this, { limit: webgpuLimit(this) });
+    this.#ops = new OpContract(this, { signatures: WEBGPU_SIGNATURES, limit: webgpuLimit(this) });
   }
 
   /** The GPUDevice the kernels run on (for measurements and interop; do not destroy it). */
@@ -162,10 +164,10 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
 
   async read(tensor: Tensor): Promise<TypedArray> {
     this.#ops.tensor('read', 'tensor', tensor);
-    const out = allocTypedArray(tensor.dtype, tensor.size);
+    const out = allocTypedArray(tensor.dtype, dtypeArrayLength(tensor.dtype, tensor.shape));
     const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     const { chunks, chunkElements } = gpuData(tensor);
-    const chunkBytes = chunkElements * elementBytes(tensor.dtype);
+    const chunkBytes = bytesOf(tensor.dtype, chunkElements);
     const copies: { staging: GPUBuffer; at: number; bytes: number }[] = [];
     chunks.forEach((buffer, c) => {
       const at = c * chunkBytes;
@@ -235,6 +237,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     this.#ops.inputs('embedding', { weight, ids });
     const shape = checkEmbedding(weight, ids);
     this.#ops.within('embedding', [weight, ids], [{ dtype: 'float32', shape: shape.outShape }]);
+    if (isQuantDType(weight.dtype)) return blockEmbedding(this.#context, weight, ids, shape);
     return embedding(this.#context, weight, ids, shape);
   }
 
@@ -257,6 +260,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     this.#ops.inputs('linear', { x, weight, bias });
     const shape = checkLinear('linear', x, weight, bias);
     this.#ops.within('linear', bias ? [x, weight, bias] : [x, weight], [{ dtype: 'float32', shape: shape.outShape }]);
+    if (isQuantDType(weight.dtype)) return blockProjectRows(this.#context, 'linear', x, shape, [weight], bias ? [bias] : []);
     return linear(this.#context, x, weight, bias, shape);
   }
 
@@ -265,6 +269,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     const inputs = this.#ops.inputs('linearSiluMul', linearSiluMulInputs(x, gate, up, gateBias ?? undefined, upBias ?? undefined));
     const shape = checkLinearSiluMul(x, gate, up, gateBias ?? undefined, upBias ?? undefined);
     this.#ops.within('linearSiluMul', inputs, [{ dtype: 'float32', shape: shape.outShape }]);
+    if (isQuantDType(gate.dtype)) return blockProjectRows(this.#context, 'linearSiluMul', x, shape, [gate, up], gateBias && upBias ? [gateBias, upBias] : []);
     return linearSiluMul(this.#context, x, gate, up, gateBias ?? undefined, upBias ?? undefined, shape);
   }
 
@@ -276,6 +281,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     const inputs = this.#ops.inputs('linearMany', linearManyInputs(x, weights, biases));
     const shape = checkLinearMany(x, weights, biases);
     this.#ops.within('linearMany', inputs, shape.outShapes.map((s) => ({ dtype: 'float32', shape: s })));
+    if (weights[0] && isQuantDType(weights[0].dtype)) return blockLinearMany(this.#context, x, weights, biases, shape);
     return linearMany(this.#context, x, weights, biases, shape);
   }
 
@@ -365,7 +371,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
    */
   #allocate(shape: readonly number[], dtype: DType, split: boolean): { data: GpuData; chunkBytes: number } {
     const size = shapeSize(shape);
-    const bytes = size * elementBytes(dtype);
+    const bytes = dtypeByteLength(dtype, shape);
     const limit = split ? this.maxChunkBytes : this.maxBindingBytes;
     if (bytes <= limit) return { data: { chunks: [this.#pool.acquire(bytes, split)], chunkElements: size }, chunkBytes: bytes };
     if (!split || shape.length === 0) {
@@ -373,22 +379,25 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
         `tensor [${shape.join(', ')}] ${dtype} (${bytes} bytes) is larger than one WebGPU binding (${limit} bytes)${split ? '' : '; only uploaded weights are split'}`,
       );
     }
-    const rowElements = size / shape[0]!;
-    let rowsPerChunk = Math.floor(limit / (rowElements * elementBytes(dtype)));
-    // Chunks of two-byte dtypes hold an even number of elements, so each starts on a u32 word.
-    while (rowsPerChunk > 0 && (rowsPerChunk * rowElements * elementBytes(dtype)) % 4 !== 0) rowsPerChunk--;
+    // Rows of the first dimension; a block format's rows are those of its last dimension (whole blocks).
+    const rowElements = isQuantDType(dtype) ? shape[shape.length - 1]! : size / shape[0]!;
+    const rowBytes = bytesOf(dtype, rowElements);
+    let rowsPerChunk = Math.floor(limit / rowBytes);
+    // Every chunk but the last holds a whole number of u32 words (two-byte dtypes: an even number of elements; block
+    // formats: rows of 18-, 20-, 22-, ... byte blocks), so a chunk's bytes sit in its buffer as the tensor has them.
+    while (rowsPerChunk > 0 && (rowsPerChunk * rowBytes) % 4 !== 0) rowsPerChunk--;
     if (rowsPerChunk === 0) {
       throw new ArgumentError(`tensor [${shape.join(', ')}] ${dtype}: one row of its first dimension is larger than one WebGPU binding (${limit} bytes)`);
     }
     const chunkElements = rowsPerChunk * rowElements;
-    const chunkBytes = chunkElements * elementBytes(dtype);
+    const chunkBytes = rowsPerChunk * rowBytes;
     const chunks: GPUBuffer[] = [];
     for (let at = 0; at < bytes; at += chunkBytes) chunks.push(this.#pool.acquire(Math.min(chunkBytes, bytes - at), true));
     return { data: { chunks, chunkElements }, chunkBytes };
   }
 
   #tensor(data: GpuData, shape: readonly number[], dtype: DType): Tensor {
-    const byteLength = shapeSize(shape) * elementBytes(dtype);
+    const byteLength = dtypeByteLength(dtype, shape);
     const storage = new Storage<GpuData>(data, byteLength, (handle) => {
       if (this.#ops.disposed) return;
       for (const buffer of handle.chunks) this.#pool.release(buffer);
@@ -420,6 +429,13 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
       },
     };
   }
+}
+
+/** Bytes of `elements` consecutive values of `dtype` (a whole number of blocks for a block format). */
+function bytesOf(dtype: DType, elements: number): number {
+  if (!isQuantDType(dtype)) return elements * elementBytes(dtype);
+  const { blockElements, blockBytes } = quantBlock(dtype);
+  return (elements / blockElements) * blockBytes;
 }
 
 function padTo4(bytes: Uint8Array): Uint8Array {

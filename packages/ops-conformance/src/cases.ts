@@ -1,7 +1,7 @@
 // The op-conformance table, after llama.cpp's test-backend-ops: every op, shapes that are and are not
 // multiples of 4/8/16/32/64, decode (S=1) and prefill (S>1), grouped-query heads, padding masks with
 // zeros, caches with a past, and float32 / float16 / bfloat16 weights.
-import type { DType } from '@cria/core';
+import { type DType, QUANT_DTYPES, quantBlock } from '@cria/core';
 import type { NaiveAttentionLayout } from './naive/attention.js';
 import type { OpCase, OpParams } from './op-case.js';
 
@@ -201,6 +201,28 @@ function castCases(): OpCase[] {
   return pairs.map(([from, to]) => ({ op: 'cast', name: `cast ${short(from)} -> ${short(to)} [7,131]`, shapes: { x: [7, 131] }, dtypes: [from, to], params: {}, bound: BOUND.exact }));
 }
 
+/**
+ * llama.cpp's block formats as weights (quantized from uniform floats by core's llama.cpp-exact quantizer): embedding
+ * exactly (every backend dequantizes to llama.cpp's floats), the linears to the reduction bound; K = 256 for every
+ * format, K = 96 for the 32-element ones too.
+ */
+function blockFormatCases(): OpCase[] {
+  return QUANT_DTYPES.flatMap((q): OpCase[] => {
+    const cases: OpCase[] = [
+      { op: 'embedding', name: `embedding V=50 H=256 ids[3,4] ${q}`, shapes: { weight: [50, 256], ids: [3, 4] }, dtypes: [q, 'int32'], params: {}, bound: BOUND.exact },
+      { op: 'linear', name: `linear decode x[1,1,256] W[77,256] ${q}`, shapes: { x: [1, 1, 256], weight: [77, 256] }, dtypes: ['float32', q], params: {}, bound: BOUND.reduction },
+      { op: 'linear', name: `linear prefill x[3,512] W[129,512] +bias f32 ${q}`, shapes: { x: [3, 512], weight: [129, 512], bias: [129] }, dtypes: ['float32', q, 'float32'], params: {}, bound: BOUND.reduction },
+      { op: 'linearSiluMul', name: `linearSiluMul decode x[1,256] W[77,256] ${q}`, shapes: { x: [1, 256], gate: [77, 256], up: [77, 256] }, dtypes: ['float32', q, q], params: {}, bound: BOUND.reduction },
+      { op: 'linearSiluMul', name: `linearSiluMul prefill x[9,256] W[40,256] ${q}`, shapes: { x: [9, 256], gate: [40, 256], up: [40, 256] }, dtypes: ['float32', q, q], params: {}, bound: BOUND.reduction },
+      { op: 'linearMany', name: `linearMany q/k/v x[2,256] W[64|32|32,256] ${q}`, shapes: { x: [2, 256], weight0: [64, 256], weight1: [32, 256], weight2: [32, 256] }, dtypes: ['float32', q, q, q], params: {}, bound: BOUND.reduction },
+    ];
+    if (quantBlock(q).blockElements === 32) {
+      cases.push({ op: 'linear', name: `linear x[2,96] W[33,96] ${q}`, shapes: { x: [2, 96], weight: [33, 96] }, dtypes: ['float32', q], params: {}, bound: BOUND.reduction });
+    }
+    return cases;
+  });
+}
+
 /** Every case, grouped by op in the order of `OP_NAMES`. */
 export const OP_CASES: readonly OpCase[] = [
   ...embeddingCases(),
@@ -216,4 +238,5 @@ export const OP_CASES: readonly OpCase[] = [
   ...softmaxCases(),
   ...selectCases(),
   ...castCases(),
+  ...blockFormatCases(),
 ] as OpCase[];

@@ -1,5 +1,5 @@
 // Deterministic inputs of a case: host arrays in the dtypes the case names.
-import { type DType, type TypedArray, float16ToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16, shapeSize } from '@cria/core';
+import { type DType, type TypedArray, float16ToFloat32, float32ArrayToBfloat16, float32ArrayToFloat16, isQuantDType, quantize, shapeSize } from '@cria/core';
 import { SeededRandom, seedOf } from '@cria/core/testing';
 import type { OpCase } from './op-case.js';
 
@@ -150,7 +150,11 @@ export function buildInputs(opCase: OpCase): Map<string, HostInput> {
     else if (name === 'mask') data = attentionMask(opCase, shape, dtype);
     else if (opCase.op === 'argmax' || opCase.op === 'topk') data = distinctRows(random, shape);
     else if (opCase.op === 'cast') data = castSource(random, length, dtype);
-    else data = floats(random, length, dtype, amplitude);
+    else if (isQuantDType(dtype)) {
+      // A block-format weight: uniform floats quantized with llama.cpp's reference quantizer (core's, bit-exact).
+      const cols = shape[shape.length - 1]!;
+      data = quantize(dtype, floats(random, length, 'float32', amplitude) as Float32Array, length / cols, cols);
+    } else data = floats(random, length, dtype, amplitude);
     inputs.set(name, { data, shape, dtype });
   });
   return inputs;

@@ -1,6 +1,6 @@
 // The table itself: well-formed rows, the coverage the suite promises, deterministic inputs.
 import { describe, expect, it } from 'vitest';
-import { OP_NAMES } from '@cria/core';
+import { OP_NAMES, QUANT_DTYPES, isQuantDType } from '@cria/core';
 import { BOUND, INPUT_NAMES, OP_CASES, buildInputs } from '../src/index.js';
 
 describe('OP_CASES', () => {
@@ -35,7 +35,9 @@ describe('OP_CASES', () => {
     expect(attention.some((c) => c.params.kvLength! > c.shapes.q![1]!)).toBe(true);
     for (const op of ['linear', 'embedding', 'rmsNorm'] as const) {
       const dtypes = new Set(OP_CASES.filter((c) => c.op === op).map((c) => c.dtypes[op === 'embedding' ? 0 : 1]));
-      expect([...dtypes].sort(), op).toEqual(['bfloat16', 'float16', 'float32']);
+      const given = [...dtypes].filter((d) => d !== undefined);
+      expect(given.filter((d) => !isQuantDType(d)).sort(), op).toEqual(['bfloat16', 'float16', 'float32']);
+      if (op !== 'rmsNorm') expect(given.filter((d) => isQuantDType(d)).sort(), op).toEqual([...QUANT_DTYPES].sort());
     }
     expect(OP_CASES.filter((c) => c.op === 'linear' || c.op === 'attention').every((c) => c.bound <= BOUND.reduction)).toBe(true);
   });

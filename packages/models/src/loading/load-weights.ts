@@ -155,7 +155,7 @@ function elementRatio(stored: DType, target: DType): (bytes: number) => number {
 /** Before anything loads: the backend runs the matrices' dtypes (a block format on a backend without its kernels is refused by name). */
 function checkSupport(backend: Backend, plan: readonly PlannedWeight[], where: string): void {
   for (const dtype of new Set(plan.filter((w) => w.param.kind === 'matrix').map((w) => w.target))) {
-    const why = isQuantDType(dtype) ? `${where} holds ${dtype} weights, which the ${backend.name} backend does not run (the cpu and reference backends do)` : undefined;
+    const why = isQuantDType(dtype) ? `${where} holds ${dtype} weights, which the ${backend.name} backend does not run here` : undefined;
     if (!backend.supports('linear', ['float32', dtype])) throw new UnsupportedOpError(backend.name, 'linear', ['float32', dtype], why);
     if (!backend.supports('embedding', [dtype, 'int32'])) throw new UnsupportedOpError(backend.name, 'embedding', ['float32', dtype], why);
   }

@@ -12,14 +12,29 @@ import {
   hostData,
   hostTensor,
   shapeSize,
+  dequantize,
+  isQuantDType,
 } from '@cria/core';
 import { naiveAttention } from './attention.js';
 import { naiveLinear } from './linear.js';
 import { bfloat16Value, roundToBfloat16, roundToFloat16 } from './rounding.js';
 
-/** Element i of a tensor as a number (float16 / bfloat16 widened one value at a time). */
+const last = (t: Tensor): number => t.shape[t.shape.length - 1]!;
+
+const dequantized = new WeakMap<Tensor, Float32Array>();
+
+/** Element i of a tensor as a number (float16 / bfloat16 widened one value at a time; a block format dequantized once). */
 function at(t: Tensor, i: number): number {
   const data = hostData(t);
+  if (isQuantDType(t.dtype)) {
+    let values = dequantized.get(t);
+    if (!values) {
+      const cols = last(t);
+      values = dequantize(t.dtype, (data as Uint8Array).subarray(0, t.byteLength), t.size / cols, cols);
+      dequantized.set(t, values);
+    }
+    return values[i]!;
+  }
   if (t.dtype === 'float16') return float16ToFloat32((data as Uint16Array)[i]!);
   if (t.dtype === 'bfloat16') return bfloat16Value((data as Uint16Array)[i]!);
   return (data as Float32Array | Int32Array)[i]!;
@@ -29,7 +44,6 @@ function values(t: Tensor): number[] {
   return Array.from({ length: t.size }, (_, i) => at(t, i));
 }
 
-const last = (t: Tensor): number => t.shape[t.shape.length - 1]!;
 
 export class NaiveBackend implements Backend {
   readonly name = 'cpu' as const;
