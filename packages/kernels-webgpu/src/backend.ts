@@ -57,6 +57,8 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
   readonly maxChunkBytes: number;
   /** The largest tensor an op may produce or `zeros` allocate: one binding of the device. */
   readonly maxBindingBytes: number;
+  /** The weights budget it was created with (`memoryLimit`), if any: from_pretrained refuses weights beyond it. */
+  readonly memoryLimit?: number;
 
   readonly #device: GPUDevice;
   readonly #pool: BufferPool;
@@ -80,6 +82,7 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     this.maxChunkBytes = opened.maxChunkBytes;
     this.maxBindingBytes = opened.maxBindingBytes;
     this.description = opened.description;
+    if (opened.memoryLimit !== undefined) this.memoryLimit = opened.memoryLimit;
     this.#pool = new BufferPool(this.#device);
     this.#readPool = new BufferPool(this.#device, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
     // After each submit: destroy large buffers released meanwhile, and the bind groups that name them.

@@ -1,3 +1,4 @@
+import { ArgumentError } from '@cria/core';
 import { gpuSource } from './gpu-source.js';
 
 /** What the backend asks of the adapter. */
@@ -8,6 +9,12 @@ export interface DeviceOptions {
   useTimestampQuery?: boolean;
   /** Caps the bytes of one chunk of an uploaded tensor (default: the device's maxStorageBufferBindingSize). Tests lower it to exercise splitting. */
   maxBindingBytes?: number;
+  /**
+   * A device-memory budget for weights, in bytes (`Backend.memoryLimit`): `from_pretrained` refuses, before it
+   * allocates any, weights that exceed it (WebGPU does not say how much memory an adapter has; a page or a user that
+   * knows its budget sets it). Default: none.
+   */
+  memoryLimit?: number;
 }
 
 /** An opened device and what the kernels need to know about it. */
@@ -23,6 +30,8 @@ export interface OpenedDevice {
   maxChunkBytes: number;
   /** A human-readable description of the adapter. */
   description: string;
+  /** DeviceOptions.memoryLimit, checked. */
+  memoryLimit?: number;
 }
 
 /** Finds an adapter. Throws an Error saying why there is none. */
@@ -58,6 +67,9 @@ export function softwareAdapter(adapter: GPUAdapter): string | null {
 
 /** Opens a device with the limits the kernels use (the adapter's largest buffers and bindings). */
 export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDevice> {
+  if (options.memoryLimit !== undefined && (!Number.isSafeInteger(options.memoryLimit) || options.memoryLimit <= 0)) {
+    throw new ArgumentError(`webgpu: memoryLimit must be a positive whole number of bytes, got ${String(options.memoryLimit)}`);
+  }
   const { adapter, origin } = await requestAdapter();
   const shaderF16 = (options.useShaderF16 ?? true) && adapter.features.has('shader-f16');
   const timestampQuery = (options.useTimestampQuery ?? true) && adapter.features.has('timestamp-query');
@@ -82,5 +94,6 @@ export async function openDevice(options: DeviceOptions = {}): Promise<OpenedDev
   if (options.maxBindingBytes !== undefined) maxChunkBytes = Math.min(maxChunkBytes, options.maxBindingBytes - (options.maxBindingBytes % 4));
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
-  return { device, shaderF16, timestampQuery, maxBindingBytes, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}` };
+  const memoryLimit = options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit };
+  return { device, shaderF16, timestampQuery, maxBindingBytes, maxChunkBytes, description: `${origin}: ${name || 'unnamed adapter'}`, ...memoryLimit };
 }
