@@ -2,7 +2,7 @@
 // (native/kernels/block_weights.cu) and the op-signature rows that say so (core's BLOCK_WEIGHT_SIGNATURES narrowed to
 // them). linear and embedding run those kernels; linearSiluMul and linearMany with block weights are composed from
 // linear (and siluMul), which keeps their contract: the numbers of linear, linear, siluMul / linear per weight.
-import { BLOCK_WEIGHT_SIGNATURES, type DType, type OpName, type OpSignature, type QuantDType, isQuantDType } from '@cria/core';
+import { type QuantDType, narrowBlockSignatures } from '@cria/core';
 import { BLOCK_FORMAT_CODE } from './binding.js';
 
 /** The block formats native/kernels/block_weights.cu reads (all of core's QuantDType). */
@@ -10,21 +10,6 @@ export const CUDA_BLOCK_FORMATS: readonly QuantDType[] = ['q8_0', 'q4_k', 'q6_k'
 
 /** The native format code of a block dtype (binding.ts BLOCK_FORMAT_CODE, native/block_weights.h BlockFormat). */
 export const blockFormatCode = (dtype: QuantDType): number => BLOCK_FORMAT_CODE[dtype];
-
-/** BLOCK_WEIGHT_SIGNATURES' rows with each list of dtypes keeping only the block formats in `implemented`. */
-export function narrowBlockSignatures(implemented: readonly DType[]): Partial<Record<OpName, OpSignature>> {
-  const keep = (dtypes: readonly DType[]): readonly DType[] => dtypes.filter((d) => !isQuantDType(d) || implemented.includes(d));
-  const rows: Partial<Record<OpName, OpSignature>> = {};
-  for (const [op, row] of Object.entries(BLOCK_WEIGHT_SIGNATURES) as [OpName, OpSignature][]) {
-    rows[op] = {
-      ...row,
-      required: row.required.map(keep),
-      ...(row.optional ? { optional: row.optional.map(keep) } : {}),
-      ...(row.repeated ? { repeated: [keep(row.repeated[0]), keep(row.repeated[1])] as const } : {}),
-    };
-  }
-  return rows;
-}
 
 /** The CUDA backend's rows for embedding, linear, linearSiluMul and linearMany: float weights and CUDA_BLOCK_FORMATS. */
 export const CUDA_BLOCK_WEIGHT_SIGNATURES = narrowBlockSignatures(CUDA_BLOCK_FORMATS);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OP_NAMES } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { OP_SIGNATURES, signatureMismatch, withSignatures } from './signatures.js';
+import { OP_SIGNATURES, narrowBlockSignatures, signatureMismatch, withSignatures } from './signatures.js';
 
 const fits = (op: (typeof OP_NAMES)[number], dtypes: DType[]) => signatureMismatch(OP_SIGNATURES[op], dtypes) === null;
 
@@ -49,5 +49,16 @@ describe('OP_SIGNATURES', () => {
     expect(signatureMismatch(table.kvWrite, ['float16', 'float32'])).toBeNull();
     expect(signatureMismatch(OP_SIGNATURES.kvWrite, ['float16', 'float32'])).not.toBeNull();
     expect(table.linear).toBe(OP_SIGNATURES.linear);
+  });
+});
+
+describe('narrowBlockSignatures', () => {
+  it('keeps the float weights and only the block formats named', () => {
+    const rows = narrowBlockSignatures(['q8_0']);
+    expect(signatureMismatch(rows.linear!, ['float32', 'q8_0'])).toBeNull();
+    expect(signatureMismatch(rows.linear!, ['float32', 'float16'])).toBeNull();
+    expect(signatureMismatch(rows.linear!, ['float32', 'q4_k'])).toBe('weight is q4_k; expected float32, float16, bfloat16 or q8_0');
+    expect(signatureMismatch(rows.linearMany!, ['float32', 'q8_0', 'q8_0'])).toBeNull();
+    expect(signatureMismatch(rows.embedding!, ['q6_k', 'int32'])).toMatch(/weight is q6_k/);
   });
 });

@@ -1,7 +1,7 @@
 // The dtypes each op takes, argument by argument: one declarative table for every backend. A backend that takes more
 // (the CUDA caches in float16 / bfloat16) overrides the rows that differ.
 import type { OpName } from '../backend.js';
-import { type DType, QUANT_DTYPES } from '../dtype.js';
+import { type DType, QUANT_DTYPES, isQuantDType } from '../dtype.js';
 
 export const WEIGHT_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 export const MASK_DTYPES: readonly DType[] = ['float32', 'int32'];
@@ -126,6 +126,24 @@ export const BLOCK_WEIGHT_SIGNATURES: Partial<Record<OpName, OpSignature>> = {
   },
   linearMany: { names: ['x'], required: [F32], repeated: [BLOCK_WEIGHT_DTYPES, WEIGHT_DTYPES] },
 };
+
+/**
+ * BLOCK_WEIGHT_SIGNATURES' rows with each list of dtypes keeping only the block formats in `implemented`: the rows of a
+ * backend whose kernels read some of the formats (the others stay refused by name).
+ */
+export function narrowBlockSignatures(implemented: readonly DType[]): Partial<Record<OpName, OpSignature>> {
+  const keep = (dtypes: readonly DType[]): readonly DType[] => dtypes.filter((d) => !isQuantDType(d) || implemented.includes(d));
+  const rows: Partial<Record<OpName, OpSignature>> = {};
+  for (const [op, row] of Object.entries(BLOCK_WEIGHT_SIGNATURES) as [OpName, OpSignature][]) {
+    rows[op] = {
+      ...row,
+      required: row.required.map(keep),
+      ...(row.optional ? { optional: row.optional.map(keep) } : {}),
+      ...(row.repeated ? { repeated: [keep(row.repeated[0]), keep(row.repeated[1])] as const } : {}),
+    };
+  }
+  return rows;
+}
 
 /** The table with some rows replaced: a backend's few lines of overrides. */
 export function withSignatures(overrides: Partial<Record<OpName, OpSignature>>, base: OpSignatures = OP_SIGNATURES): OpSignatures {

@@ -2,11 +2,10 @@
 // and without biases) and embedding against float64 sums over core's `dequantize` of the same bytes (embedding bit
 // for bit), weights made by core's `quantize` from seeded random floats; memory (upload, read, uploadByRanges, zeros,
 // weights split across buffers on whole rows); and what `supports` answers.
-import { type DType, type QuantDType, UnsupportedOpError, dequantize, quantBlock, quantize } from '@cria/core';
+import { type DType, type QuantDType, UnsupportedOpError, dequantize, narrowBlockSignatures, quantBlock, quantize } from '@cria/core';
 import { SeededRandom, relativeError, seedOf } from '@cria/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGpuBackend } from '../backend.js';
-import { narrowBlockSignatures } from '../block-signatures.js';
 import { gpuData } from '../gpu-data.js';
 import { bitDifferences } from '../testing/bit-differences.js';
 import { naiveLinear } from '../testing/naive-linear.js';
