@@ -15,7 +15,7 @@ import type { AddedTokenJson, TokenizerJson } from '../json/types.js';
 import { LlamaTokenizerFast } from '../llama-fast.js';
 import { PieceType, type SentencePieceModel } from '../sentencepiece/model.js';
 import { llamaTemplateProcessing, sentencePieceToTokenizerJson } from '../sentencepiece/to-json.js';
-import { LLAMA3_PATTERN } from '../tiktoken/special-tokens.js';
+import { llama3BpeTokenizerJson } from '../tiktoken/to-json.js';
 
 /** The tokenizer.ggml.model values read here. */
 export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2'] as const;
@@ -307,37 +307,7 @@ function llama3TokenizerJson(
       if (!(part in vocab)) r.fail(`${K.merges}[${rank}]`, `("${m}") needs the token ${JSON.stringify(part)}, which is not a normal token of ${K.tokens}`);
     }
   }
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [
-        { type: 'Split', pattern: { Regex: LLAMA3_PATTERN }, behavior: 'Isolated', invert: false },
-        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
-    post_processor: {
-      type: 'Sequence',
-      processors: [{ type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true }, llamaTemplateProcessing(bos, eos)],
-    },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: true,
-      vocab: { ...vocab },
-      merges: [...merges],
-    },
-  };
+  return llama3BpeTokenizerJson({ vocab: { ...vocab }, merges: [...merges], addedTokens: added, template: llamaTemplateProcessing(bos, eos) });
 }
 
 /**

@@ -59,19 +59,40 @@ export function tiktokenToTokenizerJson(modelText: string, options: TiktokenToJs
   const base = entries.length;
   const specials = llama3SpecialTokens(options.version);
   const bos = specials[0]!;
+  return llama3BpeTokenizerJson({
+    vocab,
+    merges: merges.map(([, l, r]) => `${l} ${r}`),
+    addedTokens: specials.map((content, i) => ({ id: base + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    template: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [
+        { SpecialToken: { id: bos, type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: bos, type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
+      special_tokens: { [bos]: { id: bos, ids: [base], tokens: [bos] } },
+    },
+  });
+}
+
+/**
+ * The tokenizer.json of Llama 3's byte-level BPE (as transformers' converter writes it): the Llama 3 split regex then
+ * ByteLevel, merges with ignore_merges, the ByteLevel decoder, and `template` (a TemplateProcessing) after the ByteLevel
+ * post-processor. Shared by the tiktoken conversion and the GGUF 'gpt2' / 'llama-bpe' vocabulary.
+ */
+export function llama3BpeTokenizerJson(parts: {
+  vocab: Record<string, number>;
+  merges: string[];
+  addedTokens: TokenizerJson['added_tokens'];
+  template: unknown;
+}): TokenizerJson {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map((content, i) => ({
-      id: base + i,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: parts.addedTokens,
     normalizer: null,
     pre_tokenizer: {
       type: 'Sequence',
@@ -82,20 +103,7 @@ export function tiktokenToTokenizerJson(modelText: string, options: TiktokenToJs
     },
     post_processor: {
       type: 'Sequence',
-      processors: [
-        { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
-        {
-          type: 'TemplateProcessing',
-          single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-          pair: [
-            { SpecialToken: { id: bos, type_id: 0 } },
-            { Sequence: { id: 'A', type_id: 0 } },
-            { SpecialToken: { id: bos, type_id: 1 } },
-            { Sequence: { id: 'B', type_id: 1 } },
-          ],
-          special_tokens: { [bos]: { id: bos, ids: [base], tokens: [bos] } },
-        },
-      ],
+      processors: [{ type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true }, parts.template],
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
@@ -107,10 +115,10 @@ export function tiktokenToTokenizerJson(modelText: string, options: TiktokenToJs
       fuse_unk: false,
       byte_fallback: false,
       ignore_merges: true,
-      vocab,
-      merges: merges.map(([, l, r]) => `${l} ${r}`),
+      vocab: parts.vocab,
+      merges: parts.merges,
     },
-  };
+  } as TokenizerJson;
 }
 
 /**
