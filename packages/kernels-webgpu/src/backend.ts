@@ -5,7 +5,7 @@ import {
   checkUploadData, dtypeArrayLength, dtypeByteLength, isDType, isQuantDType, linearManyInputs, linearSiluMulInputs, quantBlock, shapeSize,
 } from '@cria/core';
 import { WEBGPU_SIGNATURES } from './block-signatures.js';
-import { blockEmbedding, blockLinearMany, blockProjectRows } from './kernels/block-linear.js';
+import { blockLinearMany, blockProjectRows } from './kernels/block-linear.js';
 import { BufferPool } from './buffer-pool.js';
 import { CommandBatch, type ParamField } from './command-batch.js';
 import { measureGpuCopyBandwidth } from './copy-bandwidth.js';
@@ -240,7 +240,6 @@ export class WebGpuBackend implements Backend, CopyBandwidthMeasure {
     this.#ops.inputs('embedding', { weight, ids });
     const shape = checkEmbedding(weight, ids);
     this.#ops.within('embedding', [weight, ids], [{ dtype: 'float32', shape: shape.outShape }]);
-    if (isQuantDType(weight.dtype)) return blockEmbedding(this.#context, weight, ids, shape);
     return embedding(this.#context, weight, ids, shape);
   }
 

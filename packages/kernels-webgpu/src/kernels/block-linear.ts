@@ -1,14 +1,14 @@
-// linear, linearSiluMul, linearMany and embedding with a block-format weight (llama.cpp's q4_0 .. q6_k, stored as
+// linear, linearSiluMul and linearMany with a block-format weight (llama.cpp's q4_0 .. q6_k, stored as
 // its GGUF blocks): the blocks are dequantized in registers (block-formats.ts), x and the outputs are float32,
 // sums in f32. One kernel for every row count: a workgroup covers BLOCK_COLUMNS output columns of BLOCK_ROWS rows
 // of x (grid z: groups of rows), BLOCK_LANES threads per column each dequantizing a strided share of the column's
 // quads (4 values) once and multiplying them with every row of its group; the lanes' partial sums are added in
-// workgroup memory. A weight split across buffers (on whole rows) runs one dispatch per chunk.
+// workgroup memory. A weight split across buffers (on whole rows) runs one dispatch per chunk. (embedding.ts gathers block rows too.)
 import { ArgumentError, type LinearShape, type QuantDType, type Tensor, quantBlock } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
 import { BLOCK_PRELUDE, KEEP_ROUNDING, blockWeightBinding } from './block-formats.js';
 import { siluMulExpression } from './elementwise.js';
-import { ELEMENT_THREADS, GROUP_INDEX, type WeightDType, enables, grid, weightBinding } from './wgsl.js';
+import { GROUP_INDEX, type WeightDType, enables, grid, weightBinding } from './wgsl.js';
 
 export const BLOCK_THREADS = 256;
 /** Threads that share one output column. */
@@ -136,63 +136,4 @@ export function blockProjectRows(ctx: KernelContext, op: string, x: Tensor, { ro
 export function blockLinearMany(ctx: KernelContext, x: Tensor, weights: readonly Tensor[], biases: readonly Tensor[] | undefined, shape: { rows: number; k: number; ms: readonly number[]; outShapes: readonly (readonly number[])[] }): Tensor[] {
   const { rows, k } = shape;
   return weights.map((w, i) => blockProjectRows(ctx, 'linearMany', x, { rows, k, m: shape.ms[i]!, outShape: [...shape.outShapes[i]!] }, [w], biases ? [biases[i]!] : []));
-}
-
-function embeddingSource(dtype: QuantDType): string {
-  const { blockElements, blockBytes } = quantBlock(dtype);
-  return /* wgsl */ `
-struct Params { count: u32, cols: u32, vocab: u32, rowStart: u32, rowCount: u32, firstChunk: u32, zero: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-${BLOCK_PRELUDE}
-${KEEP_ROUNDING}
-${blockWeightBinding(1, 'w', dtype)}
-@group(0) @binding(2) var<storage, read> ids: array<i32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-${GROUP_INDEX}
-@compute @workgroup_size(${ELEMENT_THREADS})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = groupIndex(wid, nwg) * ${ELEMENT_THREADS}u + lid;
-  if (i >= params.count) { return; }
-  let r = i / params.cols;
-  let c = i - r * params.cols;
-  let id = ids[r];
-  if (id < 0 || u32(id) >= params.vocab) {
-    if (params.firstChunk == 1u) { out[i] = 0.0; }
-    return;
-  }
-  let local = u32(id) - params.rowStart;
-  if (u32(id) >= params.rowStart && local < params.rowCount) {
-    let rowByte = local * (params.cols / ${blockElements}u) * ${blockBytes}u;
-    out[i] = quad_w(rowByte, c / 4u)[c & 3u];
-  }
-}
-`;
-}
-
-/** embedding with a block-format weight [V, H]: rows dequantized as core's dequantize gives them (bit for bit). */
-export function blockEmbedding(ctx: KernelContext, weight: Tensor, ids: Tensor, shape: { vocab: number; hidden: number; outShape: readonly number[] }): Tensor {
-  const { vocab, hidden: cols } = shape;
-  const out = ctx.output(shape.outShape, 'float32');
-  const count = ids.size * cols;
-  if (count === 0) return out;
-  const { buffers, chunkElements } = ctx.chunks(weight);
-  if (buffers.length > 1 && chunkElements % cols !== 0) {
-    throw new ArgumentError(`embedding: weight [${weight.shape.join(', ')}] is split every ${chunkElements} elements, not on whole rows of ${cols}`);
-  }
-  const dtype = weight.dtype as QuantDType;
-  const pipeline = ctx.pipeline(`block-embedding:${dtype}`, () => embeddingSource(dtype));
-  const rowsPerChunk = buffers.length > 1 ? chunkElements / cols : vocab;
-  const idsBuffer = ctx.buffer(ids, 'embedding ids');
-  const outBuffer = ctx.buffer(out, 'output');
-  buffers.forEach((chunk, c) => {
-    const rowStart = c * rowsPerChunk;
-    const rowCount = Math.min(rowsPerChunk, vocab - rowStart);
-    ctx.dispatch(
-      pipeline,
-      [{ u32: count }, { u32: cols }, { u32: vocab }, { u32: rowStart }, { u32: rowCount }, { u32: c === 0 ? 1 : 0 }, { u32: 0 }],
-      [chunk, idsBuffer, outBuffer],
-      grid(Math.ceil(count / ELEMENT_THREADS)),
-    );
-  });
-  return out;
 }

@@ -1,14 +1,28 @@
-// Embedding gather: out[r, :] = weight[ids[r], :], widened to float32. A weight split across buffers
-// is gathered one chunk at a time; ids outside [0, V) give a zero row.
-import { ArgumentError, type Tensor } from '@cria/core';
+// Embedding gather: out[r, :] = weight[ids[r], :], widened (or, for a block format, dequantized) to float32. A weight
+// split across buffers is gathered one chunk at a time; ids outside [0, V) give a zero row.
+import { ArgumentError, type DType, type Tensor, isQuantDType, quantBlock } from '@cria/core';
 import type { KernelContext } from '../kernel-context.js';
+import { BLOCK_PRELUDE, KEEP_ROUNDING, blockWeightBinding } from './block-formats.js';
 import { ELEMENT_THREADS, GROUP_INDEX, type WeightDType, enables, grid, weightBinding } from './wgsl.js';
 
-function source(dtype: WeightDType, shaderF16: boolean): string {
-  return /* wgsl */ `${enables([dtype], shaderF16)}
-struct Params { count: u32, cols: u32, vocab: u32, rowStart: u32, rowCount: u32, firstChunk: u32 }
+/** The weight's binding (with what it needs) and the expression reading element `c` of its row `local`. */
+function weightAccess(dtype: DType, shaderF16: boolean): { binding: string; load: string } {
+  if (!isQuantDType(dtype)) {
+    return { binding: weightBinding(1, 'w', dtype as WeightDType, shaderF16), load: 'load_w(local * params.cols + c)' };
+  }
+  const { blockElements, blockBytes } = quantBlock(dtype);
+  return {
+    binding: `${BLOCK_PRELUDE}\n${KEEP_ROUNDING}\n${blockWeightBinding(1, 'w', dtype)}`,
+    load: `quad_w(local * (params.cols / ${blockElements}u) * ${blockBytes}u, c / 4u)[c & 3u]`,
+  };
+}
+
+function source(dtype: DType, shaderF16: boolean): string {
+  const { binding, load } = weightAccess(dtype, shaderF16);
+  return /* wgsl */ `${isQuantDType(dtype) ? '' : enables([dtype as WeightDType], shaderF16)}
+struct Params { count: u32, cols: u32, vocab: u32, rowStart: u32, rowCount: u32, firstChunk: u32, zero: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
-${weightBinding(1, 'w', dtype, shaderF16)}
+${binding}
 @group(0) @binding(2) var<storage, read> ids: array<i32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 ${GROUP_INDEX}
@@ -25,7 +39,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   let local = u32(id) - params.rowStart;
   if (u32(id) >= params.rowStart && local < params.rowCount) {
-    out[i] = load_w(local * params.cols + c);
+    out[i] = ${load};
   }
 }
 `;
@@ -41,7 +55,7 @@ export function embedding(ctx: KernelContext, weight: Tensor, ids: Tensor, shape
   if (buffers.length > 1 && chunkElements % cols !== 0) {
     throw new ArgumentError(`embedding: weight [${weight.shape.join(', ')}] is split every ${chunkElements} elements, not on whole rows of ${cols}`);
   }
-  const dtype = weight.dtype as WeightDType;
+  const dtype = weight.dtype;
   const pipeline = ctx.pipeline(`embedding:${dtype}`, () => source(dtype, ctx.shaderF16));
   const rowsPerChunk = buffers.length > 1 ? chunkElements / cols : vocab;
   const idsBuffer = ctx.buffer(ids, 'embedding ids');
@@ -51,7 +65,7 @@ export function embedding(ctx: KernelContext, weight: Tensor, ids: Tensor, shape
     const rowCount = Math.min(rowsPerChunk, vocab - rowStart);
     ctx.dispatch(
       pipeline,
-      [{ u32: count }, { u32: cols }, { u32: vocab }, { u32: rowStart }, { u32: rowCount }, { u32: c === 0 ? 1 : 0 }],
+      [{ u32: count }, { u32: cols }, { u32: vocab }, { u32: rowStart }, { u32: rowCount }, { u32: c === 0 ? 1 : 0 }, { u32: 0 }],
       [chunk, idsBuffer, outBuffer],
       grid(Math.ceil(count / ELEMENT_THREADS)),
     );
