@@ -21,13 +21,17 @@ export function isSkippedTensor(name: string): boolean {
   return /\.(attention\.masked_bias|attention\.bias|rotary_emb\.inv_freq)$/.test(name);
 }
 
-/** F32 for 1-D tensors, norms and anything not a `.weight`; the file's type for the other weights. */
 /** The float types the converter writes a checkpoint's tensors as. */
 export type FloatGgmlType = Extract<GgmlTypeName, 'F32' | 'F16' | 'BF16'>;
 
+/** F32 for 1-D tensors, norms and anything not a `.weight`; the file's type for the other weights. */
 export function ggufTypeFor(ggufName: string, dims: number, outType: FloatGgmlType): FloatGgmlType {
-  if (dims <= 1 || ggufName.endsWith('_norm.weight') || !ggufName.endsWith('.weight')) return 'F32';
-  return outType;
+  return staysF32(ggufName, dims) ? 'F32' : outType;
+}
+
+/** 1-D tensors, norms and anything not a `.weight` are F32 in every file type. */
+function staysF32(ggufName: string, dims: number): boolean {
+  return dims <= 1 || ggufName.endsWith('_norm.weight') || !ggufName.endsWith('.weight');
 }
 
 const DTYPE_OF: Readonly<Record<FloatGgmlType, FloatDType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
@@ -58,11 +62,10 @@ export function llamaGgufTensors(tensors: readonly HfTensor[], options: LlamaTen
     const name = ggufTensorName(t.name);
     if (name === null) throw new ArgumentError(`writeLlamaGguf: cannot map tensor '${t.name}' to a GGUF name (not a LlamaForCausalLM weight)`);
     if (!Object.hasOwn(BYTES, t.dtype)) throw new ArgumentError(`writeLlamaGguf: tensor '${t.name}' is ${String(t.dtype)}; only float32, float16 and bfloat16 tensors are written`);
-    // A quantized file quantizes the matrices a float file would write in its type; the rest stays F32.
-    const quantized = isQuantFileType(options.outType) && ggufTypeFor(name, t.shape.length, 'F16') === 'F16';
-    const type: GgmlTypeName = quantized
-      ? quantTensorType({ name, shape: t.shape }, options.outType as QuantFileType, options.numLayers, !options.tied)
-      : ggufTypeFor(name, t.shape.length, isQuantFileType(options.outType) ? 'F32' : options.outType);
+    const { outType } = options;
+    const type: GgmlTypeName = staysF32(name, t.shape.length)
+      ? 'F32'
+      : isQuantFileType(outType) ? quantTensorType({ name, shape: t.shape }, outType, options.numLayers, !options.tied) : outType;
     const heads = /(^|\.)q_proj\.(weight|bias)$/.test(t.name) ? options.numAttentionHeads : /(^|\.)k_proj\.(weight|bias)$/.test(t.name) ? options.numKeyValueHeads : 0;
     const rows = t.shape[0] ?? 1;
     if (heads > 0 && rows % (2 * heads) !== 0) {
