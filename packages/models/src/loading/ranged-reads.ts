@@ -1,5 +1,5 @@
 // Reading one tensor by byte ranges for Backend.uploadByRanges, converting its dtype chunk by chunk.
-import { DTYPE_BYTES, type QuantDType, dtypeByteLength, isQuantDType, quantBlock, quantize, typedArrayView } from '@cria/core';
+import { ArgumentError, DTYPE_BYTES, type QuantDType, dtypeByteLength, isQuantDType, quantBlock, quantize, typedArrayView } from '@cria/core';
 import { type FloatDType, convertFloats } from './float-conversion.js';
 
 /** Fills `target` with the `target.byteLength` bytes at `offset` of one tensor's stored data. */
@@ -26,8 +26,9 @@ export class StagingBuffer {
  */
 export function uploadChunkBytes(chunkBytes: number, stored: FloatDType | QuantDType, target: FloatDType | QuantDType): number {
   if (isQuantDType(stored) || isQuantDType(target)) {
-    // A block format is read as stored: whole blocks per chunk.
-    const { blockBytes } = quantBlock(isQuantDType(target) ? target : (stored as QuantDType));
+    if (stored !== target) throw new ArgumentError(`uploadChunkBytes: ${stored} -> ${target}: a block format is read as stored (quantizedChunkBytes sizes quantizing reads)`);
+    // Whole blocks per chunk.
+    const { blockBytes } = quantBlock(target as QuantDType);
     return Math.max(1, Math.floor(chunkBytes / blockBytes)) * blockBytes;
   }
   const widest = Math.max(DTYPE_BYTES[stored], DTYPE_BYTES[target]);
@@ -46,12 +47,15 @@ export function convertingRangeReader(
   target: FloatDType | QuantDType,
   staging: StagingBuffer,
 ): (offset: number, length: number) => Promise<Uint8Array> {
-  if (stored === target || isQuantDType(stored) || isQuantDType(target)) {
+  if (stored === target) {
     return async (offset, length) => {
       const bytes = staging.take(length);
       await readStored(offset, bytes);
       return bytes;
     };
+  }
+  if (isQuantDType(stored) || isQuantDType(target)) {
+    throw new ArgumentError(`convertingRangeReader: ${stored} -> ${target}: a block format is read as stored (quantizingRangeReader quantizes floats)`);
   }
   const storedBytes = DTYPE_BYTES[stored];
   const targetBytes = DTYPE_BYTES[target];
